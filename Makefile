@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# e1000-csb: build the driver, the patched QEMU, the test guests; run the
+# demo and the tests. See README.md; "make help" lists the targets.
+
+PYTHON ?= /usr/bin/python3
+BUILD := $(CURDIR)/build
+
+# Guest kernels we support: Debian bookworm 6.1 (the default) and
+# bookworm-backports 6.12, the newest of each whose headers are installed.
+GUEST_KVERS := $(shell scripts/guest-kernels.sh list 2>/dev/null)
+DEFAULT_KVER := $(firstword $(GUEST_KVERS))
+
+# Build for the running kernel when its headers are there (a user inside
+# a guest), else for the default guest kernel (this build host).
+RUNNING_KVER := $(shell uname -r)
+ifneq ($(wildcard /lib/modules/$(RUNNING_KVER)/build),)
+KVER ?= $(RUNNING_KVER)
+else
+KVER ?= $(DEFAULT_KVER)
+endif
+KDIR ?= /lib/modules/$(KVER)/build
+
+# Sources of the module, copied into per-kernel trees for modules-all.
+MODULE_SRCS := $(wildcard Kbuild Makefile dkms.conf driver include)
+INSTALL_MOD_DIR ?= updates
+
+.PHONY: all modules install uninstall clean distclean modules-all deps qemu \
+	qemu-asan guest tools check check-static demo help
+
+all: modules
+
+help:
+	@echo "make deps          install build and test dependencies (apt-get)"
+	@echo "make [modules]     build driver/e1000_csb.ko for KVER (default: running kernel, else $(DEFAULT_KVER))"
+	@echo "make install       modules_install + depmod for KVER (INSTALL_MOD_PATH honoured)"
+	@echo "make modules-all   build the module for every guest kernel into build/modules/"
+	@echo "make qemu          fetch Debian's QEMU 10.0, apply qemu-csb/, build build/qemu/"
+	@echo "make guest         guest kernels and initramfs images into build/guest/"
+	@echo "make check         static checks and all VM scenarios"
+	@echo "make demo          two guests on the patched QEMU, traffic both ways, a report"
+
+modules:
+	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): run 'make deps' or set KVER/KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+
+uninstall:
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/driver/e1000_csb.ko*
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+
+# One private copy of the module sources per kernel, so that builds for
+# different kernels do not overwrite each other's objects.
+$(BUILD)/modules/%/driver/e1000_csb.ko: FORCE
+	@mkdir -p $(BUILD)/modules/$*
+	@cp -a --update $(MODULE_SRCS) $(BUILD)/modules/$*/
+	$(MAKE) -s -C $(BUILD)/modules/$* modules KVER=$*
+
+modules-all: $(foreach k,$(GUEST_KVERS),$(BUILD)/modules/$(k)/driver/e1000_csb.ko)
+
+deps:
+	@scripts/deps.sh
+
+qemu:
+	@scripts/build-qemu.sh
+
+qemu-asan:
+	@SANITIZE=1 scripts/build-qemu.sh
+
+tools:
+	@$(MAKE) -s -C tests/tools O=$(BUILD)/tools
+
+# Guest images: Debian's vmlinuz plus our initramfs, one per kernel.
+# Rebuilt only when the module, a tool or the guest scripts changed.
+GUEST_INPUTS := scripts/mkguest.sh $(wildcard tests/guest/*)
+$(BUILD)/guest/%/initramfs.gz: $(BUILD)/modules/%/driver/e1000_csb.ko $(BUILD)/tools/.built $(GUEST_INPUTS)
+	@echo "  GUEST   $*"
+	@scripts/guest-kernels.sh fetch $* $(BUILD)/kernels
+	@mkdir -p $(dir $@)
+	@ln -sf ../../kernels/$*/vmlinuz $(dir $@)vmlinuz
+	@scripts/mkguest.sh $* $(BUILD)/kernels $(BUILD)/tools $@ $(BUILD)/modules/$*
+
+$(BUILD)/tools/.built: FORCE
+	@$(MAKE) -s -C tests/tools O=$(BUILD)/tools
+	@test -e $@ || touch $@
+	@if [ -n "$$(find $(BUILD)/tools -maxdepth 1 -type f -newer $@)" ]; then touch $@; fi
+
+guest: $(foreach k,$(GUEST_KVERS),$(BUILD)/guest/$(k)/initramfs.gz)
+
+check: deps
+	@$(MAKE) -s qemu guest
+	@$(PYTHON) tests/run.py --all
+
+check-static:
+	@$(PYTHON) tests/run.py --static
+
+demo: deps
+	@$(MAKE) -s qemu guest
+	@$(PYTHON) tests/demo.py
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf $(BUILD)/modules $(BUILD)/guest $(BUILD)/tools $(BUILD)/test-logs
+
+distclean: clean
+	rm -rf $(BUILD)
+
+FORCE:

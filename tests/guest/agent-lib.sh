@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shell helpers available to every script the harness runs in the guest.
+
+# bg_start NAME CMD...: run CMD in the background, output to /tmp/NAME.out.
+bg_start() {
+	name=$1
+	shift
+	("$@" >/tmp/"$name".out 2>&1; echo $? >/tmp/"$name".rc) &
+	echo $! >/tmp/"$name".pid
+}
+
+# bg_wait NAME [SECONDS]: wait for a bg_start job, print its output and
+# return its exit status (124 and kill it on timeout).
+bg_wait() {
+	name=$1
+	left=${2:-60}
+	while [ ! -e /tmp/"$name".rc ]; do
+		if [ "$left" -le 0 ]; then
+			kill "$(cat /tmp/"$name".pid)" 2>/dev/null
+			cat /tmp/"$name".out
+			echo "bg_wait: $name timed out"
+			return 124
+		fi
+		sleep 1
+		left=$((left - 1))
+	done
+	cat /tmp/"$name".out
+	return "$(cat /tmp/"$name".rc)"
+}
+
+# wait_for SECONDS CMD...: retry CMD every 0.2 s until it succeeds.
+wait_for() {
+	tries=$(($1 * 5))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		usleep 200000
+	done
+}
+
+# ifname_of DRIVER: name of the first interface bound to DRIVER.
+ifname_of() {
+	for d in /sys/class/net/*; do
+		drv=$(basename "$(readlink "$d"/device/driver 2>/dev/null)")
+		if [ "$drv" = "$1" ]; then
+			basename "$d"
+			return 0
+		fi
+	done
+	return 1
+}

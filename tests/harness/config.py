@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Where things are: repository, build outputs, QEMU binaries, kernels."""
+import os
+import subprocess
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(TOP, "build")
+LOGS = os.path.join(BUILD, "test-logs")
+TOOLS = os.path.join(BUILD, "tools")
+
+# "stock" is Debian's unmodified QEMU (an ordinary host without the CSB
+# extension); "build" is ours, from `make qemu`.
+QEMU_BINARIES = {
+    "stock": "/usr/bin/qemu-system-x86_64",
+    "build": os.path.join(BUILD, "qemu", "qemu-system-x86_64"),
+}
+QEMUS = ["stock", "build"]
+
+
+def _kernels():
+    out = subprocess.run([os.path.join(TOP, "scripts", "guest-kernels.sh"), "list"],
+                         capture_output=True, text=True, check=False).stdout
+    return out.split()
+
+
+KERNELS = _kernels()
+DEFAULT_KERNEL = KERNELS[0] if KERNELS else None
+
+
+def short_kernel(kver):
+    """'6.1.0-56-amd64' -> '6.1', '6.12.95+deb12-amd64' -> '6.12'."""
+    return ".".join(kver.split(".")[:2])
+
+
+def kernel_image(kver):
+    return os.path.join(BUILD, "guest", kver, "vmlinuz")
+
+
+def initramfs(kver):
+    return os.path.join(BUILD, "guest", kver, "initramfs.gz")
+
+
+# NIC models QEMU offers and the PCI device ids they show the guest.
+NIC_MODELS = {
+    "e1000": "8086:100e",          # 82540EM
+    "e1000-82545em": "8086:100f",  # 82545EM
+    "e1000-82544gc": "8086:100c",  # 82544GC
+    "virtio-net-pci": "1af4:1000",
+}

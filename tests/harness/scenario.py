@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: GPL-2.0
+"""What a scenario's run(t) gets: the Test object and its building blocks.
+
+A Test owns everything it starts (QEMU guests, host peers) and always
+stops them, by pid, when the scenario ends, passes or fails.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+
+from harness import config
+
+
+class ScenarioFailure(Exception):
+    """The scenario's expectation was not met; the message says which."""
+
+
+# Each link is its own /24 from the documentation ranges (RFC 5737): the
+# addresses only ever exist inside UDP datagrams between QEMU and its peer
+# on 127.0.0.1, never on a host interface.
+SUBNETS = ["192.0.2", "198.51.100", "203.0.113"]
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Endpoint:
+    """One end of a link: a UDP port on 127.0.0.1 plus the L2/L3 identity
+    of whatever sits there (a guest NIC or a host peer)."""
+
+    def __init__(self, link, side):
+        self.link = link
+        self.side = side
+        self.port = free_udp_port()
+        self.ip = f"{SUBNETS[link.index]}.{side + 1}"
+        self.mac = f"52:54:00:c5:{link.index:02x}:{side + 1:02x}"
+        self.ifname = None
+
+    @property
+    def peer(self):
+        return self.link.b if self is self.link.a else self.link.a
+
+
+class Link:
+    """A point-to-point Ethernet link carried by QEMU's dgram netdev:
+    every datagram between the two ports is one Ethernet frame."""
+
+    def __init__(self, index):
+        if index >= len(SUBNETS):
+            raise ScenarioFailure("too many links in one scenario")
+        self.index = index
+        self.a = Endpoint(self, 0)
+        self.b = Endpoint(self, 1)
+
+
+class NIC:
+    """A guest NIC of a given QEMU model attached to a link endpoint."""
+
+    def __init__(self, endpoint, model, index, props=""):
+        self.endpoint = endpoint
+        self.model = model
+        self.id = f"nic{index}"
+        self.netdev = f"net{index}"
+        self.props = props
+        self.ifname = None
+
+    ip = property(lambda self: self.endpoint.ip)
+    mac = property(lambda self: self.endpoint.mac)
+
+    def qemu_args(self):
+        ep = self.endpoint
+        netdev = (f"dgram,id={self.netdev},"
+                  f"local.type=inet,local.host=127.0.0.1,local.port={ep.port},"
+                  f"remote.type=inet,remote.host=127.0.0.1,remote.port={ep.peer.port}")
+        # romfile= : no iPXE option ROM, we boot with -kernel (faster).
+        device = f"{self.model},netdev={self.netdev},id={self.id},mac={ep.mac},romfile="
+        if self.props:
+            device += "," + self.props
+        return ["-netdev", netdev, "-device", device]
+
+
+class HostPeer:
+    """tests/tools/l2peer on a link endpoint: the host side of the wire."""
+
+    def __init__(self, test, endpoint, name, args):
+        self.test = test
+        self.name = name
+        self.log = os.path.join(test.logdir, f"{name}.log")
+        binary = os.path.join(config.TOOLS, "l2peer")
+        argv = [binary, args[0], "--listen", f"127.0.0.1:{endpoint.port}",
+                "--qemu", f"127.0.0.1:{endpoint.peer.port}",
+                "--mac", endpoint.mac, "--ip", endpoint.ip] + list(args[1:])
+        self.argv = argv
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=open(self.log, "w"),
+                                     stdin=subprocess.DEVNULL, text=True,
+                                     start_new_session=True)
+        test.register_pid(self.proc.pid)
+        self.stdout = ""
+        line = self.proc.stdout.readline()
+        self.stdout += line
+        if not line.startswith("READY"):
+            raise ScenarioFailure(f"{name}: l2peer did not start: {line!r} (see {self.log})")
+
+    def result(self, timeout=120):
+        """Wait for the peer to finish and return its parsed RESULT line."""
+        from harness.results import parse_result
+        try:
+            out, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        self.stdout += out
+        with open(self.log, "a") as f:
+            f.write("--- stdout ---\n" + self.stdout)
+        res = parse_result(self.stdout)
+        res["exit"] = self.proc.returncode
+        return res
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Test:
+    """Handed to a scenario's run(t). Also the context that cleans up."""
+
+    def __init__(self, name, params, logdir):
+        self.name = name
+        self.params = params
+        self.logdir = logdir
+        os.makedirs(logdir, exist_ok=True)
+        # unix socket paths must stay short: keep them out of the log dir
+        self.sockdir = tempfile.mkdtemp(prefix="e1kcsb-")
+        self.pidfile = os.path.join(logdir, "pids")
+        self._links = []
+        self._guests = []
+        self._peers = []
+        self.notes = []
+
+    # Matrix parameters, for example t.kernel and t.qemu.
+    def __getattr__(self, key):
+        params = self.__dict__.get("params", {})
+        if key in params:
+            return params[key]
+        raise AttributeError(key)
+
+    def register_pid(self, pid):
+        with open(self.pidfile, "a") as f:
+            f.write(f"{pid}\n")
+
+    def link(self):
+        """A new point-to-point link; connect its ends a and b."""
+        link = Link(len(self._links))
+        self._links.append(link)
+        return link
+
+    def guest(self, *endpoints, nic="e1000", kernel=None, qemu=None, name=None,
+              nic_props="", extra_args=(), append="", driver=None, start=True):
+        """Start a guest with one NIC per endpoint; with driver=..., load it
+        and bring the first NIC up (address endpoint.ip/24, carrier)."""
+        name = name or f"guest{len(self._guests)}"
+        nics = [NIC(ep, nic, i, nic_props) for i, ep in enumerate(endpoints)]
+        from harness.vm import Guest
+        g = Guest(self, name, kernel or self.params.get("kernel") or config.DEFAULT_KERNEL,
+                  qemu or self.params.get("qemu", "build"), nics,
+                  extra_args=extra_args, append=append)
+        self._guests.append(g)
+        if start:
+            g.start()
+            if driver:
+                g.bring_up(driver)
+        return g
+
+    def l2peer(self, endpoint, *args, name=None):
+        """Start tests/tools/l2peer on ENDPOINT, e.g. t.l2peer(link.b, "recv",
+        "--port", "5000", "--count", "1000"). Returns once it is READY."""
+        peer = HostPeer(self, endpoint, name or f"peer{len(self._peers)}", args)
+        self._peers.append(peer)
+        return peer
+
+    def expect(self, condition, message):
+        if not condition:
+            raise ScenarioFailure(message)
+
+    def note(self, message):
+        """A line for the report (shown with -v and in the log)."""
+        self.notes.append(message)
+
+    def cleanup(self):
+        for p in self._peers:
+            p.stop()
+        for g in self._guests:
+            g.stop()
+        shutil.rmtree(self.sockdir, ignore_errors=True)

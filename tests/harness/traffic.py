@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Verified UDP traffic between guests and host peers.
+
+Every datagram carries a self-checking payload (tests/tools/payload.h):
+the receiving tool verifies each one, and verify_udp() insists that all
+of them arrived intact and exactly once.
+
+Senders are paced (``rate`` datagrams per second): QEMU's dgram backend
+drains its socket one datagram per main-loop pass, so a flat-out sender
+would overflow the receiving QEMU's socket buffer and lose datagrams
+before any NIC or driver saw them. Correctness tests want zero loss.
+"""
+from harness.results import parse_result, verify_udp
+
+DEFAULT_RATE = 10000
+
+
+def guest_recv_start(g, port, count, name="rx", timeout=60):
+    """Start `udpblast recv` in the background in guest G."""
+    g.sh(f"""
+bg_start {name} udpblast recv --port {port} --count {count} --timeout {timeout}
+wait_for 10 grep -q READY /tmp/{name}.out || {{ cat /tmp/{name}.out; exit 1; }}
+""")
+
+
+def guest_recv_result(g, name="rx", timeout=90):
+    """Wait for a guest_recv_start() receiver and parse its RESULT."""
+    _, out = g.run(f"bg_wait {name} {timeout}", timeout + 10)
+    return parse_result(out)
+
+
+def guest_send(g, dst, port, count, size, rate=DEFAULT_RATE, flow=1):
+    out = g.sh(f"udpblast send --dst {dst} --port {port} --count {count} "
+               f"--size {size} --rate {rate} --flow {flow}", timeout=120)
+    return parse_result(out)
+
+
+def guest_to_host(t, g, ep, count=1000, size=60, port=5001, rate=DEFAULT_RATE):
+    """COUNT datagrams from guest G (its NIC on endpoint EP) to a host peer
+    on the other end of EP's link. Returns the peer's verified RESULT."""
+    peer = t.l2peer(ep.peer, "recv", "--port", str(port), "--count", str(count),
+                    "--size", str(size), "--timeout", "60", "--idle", "5")
+    sent = guest_send(g, ep.peer.ip, port, count, size, rate)
+    t.expect(sent.get("sent") == count, f"guest sent {sent.get('sent')} of {count}")
+    return verify_udp(peer.result(), count, "host receiver")
+
+
+def host_to_guest(t, g, ep, count=1000, size=60, port=5002, rate=DEFAULT_RATE):
+    """COUNT datagrams from a host peer to guest G (NIC on endpoint EP).
+    Returns the guest receiver's verified RESULT."""
+    guest_recv_start(g, port, count)
+    peer = t.l2peer(ep.peer, "send", "--peer-ip", ep.ip, "--port", str(port),
+                    "--count", str(count), "--size", str(size), "--rate", str(rate),
+                    "--timeout", "60")
+    sent = peer.result()
+    t.expect(sent.get("sent") == count and sent["exit"] == 0,
+             f"host peer sent {sent.get('sent')} of {count} (exit {sent['exit']})")
+    return verify_udp(guest_recv_result(g), count, f"{g.name} receiver")
+
+
+def guest_to_guest(t, src, dst, dst_ip, count=1000, size=60, port=5003, rate=DEFAULT_RATE):
+    """COUNT datagrams from guest SRC to guest DST (address DST_IP)."""
+    guest_recv_start(dst, port, count)
+    sent = guest_send(src, dst_ip, port, count, size, rate)
+    t.expect(sent.get("sent") == count, f"{src.name} sent {sent.get('sent')} of {count}")
+    return verify_udp(guest_recv_result(dst), count, f"{dst.name} receiver")

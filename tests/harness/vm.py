@@ -1,0 +1,214 @@
+# SPDX-License-Identifier: GPL-2.0
+"""One QEMU guest: start it, talk to its agent, stop it.
+
+The guest's first serial port is its kernel console (a log file); the
+second carries the agent protocol described in tests/guest/agent.sh.
+"""
+import base64
+import os
+import select
+import signal
+import socket
+import subprocess
+import time
+
+from harness import config
+from harness.qmp import QMP
+from harness.scenario import ScenarioFailure
+
+
+class Guest:
+    def __init__(self, test, name, kernel, qemu, nics, memory=384, extra_args=(),
+                 append=""):
+        self.test = test
+        self.name = name
+        self.kernel = kernel
+        self.qemu = qemu
+        self.nics = nics
+        self.console_log = os.path.join(test.logdir, f"{name}-console.log")
+        self.agent_log = os.path.join(test.logdir, f"{name}-agent.log")
+        self.qemu_log = os.path.join(test.logdir, f"{name}-qemu.log")
+        self.agent_path = os.path.join(test.sockdir, f"{name}.agent")
+        self.qmp_path = os.path.join(test.sockdir, f"{name}.qmp")
+        self.proc = None
+        self.qmp = None
+        self.sock = None
+        self.buf = b""
+        self.seq = 0
+        binary = config.QEMU_BINARIES[qemu]
+        if not os.path.exists(binary):
+            raise ScenarioFailure(f"QEMU binary {binary} missing (make qemu)")
+        for f in (config.kernel_image(kernel), config.initramfs(kernel)):
+            if not os.path.exists(f):
+                raise ScenarioFailure(f"{f} missing (make guest)")
+        self.argv = [
+            binary, "-name", name, "-M", "pc", "-accel", "tcg",
+            # maxcpus=2 keeps TCG in its parallel mode, where guest memory
+            # barriers are honoured even with one vCPU (see PRIOR_ART).
+            "-smp", "1,maxcpus=2", "-m", str(memory),
+            "-nodefaults", "-display", "none", "-no-reboot",
+            "-kernel", config.kernel_image(kernel),
+            "-initrd", config.initramfs(kernel),
+            "-append", f"console=ttyS0,115200 panic=-1 oops=panic {append}".strip(),
+            "-chardev", f"file,id=console,path={self.console_log}",
+            "-serial", "chardev:console",
+            "-chardev", f"socket,id=agent,path={self.agent_path},server=on,wait=off",
+            "-serial", "chardev:agent",
+            "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
+        ]
+        for nic in nics:
+            self.argv += nic.qemu_args()
+        self.argv += list(extra_args)
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self, boot_timeout=120):
+        with open(self.qemu_log, "w") as log:
+            log.write(" ".join(self.argv) + "\n")
+            log.flush()
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        self.test.register_pid(self.proc.pid)
+        self.qmp = QMP(self.qmp_path)
+        self._connect_agent(boot_timeout)
+        return self
+
+    def _connect_agent(self, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            self._check_alive()
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(self.agent_path)
+                break
+            except OSError:
+                self.sock.close()
+                self.sock = None
+                if time.monotonic() > deadline:
+                    raise ScenarioFailure(f"{self.name}: agent socket never appeared")
+                time.sleep(0.05)
+        # The agent answers @@PING once it runs; QEMU drops what the guest
+        # writes while nobody listens, so keep asking until it answers.
+        while True:
+            self._send(b"@@PING\n")
+            line = self._readline(min(1.0, max(0.1, deadline - time.monotonic())),
+                                  quiet_timeout=True)
+            if line == "@@PONG":
+                return
+            if time.monotonic() > deadline:
+                raise ScenarioFailure(f"{self.name}: guest agent did not answer within "
+                                      f"{timeout} s (see {self.console_log})")
+
+    def stop(self):
+        if self.sock:
+            self.sock.close()
+            self.sock = None
+        if self.qmp:
+            self.qmp.close()
+            self.qmp = None
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def _check_alive(self):
+        if self.proc.poll() is not None:
+            raise ScenarioFailure(f"{self.name}: QEMU exited with status {self.proc.returncode} "
+                                  f"(see {self.qemu_log} and {self.console_log})")
+
+    # -- agent channel -----------------------------------------------------
+
+    def _send(self, data):
+        self.sock.sendall(data)
+
+    def _readline(self, timeout, quiet_timeout=False):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if quiet_timeout:
+                    return None
+                raise TimeoutError
+            ready, _, _ = select.select([self.sock], [], [], min(left, 1.0))
+            if not ready:
+                self._check_alive()
+                continue
+            data = self.sock.recv(65536)
+            if not data:
+                self._check_alive()
+                raise ScenarioFailure(f"{self.name}: agent connection closed")
+            self.buf += data
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode(errors="replace").rstrip("\r")
+
+    def run(self, script, timeout=60):
+        """Run a shell script in the guest; return (exit status, output)."""
+        self.seq += 1
+        tag = str(self.seq)
+        payload = base64.b64encode(script.encode()).decode()
+        with open(self.agent_log, "a") as log:
+            log.write(f"$ {script}\n")
+        self._send(f"@@RUN {tag} {payload}\n".encode())
+        lines = []
+        started = False
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                line = self._readline(max(0.1, deadline - time.monotonic()))
+                if not started:
+                    started = line == f"@@BEGIN {tag}"
+                    continue
+                if line.startswith(f"@@END {tag} "):
+                    rc = int(line.split()[2])
+                    break
+                lines.append(line)
+        except TimeoutError:
+            raise ScenarioFailure(f"{self.name}: command timed out after {timeout} s: "
+                                  f"{script.strip()[:200]}") from None
+        output = "\n".join(lines)
+        with open(self.agent_log, "a") as log:
+            log.write(output + (f"\n[exit {rc}]\n"))
+        return rc, output
+
+    def sh(self, script, timeout=60):
+        """Run a shell script in the guest; fail the scenario unless it exits 0."""
+        rc, output = self.run(script, timeout)
+        if rc != 0:
+            raise ScenarioFailure(f"{self.name}: exit {rc} from: {script.strip()[:300]}\n"
+                                  f"{output[-3000:]}")
+        return output
+
+    def monitor(self, command_line):
+        """A human monitor command (for example 'set_link nic0 off')."""
+        return self.qmp.hmp(command_line)
+
+    # -- network setup -----------------------------------------------------
+
+    def bring_up(self, driver, nic_index=0, timeout=30):
+        """Load DRIVER with modprobe, address the NIC, wait for the link.
+
+        Returns the interface name.
+        """
+        nic = self.nics[nic_index]
+        ifname = self.sh(f"""
+modprobe {driver}
+wait_for 10 ifname_of {driver} || {{ echo "no interface bound to {driver}"; ip link; exit 1; }}
+ifname_of {driver}
+""").strip().splitlines()[-1]
+        self.sh(f"""
+ip addr add {nic.ip}/24 dev {ifname}
+ip link set {ifname} up
+wait_for {timeout} grep -qx 1 /sys/class/net/{ifname}/carrier || {{ echo "no carrier on {ifname}"; exit 1; }}
+""", timeout=timeout + 10)
+        nic.ifname = ifname
+        return ifname
+
+    def dmesg_problems(self):
+        """Kernel log lines that indicate a bug (warnings, oopses)."""
+        out = self.sh("dmesg")
+        bad = ("WARNING:", "BUG:", "Oops", "general protection", "Call Trace",
+               "kernel BUG", "NETDEV WATCHDOG", "UBSAN", "KASAN")
+        return [line for line in out.splitlines() if any(b in line for b in bad)]
