@@ -32,7 +32,7 @@ copy_exe() {
 	local exe=$1 dest=$2 lib
 	install -D -m 755 "$exe" "$root$dest"
 	for lib in $(ldd "$exe" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'); do
-		[ -e "$root$lib" ] || install -D -m 644 "$(readlink -f "$lib")" "$root$lib"
+		[ -e "$root$lib" ] || install -D -m 755 "$(readlink -f "$lib")" "$root$lib"
 	done
 }
 

@@ -2,6 +2,13 @@
 #
 # Shell helpers available to every script the harness runs in the guest.
 
+# Debian's busybox sh prefers its own applets to programs on PATH; these
+# are the real tools users have (iproute2's ip, kmod), installed in /sbin
+# by scripts/mkguest.sh, so call those.
+for tool in ip modprobe insmod rmmod lsmod modinfo depmod; do
+	eval "$tool() { /sbin/$tool \"\$@\"; }"
+done
+
 # bg_start NAME CMD...: run CMD in the background, output to /tmp/NAME.out.
 bg_start() {
 	name=$1

@@ -101,19 +101,26 @@ class HostPeer:
                                      start_new_session=True)
         test.register_pid(self.proc.pid)
         self.stdout = ""
-        line = self.proc.stdout.readline()
-        self.stdout += line
-        if not line.startswith("READY"):
-            raise ScenarioFailure(f"{name}: l2peer did not start: {line!r} (see {self.log})")
+        if args[0] == "recv":  # a receiver says READY once it listens
+            line = self.proc.stdout.readline()
+            self.stdout += line
+            if not line.startswith("READY"):
+                raise ScenarioFailure(f"{name}: l2peer did not start: {line!r} "
+                                      f"(see {self.log})")
 
     def result(self, timeout=120):
-        """Wait for the peer to finish and return its parsed RESULT line."""
+        """Wait up to TIMEOUT seconds for the peer to finish, then stop it
+        (it reports what it has so far), and return its parsed RESULT."""
         from harness.results import parse_result
         try:
             out, _ = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, _ = self.proc.communicate()
+            self.proc.terminate()
+            try:
+                out, _ = self.proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                out, _ = self.proc.communicate()
         self.stdout += out
         with open(self.log, "a") as f:
             f.write("--- stdout ---\n" + self.stdout)

@@ -15,10 +15,10 @@ from harness.results import parse_result, verify_udp
 DEFAULT_RATE = 10000
 
 
-def guest_recv_start(g, port, count, name="rx", timeout=60):
+def guest_recv_start(g, port, count, name="rx", timeout=60, flow=1):
     """Start `udpblast recv` in the background in guest G."""
     g.sh(f"""
-bg_start {name} udpblast recv --port {port} --count {count} --timeout {timeout}
+bg_start {name} udpblast recv --port {port} --count {count} --timeout {timeout} --flow {flow}
 wait_for 10 grep -q READY /tmp/{name}.out || {{ cat /tmp/{name}.out; exit 1; }}
 """)
 
@@ -39,10 +39,12 @@ def guest_to_host(t, g, ep, count=1000, size=60, port=5001, rate=DEFAULT_RATE):
     """COUNT datagrams from guest G (its NIC on endpoint EP) to a host peer
     on the other end of EP's link. Returns the peer's verified RESULT."""
     peer = t.l2peer(ep.peer, "recv", "--port", str(port), "--count", str(count),
-                    "--size", str(size), "--timeout", "60", "--idle", "5")
+                    "--size", str(size), "--timeout", "60", "--idle", "5", "--flow", "1")
     sent = guest_send(g, ep.peer.ip, port, count, size, rate)
     t.expect(sent.get("sent") == count, f"guest sent {sent.get('sent')} of {count}")
-    return verify_udp(peer.result(), count, "host receiver")
+    # Everything the guest sent is on the wire by now: a few seconds are
+    # plenty for the rest to arrive.
+    return verify_udp(peer.result(timeout=10), count, "host receiver")
 
 
 def host_to_guest(t, g, ep, count=1000, size=60, port=5002, rate=DEFAULT_RATE):
@@ -51,7 +53,7 @@ def host_to_guest(t, g, ep, count=1000, size=60, port=5002, rate=DEFAULT_RATE):
     guest_recv_start(g, port, count)
     peer = t.l2peer(ep.peer, "send", "--peer-ip", ep.ip, "--port", str(port),
                     "--count", str(count), "--size", str(size), "--rate", str(rate),
-                    "--timeout", "60")
+                    "--timeout", "60", "--flow", "1")
     sent = peer.result()
     t.expect(sent.get("sent") == count and sent["exit"] == 0,
              f"host peer sent {sent.get('sent')} of {count} (exit {sent['exit']})")

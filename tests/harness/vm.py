@@ -198,12 +198,16 @@ modprobe {driver}
 wait_for 10 ifname_of {driver} || {{ echo "no interface bound to {driver}"; ip link; exit 1; }}
 ifname_of {driver}
 """).strip().splitlines()[-1]
+        # A permanent neighbour entry for the other end of the link: datagrams
+        # sent while ARP would still be resolving are not dropped by the
+        # guest's neighbour queue (which holds only a few).
         self.sh(f"""
 ip addr add {nic.ip}/24 dev {ifname}
 ip link set {ifname} up
+ip neigh replace {nic.endpoint.peer.ip} lladdr {nic.endpoint.peer.mac} dev {ifname} nud permanent
 wait_for {timeout} grep -qx 1 /sys/class/net/{ifname}/carrier || {{ echo "no carrier on {ifname}"; exit 1; }}
 """, timeout=timeout + 10)
-        nic.ifname = ifname
+        nic.ifname = nic.endpoint.ifname = ifname
         return ifname
 
     def dmesg_problems(self):

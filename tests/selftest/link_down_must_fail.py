@@ -8,8 +8,6 @@ from harness.traffic import guest_to_host
 def run(t):
     link = t.link()
     g = t.guest(link.a, nic="e1000", driver="e1000")
-    # A static neighbour entry, so that the guest really sends without ARP.
-    g.sh(f"ip neigh replace {link.b.ip} lladdr {link.b.mac} dev {link.a.ifname}")
     g.monitor("set_link nic0 off")
     g.sh(f"wait_for 10 grep -qx 0 /sys/class/net/{link.a.ifname}/carrier")
     guest_to_host(t, g, link.a, count=1000, size=60)

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * e1000 Communication Status Block (CSB): the ABI between a guest driver
+ * and a host device model. Used unchanged by driver/ (Linux) and by
+ * qemu-csb/ (QEMU); Documentation/csb-spec.md is the normative text, and
+ * every rule below is explained there.
+ *
+ * All multi-byte fields are little-endian. Ring indices are descriptor
+ * indices (0 .. ring size - 1), as in the TDH/TDT/RDH/RDT registers.
+ */
+#ifndef E1000_CSB_ABI_H
+#define E1000_CSB_ABI_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+typedef __le32 e1000_csb_le32;
+typedef __le16 e1000_csb_le16;
+#else
+#include <stdint.h>
+typedef uint32_t e1000_csb_le32;
+typedef uint16_t e1000_csb_le16;
+#endif
+
+/* ---- Discovery: PCI vendor-specific capability (PCI_CAP_ID_VNDR) ---- */
+
+/*
+ * Offsets inside the capability, from its first byte (the capability ID).
+ * All fields are read-only.
+ */
+#define E1000_CSB_CAP_LEN		0x02	/* u8: length of the capability */
+#define E1000_CSB_CAP_MAGIC		0x04	/* le32: E1000_CSB_MAGIC */
+#define E1000_CSB_CAP_VERSION		0x08	/* le16 minor, le16 major (at 0x0a) */
+#define E1000_CSB_CAP_FEATURES		0x0c	/* le32: E1000_CSB_F_* the host offers */
+#define E1000_CSB_CAP_REGS		0x10	/* le32: BAR0 offset of the CSB registers */
+#define E1000_CSB_CAP_SIZE		0x14	/* total length of the capability */
+
+#define E1000_CSB_MAGIC			0x31425343	/* "CSB1" in memory order */
+#define E1000_CSB_VERSION_MAJOR		1
+#define E1000_CSB_VERSION_MINOR		0
+
+/* Feature bits (capability: offered; CSB_FEATURES register: accepted). */
+#define E1000_CSB_F_TX			(1u << 0) /* TX tail and kicks via the CSB */
+#define E1000_CSB_F_RX			(1u << 1) /* RX tail and kicks via the CSB */
+#define E1000_CSB_F_IRQ			(1u << 2) /* TX/RX interrupts on request only */
+#define E1000_CSB_F_ALL			(E1000_CSB_F_TX | E1000_CSB_F_RX | \
+					 E1000_CSB_F_IRQ)
+
+/* ---- Registers, at BAR0 + the offset in E1000_CSB_CAP_REGS ---- */
+
+#define E1000_CSB_REGS_DEFAULT		0x07000	/* unused by the 8254x */
+#define E1000_CSB_REGS_SIZE		0x20
+
+#define E1000_CSB_ADDR_LO		0x00	/* RW: CSB guest address, bits 31:0 */
+#define E1000_CSB_ADDR_HI		0x04	/* RW: CSB guest address, bits 63:32 */
+#define E1000_CSB_FEATURES		0x08	/* RW: features the guest accepts */
+#define E1000_CSB_CTRL			0x0c	/* RW: enable, guest ABI major */
+#define E1000_CSB_STATUS		0x10	/* RO: active, refusal reason */
+#define E1000_CSB_KICK			0x14	/* WO: E1000_CSB_KICK_* doorbells */
+
+#define E1000_CSB_CTRL_ENABLE		(1u << 0)
+#define E1000_CSB_CTRL_MAJOR_SHIFT	8	/* bits 15:8: guest's ABI major */
+#define E1000_CSB_CTRL_MAJOR_MASK	(0xffu << E1000_CSB_CTRL_MAJOR_SHIFT)
+
+#define E1000_CSB_STATUS_ACTIVE		(1u << 0)
+#define E1000_CSB_STATUS_ERR_SHIFT	8	/* bits 15:8: enum e1000_csb_err */
+#define E1000_CSB_STATUS_ERR_MASK	(0xffu << E1000_CSB_STATUS_ERR_SHIFT)
+
+/* Why the device refused (or dropped) the CSB; 0 = no error. */
+enum e1000_csb_err {
+	E1000_CSB_ERR_NONE		= 0,
+	E1000_CSB_ERR_ALIGN		= 1,	/* address not E1000_CSB_ALIGN aligned */
+	E1000_CSB_ERR_ADDR		= 2,	/* not guest RAM through the device's DMA */
+	E1000_CSB_ERR_VERSION		= 3,	/* ABI major not supported */
+	E1000_CSB_ERR_FEATURES		= 4,	/* accepted a feature not offered */
+	E1000_CSB_ERR_BUSMASTER		= 5,	/* PCI bus mastering is off */
+	E1000_CSB_ERR_BUSY		= 6,	/* address/features written while active */
+	E1000_CSB_ERR_RING		= 7,	/* a CSB ring index was out of range */
+};
+
+#define E1000_CSB_KICK_TX		(1u << 0)
+#define E1000_CSB_KICK_RX		(1u << 1)
+
+/* ---- The CSB itself: 256 bytes in guest memory ---- */
+
+#define E1000_CSB_SIZE			256
+#define E1000_CSB_ALIGN			256
+
+/*
+ * Notification requests (tx_irq, rx_irq, tx_kick, rx_kick) share one
+ * format: E1000_CSB_NOTIFY set means "notify me", and the low 16 bits are
+ * a ring index. When the other side moves its index on that ring from OLD
+ * to NEW, it notifies iff the request is set and
+ *
+ *	(index - OLD) mod size  <  (NEW - OLD) mod size
+ *
+ * i.e. the requested index is among the entries it just moved past.
+ * e1000_csb_need_notify() below computes exactly this.
+ */
+#define E1000_CSB_NOTIFY		(1u << 31)
+#define E1000_CSB_INDEX_MASK		0xffffu
+
+struct e1000_csb {
+	/* Cache line 0: written by the guest, read by the device. */
+	e1000_csb_le32 tx_tail;		/* TDT: next TX descriptor the guest fills */
+	e1000_csb_le32 rx_tail;		/* RDT: one past the last RX buffer given */
+	e1000_csb_le32 tx_irq;		/* TXDW wanted when TX head passes index */
+	e1000_csb_le32 rx_irq;		/* RXT0 wanted when RX head passes index */
+	e1000_csb_le32 guest_reserved[12];
+
+	/* Cache line 1: written by the device, read by the guest. */
+	e1000_csb_le32 tx_head;		/* TDH after the device's last TX batch */
+	e1000_csb_le32 rx_head;		/* RDH after the device's last RX batch */
+	e1000_csb_le32 tx_kick;		/* kick wanted when TX tail passes index */
+	e1000_csb_le32 rx_kick;		/* kick wanted when RX tail passes index */
+	e1000_csb_le32 icr;		/* mirror of the ICR register */
+	e1000_csb_le32 status;		/* mirror of the STATUS register */
+	e1000_csb_le32 host_reserved[10];
+
+	/* Cache lines 2 and 3: reserved, zero, for later minor versions. */
+	e1000_csb_le32 reserved[32];
+};
+
+_Static_assert(sizeof(struct e1000_csb) == E1000_CSB_SIZE,
+	       "struct e1000_csb must be E1000_CSB_SIZE bytes");
+
+/*
+ * Is INDEX among the entries a producer/consumer moved past when it went
+ * from OLD to NEW on a ring of SIZE entries? All values < SIZE.
+ */
+static inline int e1000_csb_need_notify(unsigned int index, unsigned int old,
+					unsigned int new, unsigned int size)
+{
+	return (index + size - old) % size < (new + size - old) % size;
+}
+
+#endif /* E1000_CSB_ABI_H */
