@@ -13,6 +13,7 @@ done
 bg_start() {
 	name=$1
 	shift
+	rm -f /tmp/"$name".rc
 	("$@" >/tmp/"$name".out 2>&1; echo $? >/tmp/"$name".rc) &
 	echo $! >/tmp/"$name".pid
 }
