@@ -23,6 +23,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 
 # Sources of the module, copied into per-kernel trees for modules-all.
 MODULE_SRCS := $(wildcard Kbuild Makefile dkms.conf driver include)
+MODULE_EXCLUDES := $(addprefix --exclude=,'*.o' '*.ko' '*.mod' '*.mod.c' '.*.cmd' \
+	modules.order Module.symvers '.*.d' '*.a')
 INSTALL_MOD_DIR ?= updates
 
 .PHONY: all modules install uninstall clean distclean modules-all deps qemu \
@@ -56,7 +58,7 @@ uninstall:
 # different kernels do not overwrite each other's objects.
 $(BUILD)/modules/%/driver/e1000_csb.ko: FORCE
 	@mkdir -p $(BUILD)/modules/$*
-	@cp -a --update $(MODULE_SRCS) $(BUILD)/modules/$*/
+	@tar -c $(MODULE_EXCLUDES) $(MODULE_SRCS) | tar -x -C $(BUILD)/modules/$*
 	$(MAKE) -s -C $(BUILD)/modules/$* modules KVER=$*
 
 modules-all: $(foreach k,$(GUEST_KVERS),$(BUILD)/modules/$(k)/driver/e1000_csb.ko)
