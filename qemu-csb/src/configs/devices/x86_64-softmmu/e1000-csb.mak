@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# e1000-csb: devices for the project's x86_64 test QEMU, selected with
+# --without-default-devices --with-devices-x86_64=e1000-csb.
+
+# Boards: i440fx PC and Q35.
+CONFIG_I440FX=y
+CONFIG_Q35=y
+CONFIG_ISAPC=n
+CONFIG_MICROVM=n
+CONFIG_NITRO_ENCLAVE=n
+
+# NICs: e1000 (e1000, e1000-82544gc, e1000-82545em) and virtio-net-pci.
+CONFIG_E1000_PCI=y
+CONFIG_VIRTIO_NET=y
+CONFIG_VIRTIO_PCI=y
+
+# Intel IOMMU (intel-iommu), serial console, debug exit port, VGA.
+CONFIG_VTD=y
+CONFIG_SERIAL_ISA=y
+CONFIG_ISA_DEBUG=y
+CONFIG_VGA_PCI=y

@@ -1,0 +1,344 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the project's QEMU: Debian's QEMU 10.0 source (from trixie) with
+# the e1000-csb additions of qemu-csb/ applied, for x86_64 only.
+#
+#   scripts/build-qemu.sh              build build/qemu/qemu-system-x86_64
+#   scripts/build-qemu.sh --asan       build build/qemu-asan/ instead, with
+#                                      --enable-asan --enable-ubsan
+#                                      (same as SANITIZE=1)
+#   scripts/build-qemu.sh --all        build both
+#   scripts/build-qemu.sh --source     only fetch, unpack and patch the
+#                                      tree (build/qemu-src/tree)
+#
+# Steps, each done only when its inputs changed:
+#  1. fetch: `apt-get source --download-only qemu/trixie` into
+#     build/qemu-src/, once; the Debian version is recorded in
+#     build/qemu-src/VERSION and then kept (set QEMU_DEB_VERSION=... to move
+#     to another one, or remove build/qemu-src/VERSION to take trixie's
+#     current one).
+#  2. unpack: dpkg-source -x (Debian's own patches included) into a fresh
+#     build/qemu-src/tree, copy qemu-csb/src/ over it (and
+#     include/e1000_csb_abi.h as include/hw/net/e1000_csb_abi.h if the repo
+#     has it), then apply qemu-csb/patches/series with patch -p1 --fuzz=0.
+#     Redone when the version, the patches, the set of files in
+#     qemu-csb/src/ or this script change; changes in the content of
+#     qemu-csb/src/ files, and the ABI header, are only copied over.
+#  3. configure (fresh meson build dir) when the tree was re-unpacked or
+#     the configure options changed; then ninja, through ccache with
+#     CCACHE_DIR=build/ccache.
+# A stamp in the build dir keys on all of the above: a run with nothing
+# changed does nothing and prints nothing.  A run that built prints one
+# line; on failure the tail of the failing step's log (build/logs/) is
+# printed.  VERBOSE=1 shows every step's output.
+#
+# The binary runs from the build dir: firmware comes from Debian's seabios,
+# ipxe-qemu and qemu-system-data packages through --firmwarepath (made
+# visible inside the build dir's qemu-bundle/, which QEMU searches instead
+# of absolute paths when it runs uninstalled), so no -L is needed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SELF=$ROOT/scripts/build-qemu.sh
+BUILD=$ROOT/build
+SRCDIR=$BUILD/qemu-src
+TREE=$SRCDIR/tree
+LOGDIR=$BUILD/logs
+CSB=$ROOT/qemu-csb
+ABI_REL=include/e1000_csb_abi.h
+ABI_DEST=include/hw/net/e1000_csb_abi.h
+SUITE=${QEMU_DEB_SUITE:-trixie}
+PYTHON=/usr/bin/python3
+FW_PATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
+DEVICES=e1000-csb   # qemu-csb/src/configs/devices/x86_64-softmmu/e1000-csb.mak
+
+export CCACHE_DIR=$BUILD/ccache
+export LC_ALL=C
+
+die() {
+	echo "build-qemu: $*" >&2
+	exit 1
+}
+
+usage() {
+	sed -n '4,14p' "$SELF" | sed 's/^# \{0,1\}//'
+}
+
+# run_logged NAME CMD...: run CMD with its output in $LOGDIR/NAME.log;
+# on failure show the log's tail and exit.
+run_logged() {
+	local name=$1 log=$LOGDIR/$1.log
+	shift
+	mkdir -p "$LOGDIR"
+	if [ "${VERBOSE:-0}" = 1 ]; then
+		if "$@" 2>&1 | tee "$log"; then
+			return 0
+		fi
+	elif "$@" >"$log" 2>&1; then
+		return 0
+	fi
+	echo "build-qemu: $name failed: $*" >&2
+	echo "build-qemu: last lines of $log:" >&2
+	tail -n 40 "$log" >&2
+	exit 1
+}
+
+hash_stdin() {
+	sha256sum | cut -d' ' -f1
+}
+
+# Names and contents of every file under qemu-csb/, plus the ABI header.
+csb_content() {
+	(
+		cd "$ROOT"
+		find qemu-csb -type f -print0 | sort -z | xargs -0 -r sha256sum
+		if [ -f "$ABI_REL" ]; then
+			sha256sum "$ABI_REL"
+		fi
+	)
+}
+
+# Files of qemu-csb/src/, relative to it.
+src_files() {
+	if [ -d "$CSB/src" ]; then
+		(cd "$CSB/src" && find . -type f | sed 's|^\./||' | sort)
+	fi
+}
+
+# The Debian source version to use (empty if not fetched yet): the one
+# asked for, else the one recorded, else the newest .dsc already here.
+known_version() {
+	local dsc
+	if [ -n "${QEMU_DEB_VERSION:-}" ]; then
+		echo "$QEMU_DEB_VERSION"
+	elif [ -f "$SRCDIR/VERSION" ]; then
+		cat "$SRCDIR/VERSION"
+	elif [ -d "$SRCDIR" ]; then
+		dsc=$(find "$SRCDIR" -maxdepth 1 -name 'qemu_*.dsc' |
+			sort -V | tail -n 1)
+		if [ -n "$dsc" ]; then
+			sed -n 's/^Version: *//p' "$dsc" | head -n 1
+		fi
+	fi
+}
+
+dsc_of() {
+	echo "$SRCDIR/qemu_${1#*:}.dsc"
+}
+
+# Step 1: make sure the Debian source package is in $SRCDIR; set VERSION.
+fetch_source() {
+	VERSION=$(known_version)
+	if [ -n "$VERSION" ] && [ -f "$(dsc_of "$VERSION")" ]; then
+		echo "$VERSION" >"$SRCDIR/VERSION.new"
+		mv "$SRCDIR/VERSION.new" "$SRCDIR/VERSION"
+		return 0
+	fi
+	local what=qemu/$SUITE
+	[ -n "$VERSION" ] && what=qemu=$VERSION
+	local apt_opts=(-q --download-only)
+	[ "$(id -u)" = 0 ] && apt_opts+=(-o APT::Sandbox::User=root)
+	local dl=$SRCDIR/download.tmp
+	rm -rf "$dl"
+	mkdir -p "$dl"
+	if ! (cd "$dl" && run_logged fetch apt-get source "${apt_opts[@]}" "$what"); then
+		die "cannot fetch $what (deb-src for $SUITE missing? run scripts/deps.sh)"
+	fi
+	local dsc
+	dsc=$(find "$dl" -maxdepth 1 -name 'qemu_*.dsc' | head -n 1)
+	[ -n "$dsc" ] || die "apt-get source $what gave no .dsc"
+	VERSION=$(sed -n 's/^Version: *//p' "$dsc" | head -n 1)
+	[ -n "$VERSION" ] || die "no Version in $dsc"
+	mv "$dl"/* "$SRCDIR"/
+	rmdir "$dl"
+	echo "$VERSION" >"$SRCDIR/VERSION"
+}
+
+tree_key() {
+	{
+		echo "version $VERSION"
+		sha256sum "$SELF" | cut -d' ' -f1
+		src_files
+		if [ -f "$CSB/patches/series" ]; then
+			(cd "$ROOT" && sha256sum qemu-csb/patches/series &&
+				grep -v '^\s*\(#\|$\)' qemu-csb/patches/series |
+				sed 's|^|qemu-csb/patches/|' | xargs -r sha256sum)
+		fi
+	} | hash_stdin
+}
+
+# Copy qemu-csb/src/ (and the ABI header) into tree $1 where they differ;
+# files left untouched keep their mtimes, so ninja rebuilds only what
+# changed.
+sync_src() {
+	local tree=$1 f
+	while IFS= read -r f; do
+		if ! cmp -s "$CSB/src/$f" "$tree/$f"; then
+			mkdir -p "$(dirname "$tree/$f")"
+			cp "$CSB/src/$f" "$tree/$f"
+		fi
+	done < <(src_files)
+	if [ ! -f "$ROOT/$ABI_REL" ]; then
+		rm -f "$tree/$ABI_DEST"
+	elif ! cmp -s "$ROOT/$ABI_REL" "$tree/$ABI_DEST"; then
+		cp "$ROOT/$ABI_REL" "$tree/$ABI_DEST"
+	fi
+}
+
+apply_patches() {
+	local tree=$1 p
+	[ -f "$CSB/patches/series" ] || return 0
+	while read -r p; do
+		case $p in '' | '#'*) continue ;; esac
+		[ -f "$CSB/patches/$p" ] || die "qemu-csb/patches/series names missing $p"
+		run_logged "patch-$p" patch -d "$tree" -p1 --fuzz=0 --no-backup-if-mismatch \
+			-i "$CSB/patches/$p"
+	done <"$CSB/patches/series"
+}
+
+# Step 2: have $TREE unpacked and patched for the current inputs.
+prepare_tree() {
+	mkdir -p "$SRCDIR"
+	fetch_source
+	local key
+	key=$(tree_key)
+	if [ "$(cat "$TREE/.e1000-csb-tree-key" 2>/dev/null)" != "$key" ]; then
+		local new=$SRCDIR/tree.new
+		rm -rf "$new"
+		run_logged unpack dpkg-source -x "$(dsc_of "$VERSION")" "$new"
+		sync_src "$new"
+		apply_patches "$new"
+		# Unique id of this unpacking: build dirs made from an older
+		# tree are not reused (its files' mtimes can't be trusted).
+		echo "$key $(date +%s.%N) $$" | hash_stdin >"$new/.e1000-csb-tree-id"
+		echo "$key" >"$new/.e1000-csb-tree-key"
+		rm -rf "$TREE"
+		mv "$new" "$TREE"
+	fi
+	sync_src "$TREE"
+}
+
+configure_opts() {
+	local variant=$1
+	local opts=(
+		--python="$PYTHON"
+		--cc="ccache gcc"
+		--with-pkgversion="Debian $VERSION, e1000-csb"
+		--firmwarepath="$FW_PATH"
+		--without-default-features
+		--without-default-devices
+		--with-devices-x86_64="$DEVICES"
+		--target-list=x86_64-softmmu
+		--enable-tcg
+		--enable-slirp
+		--enable-fdt=system
+		--disable-install-blobs
+		--disable-download
+	)
+	case $variant in
+	qemu) opts+=(--enable-werror) ;;
+	qemu-asan) opts+=(--enable-asan --enable-ubsan) ;;
+	esac
+	printf '%s\n' "${opts[@]}"
+}
+
+# Make Debian's firmware directories visible where the uninstalled binary
+# looks for them: it prefixes every search path with <builddir>/qemu-bundle.
+firmware_links() {
+	local bdir=$1 d
+	local IFS=:
+	for d in $FW_PATH; do
+		if [ -d "$bdir/qemu-bundle$d" ] && [ ! -L "$bdir/qemu-bundle$d" ]; then
+			die "$bdir/qemu-bundle$d is a directory (prefix clash)"
+		fi
+		if [ "$(readlink "$bdir/qemu-bundle$d" 2>/dev/null)" != "$d" ]; then
+			mkdir -p "$(dirname "$bdir/qemu-bundle$d")"
+			ln -sfn "$d" "$bdir/qemu-bundle$d"
+		fi
+	done
+}
+
+# Everything a build depends on: version, this script, qemu-csb/, the ABI
+# header, configure options ($1).
+variant_stamp() {
+	{
+		echo "version $VERSION suite $SUITE"
+		sha256sum "$SELF" | cut -d' ' -f1
+		csb_content
+		echo "$1"
+	} | hash_stdin
+}
+
+# Step 3 for one variant (qemu or qemu-asan).
+build_variant() {
+	local variant=$1
+	local bdir=$BUILD/$variant
+	local bin=$bdir/qemu-system-x86_64
+	local opts stamp
+	VERSION=$(known_version)
+	opts=$(configure_opts "$variant")
+	stamp=$(variant_stamp "$opts")
+	if [ -n "$VERSION" ] && [ -x "$bin" ] &&
+		[ "$(cat "$bdir/.e1000-csb-stamp" 2>/dev/null)" = "$stamp" ]; then
+		firmware_links "$bdir"
+		return 0
+	fi
+
+	prepare_tree
+	# fetch_source may have set VERSION: recompute what depends on it.
+	opts=$(configure_opts "$variant")
+	stamp=$(variant_stamp "$opts")
+
+	local conf_key
+	conf_key=$({ cat "$TREE/.e1000-csb-tree-id"; echo "$opts"; } | hash_stdin)
+	if [ "$(cat "$bdir/.e1000-csb-configured" 2>/dev/null)" != "$conf_key" ]; then
+		rm -rf "$bdir"
+		mkdir -p "$bdir"
+		local -a args
+		mapfile -t args <<<"$opts"
+		(cd "$bdir" && run_logged "configure-$variant" "$TREE/configure" "${args[@]}")
+		echo "$conf_key" >"$bdir/.e1000-csb-configured"
+	fi
+	rm -f "$bdir/.e1000-csb-stamp"
+	run_logged "ninja-$variant" ninja -C "$bdir" qemu-system-x86_64
+	[ -x "$bin" ] || die "ninja did not produce $bin"
+	firmware_links "$bdir"
+	echo "$stamp" >"$bdir/.e1000-csb-stamp"
+	echo "build-qemu: built ${bin#"$ROOT"/} (Debian qemu $VERSION)"
+}
+
+main() {
+	local variants=() source_only=0
+	if [ "${SANITIZE:-0}" = 1 ]; then
+		variants=(qemu-asan)
+	fi
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--asan) variants=(qemu-asan) ;;
+		--all) variants=(qemu qemu-asan) ;;
+		--source) source_only=1 ;;
+		-h | --help) usage; exit 0 ;;
+		*) usage >&2; exit 2 ;;
+		esac
+		shift
+	done
+	[ ${#variants[@]} -gt 0 ] || variants=(qemu)
+	[ -x "$PYTHON" ] || die "$PYTHON missing (scripts/deps.sh)"
+
+	mkdir -p "$BUILD"
+	# One build at a time: the variants share the source tree.
+	exec 9>"$BUILD/.qemu-build.lock"
+	flock 9
+
+	if [ "$source_only" = 1 ]; then
+		prepare_tree
+		return 0
+	fi
+	local v
+	for v in "${variants[@]}"; do
+		build_variant "$v"
+	done
+}
+
+main "$@"
