@@ -12,13 +12,16 @@
 #define E1000_CSB_ABI_H
 
 #ifdef __KERNEL__
+#include <linux/bits.h>
+#include <linux/build_bug.h>
 #include <linux/types.h>
-typedef __le32 e1000_csb_le32;
-typedef __le16 e1000_csb_le16;
+#define e1000_csb_le32 __le32
 #else
-#include <stdint.h>
-typedef uint32_t e1000_csb_le32;
-typedef uint16_t e1000_csb_le16;
+#include <assert.h>
+#define e1000_csb_le32 unsigned int	/* 32 bits wherever QEMU builds */
+#ifndef BIT
+#define BIT(nr) (1UL << (nr))	/* as in the kernel and QEMU */
+#endif
 #endif
 
 /* ---- Discovery: PCI vendor-specific capability (PCI_CAP_ID_VNDR) ---- */
@@ -39,9 +42,9 @@ typedef uint16_t e1000_csb_le16;
 #define E1000_CSB_VERSION_MINOR		0
 
 /* Feature bits (capability: offered; CSB_FEATURES register: accepted). */
-#define E1000_CSB_F_TX			(1u << 0) /* TX tail and kicks via the CSB */
-#define E1000_CSB_F_RX			(1u << 1) /* RX tail and kicks via the CSB */
-#define E1000_CSB_F_IRQ			(1u << 2) /* TX/RX interrupts on request only */
+#define E1000_CSB_F_TX			BIT(0) /* TX tail and kicks via the CSB */
+#define E1000_CSB_F_RX			BIT(1) /* RX tail and kicks via the CSB */
+#define E1000_CSB_F_IRQ			BIT(2) /* TX/RX interrupts on request only */
 #define E1000_CSB_F_ALL			(E1000_CSB_F_TX | E1000_CSB_F_RX | \
 					 E1000_CSB_F_IRQ)
 
@@ -57,11 +60,11 @@ typedef uint16_t e1000_csb_le16;
 #define E1000_CSB_STATUS		0x10	/* RO: active, refusal reason */
 #define E1000_CSB_KICK			0x14	/* WO: E1000_CSB_KICK_* doorbells */
 
-#define E1000_CSB_CTRL_ENABLE		(1u << 0)
+#define E1000_CSB_CTRL_ENABLE		BIT(0)
 #define E1000_CSB_CTRL_MAJOR_SHIFT	8	/* bits 15:8: guest's ABI major */
 #define E1000_CSB_CTRL_MAJOR_MASK	(0xffu << E1000_CSB_CTRL_MAJOR_SHIFT)
 
-#define E1000_CSB_STATUS_ACTIVE		(1u << 0)
+#define E1000_CSB_STATUS_ACTIVE		BIT(0)
 #define E1000_CSB_STATUS_ERR_SHIFT	8	/* bits 15:8: enum e1000_csb_err */
 #define E1000_CSB_STATUS_ERR_MASK	(0xffu << E1000_CSB_STATUS_ERR_SHIFT)
 
@@ -77,8 +80,8 @@ enum e1000_csb_err {
 	E1000_CSB_ERR_RING		= 7,	/* a CSB ring index was out of range */
 };
 
-#define E1000_CSB_KICK_TX		(1u << 0)
-#define E1000_CSB_KICK_RX		(1u << 1)
+#define E1000_CSB_KICK_TX		BIT(0)
+#define E1000_CSB_KICK_RX		BIT(1)
 
 /* ---- The CSB itself: 256 bytes in guest memory ---- */
 
@@ -96,7 +99,7 @@ enum e1000_csb_err {
  * i.e. the requested index is among the entries it just moved past.
  * e1000_csb_need_notify() below computes exactly this.
  */
-#define E1000_CSB_NOTIFY		(1u << 31)
+#define E1000_CSB_NOTIFY		BIT(31)
 #define E1000_CSB_INDEX_MASK		0xffffu
 
 struct e1000_csb {
@@ -120,8 +123,8 @@ struct e1000_csb {
 	e1000_csb_le32 reserved[32];
 };
 
-_Static_assert(sizeof(struct e1000_csb) == E1000_CSB_SIZE,
-	       "struct e1000_csb must be E1000_CSB_SIZE bytes");
+static_assert(sizeof(struct e1000_csb) == E1000_CSB_SIZE,
+	      "struct e1000_csb must be E1000_CSB_SIZE bytes");
 
 /*
  * Is INDEX among the entries a producer/consumer moved past when it went
