@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * e1000_csb: debugfs test hooks, one directory per device under
+ * /sys/kernel/debug/e1000_csb/<pci address>/:
+ *
+ *   reset            write 1: run the reset work (as a transmit timeout does)
+ *   surprise_remove  write 1: from now on the device's registers read
+ *                    all-ones, as after a surprise removal; the driver must
+ *                    notice, detach and never touch the hardware again
+ *
+ * The removal is simulated without any cost on the register access path:
+ * the MMIO base pointer is swapped for a buffer of all-ones bytes.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/rtnetlink.h>
+#include <linux/vmalloc.h>
+
+#include "e1000_csb.h"
+
+static struct dentry *e1000_csb_dbg_root;
+
+static int e1000_csb_dbg_reset_set(void *data, u64 val)
+{
+	struct e1000_csb_adapter *adapter = data;
+
+	if (val != 1)
+		return -EINVAL;
+	e1000_csb_schedule_reset(adapter);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(e1000_csb_dbg_reset_fops, NULL,
+			 e1000_csb_dbg_reset_set, "%llu\n");
+
+static int e1000_csb_dbg_remove_set(void *data, u64 val)
+{
+	struct e1000_csb_adapter *adapter = data;
+	size_t len = pci_resource_len(adapter->pdev, 0);
+	bool running;
+	void *ones;
+
+	if (val != 1)
+		return -EINVAL;
+
+	ones = vmalloc(len);
+	if (!ones)
+		return -ENOMEM;
+	memset(ones, 0xff, len);
+
+	rtnl_lock();
+	if (adapter->fake_regs || e1000_csb_removed(adapter)) {
+		rtnl_unlock();
+		vfree(ones);
+		return -EBUSY;
+	}
+	netdev_warn(adapter->netdev,
+		    "debugfs: simulating a surprise removal (registers read all-ones)\n");
+
+	/*
+	 * A removed device neither interrupts nor does DMA; the emulated one
+	 * is still there, so silence it first (NAPI is parked so that it
+	 * cannot unmask interrupts again), then swap the register window.
+	 */
+	running = !test_bit(E1000_CSB_STATE_DOWN, &adapter->state);
+	if (running)
+		napi_disable(&adapter->napi);
+	e1000_csb_irq_disable(adapter);
+	e1000_csb_wr32(adapter, E1000_CSB_RCTL, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_TCTL, 0);
+	e1000_csb_flush(adapter);
+	synchronize_irq(adapter->pdev->irq);
+	pci_clear_master(adapter->pdev);
+
+	adapter->fake_regs = ones;
+	WRITE_ONCE(adapter->hw_addr, (u8 __iomem __force *)ones);
+	if (running)
+		napi_enable(&adapter->napi);
+	rtnl_unlock();
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(e1000_csb_dbg_remove_fops, NULL,
+			 e1000_csb_dbg_remove_set, "%llu\n");
+
+void e1000_csb_debugfs_add(struct e1000_csb_adapter *adapter)
+{
+	adapter->dbg_dir = debugfs_create_dir(pci_name(adapter->pdev),
+					      e1000_csb_dbg_root);
+	debugfs_create_file_unsafe("reset", 0200, adapter->dbg_dir, adapter,
+				   &e1000_csb_dbg_reset_fops);
+	debugfs_create_file_unsafe("surprise_remove", 0200, adapter->dbg_dir,
+				   adapter, &e1000_csb_dbg_remove_fops);
+}
+
+/* First thing on device removal: no test hook can run after this. */
+void e1000_csb_debugfs_remove(struct e1000_csb_adapter *adapter)
+{
+	debugfs_remove_recursive(adapter->dbg_dir);
+	adapter->dbg_dir = NULL;
+}
+
+void e1000_csb_debugfs_init(void)
+{
+	e1000_csb_dbg_root = debugfs_create_dir(E1000_CSB_DRV_NAME, NULL);
+}
+
+void e1000_csb_debugfs_exit(void)
+{
+	debugfs_remove_recursive(e1000_csb_dbg_root);
+	e1000_csb_dbg_root = NULL;
+}

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * e1000_csb: ethtool operations.
+ */
+
+#include <linux/ethtool.h>
+#include <linux/linkmode.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+
+#include "e1000_csb.h"
+
+/* ---------------- statistics ---------------- */
+
+enum e1000_csb_sw_stat_src {
+	E1000_CSB_SRC_TX,	/* u64_stats_t in the tx ring */
+	E1000_CSB_SRC_RX,	/* u64_stats_t in the rx ring */
+	E1000_CSB_SRC_ADAPTER,	/* plain u64 in the adapter */
+};
+
+struct e1000_csb_sw_stat {
+	char name[ETH_GSTRING_LEN];
+	enum e1000_csb_sw_stat_src src;
+	size_t offset;
+};
+
+#define E1000_CSB_TX_STAT(_n, _f) \
+	{ _n, E1000_CSB_SRC_TX, offsetof(struct e1000_csb_tx_ring, _f) }
+#define E1000_CSB_RX_STAT(_n, _f) \
+	{ _n, E1000_CSB_SRC_RX, offsetof(struct e1000_csb_rx_ring, _f) }
+#define E1000_CSB_AD_STAT(_n, _f) \
+	{ _n, E1000_CSB_SRC_ADAPTER, offsetof(struct e1000_csb_adapter, _f) }
+
+static const struct e1000_csb_sw_stat e1000_csb_sw_stats[] = {
+	E1000_CSB_TX_STAT("tx_packets", packets),
+	E1000_CSB_TX_STAT("tx_bytes", bytes),
+	E1000_CSB_TX_STAT("tx_queue_stops", stops),
+	E1000_CSB_TX_STAT("tx_queue_restarts", restarts),
+	E1000_CSB_TX_STAT("tx_busy", busy),
+	E1000_CSB_TX_STAT("tx_tso", tso),
+	E1000_CSB_TX_STAT("tx_csum_offload", csum),
+	E1000_CSB_TX_STAT("tx_ctx_desc", ctx_desc),
+	E1000_CSB_TX_STAT("tx_doorbells", doorbells),
+	E1000_CSB_TX_STAT("tx_dma_errors", dma_err),
+	E1000_CSB_TX_STAT("tx_dropped", dropped),
+	E1000_CSB_RX_STAT("rx_packets", packets),
+	E1000_CSB_RX_STAT("rx_bytes", bytes),
+	E1000_CSB_RX_STAT("rx_alloc_fail", alloc_fail),
+	E1000_CSB_RX_STAT("rx_csum_good", csum_good),
+	E1000_CSB_RX_STAT("rx_csum_err", csum_err),
+	E1000_CSB_RX_STAT("rx_frame_errors", frame_err),
+	E1000_CSB_RX_STAT("rx_dropped_nomem", dropped),
+	E1000_CSB_RX_STAT("rx_copybreak", copybreak),
+	E1000_CSB_RX_STAT("rx_multi_desc", multi_desc),
+	E1000_CSB_RX_STAT("rx_doorbells", doorbells),
+	E1000_CSB_AD_STAT("irq_handled", irq_count),
+	E1000_CSB_AD_STAT("irq_not_ours", irq_none),
+	E1000_CSB_AD_STAT("tx_timeouts", tx_timeouts),
+	E1000_CSB_AD_STAT("resets", resets),
+};
+
+#define E1000_CSB_NUM_SW_STATS	ARRAY_SIZE(e1000_csb_sw_stats)
+
+/* register access counters: trapping MMIO accesses by class */
+static const char e1000_csb_reg_stat_names[][ETH_GSTRING_LEN] = {
+	"reg_doorbell_reads",
+	"reg_doorbell_writes",
+	"reg_irq_reads",
+	"reg_irq_writes",
+	"reg_other_reads",
+	"reg_other_writes",
+	"reg_total",
+};
+
+#define E1000_CSB_NUM_REG_STATS	ARRAY_SIZE(e1000_csb_reg_stat_names)
+
+static const char e1000_csb_priv_flag_names[][ETH_GSTRING_LEN] = {
+	"csb",
+};
+
+static_assert(ARRAY_SIZE(e1000_csb_priv_flag_names) == E1000_CSB_NUM_PFLAGS);
+
+static int e1000_csb_get_sset_count(struct net_device *netdev, int sset)
+{
+	switch (sset) {
+	case ETH_SS_STATS:
+		return E1000_CSB_NUM_SW_STATS + E1000_CSB_NUM_REG_STATS +
+		       E1000_CSB_NUM_HW_STATS;
+	case ETH_SS_PRIV_FLAGS:
+		return E1000_CSB_NUM_PFLAGS;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static void e1000_csb_get_strings(struct net_device *netdev, u32 sset,
+				  u8 *data)
+{
+	unsigned int i;
+
+	switch (sset) {
+	case ETH_SS_STATS:
+		for (i = 0; i < E1000_CSB_NUM_SW_STATS; i++)
+			ethtool_sprintf(&data, "%s", e1000_csb_sw_stats[i].name);
+		for (i = 0; i < E1000_CSB_NUM_REG_STATS; i++)
+			ethtool_sprintf(&data, "%s",
+					e1000_csb_reg_stat_names[i]);
+		for (i = 0; i < E1000_CSB_NUM_HW_STATS; i++)
+			ethtool_sprintf(&data, "%s", e1000_csb_hw_stats[i].name);
+		break;
+	case ETH_SS_PRIV_FLAGS:
+		for (i = 0; i < E1000_CSB_NUM_PFLAGS; i++)
+			ethtool_sprintf(&data, "%s",
+					e1000_csb_priv_flag_names[i]);
+		break;
+	}
+}
+
+static void e1000_csb_get_ethtool_stats(struct net_device *netdev,
+					struct ethtool_stats *stats, u64 *data)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+	struct e1000_csb_tx_ring *tx = &adapter->tx_ring;
+	struct e1000_csb_rx_ring *rx = &adapter->rx_ring;
+	struct e1000_csb_reg_counters regs;
+	unsigned int i, start, c;
+	unsigned long flags;
+	u64 total = 0;
+	u64 *p;
+
+	/*
+	 * Snapshot the register counters first so that the statistics
+	 * register reads done below for this very request are not included.
+	 */
+	e1000_csb_reg_counters_sum(adapter, &regs);
+
+	do {
+		start = u64_stats_fetch_begin(&tx->syncp);
+		for (i = 0, p = data; i < E1000_CSB_NUM_SW_STATS; i++, p++)
+			if (e1000_csb_sw_stats[i].src == E1000_CSB_SRC_TX)
+				*p = u64_stats_read((u64_stats_t *)((u8 *)tx +
+					e1000_csb_sw_stats[i].offset));
+	} while (u64_stats_fetch_retry(&tx->syncp, start));
+
+	do {
+		start = u64_stats_fetch_begin(&rx->syncp);
+		for (i = 0, p = data; i < E1000_CSB_NUM_SW_STATS; i++, p++)
+			if (e1000_csb_sw_stats[i].src == E1000_CSB_SRC_RX)
+				*p = u64_stats_read((u64_stats_t *)((u8 *)rx +
+					e1000_csb_sw_stats[i].offset));
+	} while (u64_stats_fetch_retry(&rx->syncp, start));
+
+	for (i = 0, p = data; i < E1000_CSB_NUM_SW_STATS; i++, p++)
+		if (e1000_csb_sw_stats[i].src == E1000_CSB_SRC_ADAPTER)
+			*p = READ_ONCE(*(u64 *)((u8 *)adapter +
+						e1000_csb_sw_stats[i].offset));
+	data += E1000_CSB_NUM_SW_STATS;
+
+	for (c = 0; c < E1000_CSB_REG_NCLASS; c++) {
+		*data++ = regs.rd[c];
+		*data++ = regs.wr[c];
+		total += regs.rd[c] + regs.wr[c];
+	}
+	*data++ = total;
+
+	if (netif_running(netdev))
+		e1000_csb_hw_update_stats(adapter);
+	spin_lock_irqsave(&adapter->stats_lock, flags);
+	for (i = 0; i < E1000_CSB_NUM_HW_STATS; i++)
+		*data++ = adapter->hw_stats[i];
+	spin_unlock_irqrestore(&adapter->stats_lock, flags);
+}
+
+/* ---------------- private flags ---------------- */
+
+static u32 e1000_csb_get_priv_flags(struct net_device *netdev)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+
+	return adapter->priv_flags;
+}
+
+static int e1000_csb_set_priv_flags(struct net_device *netdev, u32 flags)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+
+	if (flags & ~E1000_CSB_PFLAG_CSB)
+		return -EINVAL;
+
+	if ((flags & E1000_CSB_PFLAG_CSB) &&
+	    !(adapter->priv_flags & E1000_CSB_PFLAG_CSB)) {
+		/* no extack here: log it instead */
+		if (net_ratelimit())
+			netdev_err(netdev,
+				   "csb: host does not offer the CSB extension\n");
+		return -EOPNOTSUPP;
+	}
+	adapter->priv_flags = flags;
+	return 0;
+}
+
+/* ---------------- basic information ---------------- */
+
+static void e1000_csb_get_drvinfo(struct net_device *netdev,
+				  struct ethtool_drvinfo *info)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+
+	strscpy(info->driver, E1000_CSB_DRV_NAME, sizeof(info->driver));
+	strscpy(info->bus_info, pci_name(adapter->pdev),
+		sizeof(info->bus_info));
+	snprintf(info->fw_version, sizeof(info->fw_version), "eeprom-%s",
+		 adapter->eeprom_ok ? "ok" : "invalid");
+}
+
+/*
+ * Copper 10/100/1000 with autonegotiation, as bit numbers of the ethtool
+ * UAPI enum ethtool_link_mode_bit_indices (ABI-stable): 10baseT half/full,
+ * 100baseT half/full, 1000baseT full, autoneg, twisted pair.
+ */
+static const int e1000_csb_link_modes[] = { 0, 1, 2, 3, 5, 6, 7 };
+
+static int e1000_csb_get_link_ksettings(struct net_device *netdev,
+					struct ethtool_link_ksettings *cmd)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+	unsigned int i;
+
+	linkmode_zero(cmd->link_modes.supported);
+	for (i = 0; i < ARRAY_SIZE(e1000_csb_link_modes); i++)
+		linkmode_set_bit(e1000_csb_link_modes[i],
+				 cmd->link_modes.supported);
+	linkmode_copy(cmd->link_modes.advertising, cmd->link_modes.supported);
+
+	cmd->base.port = PORT_TP;
+	cmd->base.phy_address = E1000_CSB_PHY_ADDR;
+	cmd->base.autoneg = AUTONEG_ENABLE;
+	cmd->base.mdio_support = ETH_MDIO_SUPPORTS_C22;
+
+	if (netif_running(netdev) && netif_carrier_ok(netdev)) {
+		cmd->base.speed = adapter->link_speed;
+		cmd->base.duplex = adapter->link_duplex;
+	} else {
+		cmd->base.speed = SPEED_UNKNOWN;
+		cmd->base.duplex = DUPLEX_UNKNOWN;
+	}
+	return 0;
+}
+
+static u32 e1000_csb_get_msglevel(struct net_device *netdev)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+
+	return adapter->msg_enable;
+}
+
+static void e1000_csb_set_msglevel(struct net_device *netdev, u32 level)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+
+	adapter->msg_enable = level;
+}
+
+/* ---------------- register dump ---------------- */
+
+static const u32 e1000_csb_dump_regs[] = {
+	E1000_CSB_CTRL, E1000_CSB_STATUS, E1000_CSB_EECD, E1000_CSB_CTRL_EXT,
+	E1000_CSB_IMS, E1000_CSB_ITR,
+	E1000_CSB_RCTL, E1000_CSB_RDBAL, E1000_CSB_RDBAH, E1000_CSB_RDLEN,
+	E1000_CSB_RDH, E1000_CSB_RDT, E1000_CSB_RDTR, E1000_CSB_RADV,
+	E1000_CSB_RXDCTL, E1000_CSB_RXCSUM,
+	E1000_CSB_TCTL, E1000_CSB_TIPG, E1000_CSB_TDBAL, E1000_CSB_TDBAH,
+	E1000_CSB_TDLEN, E1000_CSB_TDH, E1000_CSB_TDT, E1000_CSB_TIDV,
+	E1000_CSB_TADV, E1000_CSB_TXDCTL,
+	E1000_CSB_PBA, E1000_CSB_LEDCTL, E1000_CSB_MANC,
+	E1000_CSB_RAL(0), E1000_CSB_RAH(0),
+};
+
+static int e1000_csb_get_regs_len(struct net_device *netdev)
+{
+	return sizeof(e1000_csb_dump_regs);
+}
+
+static void e1000_csb_get_regs(struct net_device *netdev,
+			       struct ethtool_regs *regs, void *p)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+	u32 *buf = p;
+	unsigned int i;
+
+	regs->version = (1u << 24) | ((u32)adapter->revision << 16) |
+			adapter->device_id;
+	memset(buf, 0, sizeof(e1000_csb_dump_regs));
+	for (i = 0; i < ARRAY_SIZE(e1000_csb_dump_regs); i++) {
+		u32 reg = e1000_csb_dump_regs[i];
+
+		if (!e1000_csb_hw_has_itr(adapter) &&
+		    (reg == E1000_CSB_ITR || reg == E1000_CSB_RADV ||
+		     reg == E1000_CSB_TADV))
+			continue;
+		buf[i] = e1000_csb_rd32(adapter, reg);
+	}
+}
+
+/* ---------------- rings ---------------- */
+
+static void e1000_csb_get_ringparam(struct net_device *netdev,
+				    struct ethtool_ringparam *ring,
+				    struct kernel_ethtool_ringparam *kring,
+				    struct netlink_ext_ack *extack)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+
+	ring->rx_max_pending = E1000_CSB_MAX_RING;
+	ring->tx_max_pending = E1000_CSB_MAX_RING;
+	ring->rx_pending = adapter->rx_ring_count;
+	ring->tx_pending = adapter->tx_ring_count;
+}
+
+static int e1000_csb_check_ring(u32 n, struct netlink_ext_ack *extack)
+{
+	if (n < E1000_CSB_MIN_RING || n > E1000_CSB_MAX_RING) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ring size must be between 80 and 4096 descriptors");
+		return -EINVAL;
+	}
+	if (n % E1000_CSB_RING_ALIGN) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ring size must be a multiple of 8 descriptors");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int e1000_csb_set_ringparam(struct net_device *netdev,
+				   struct ethtool_ringparam *ring,
+				   struct kernel_ethtool_ringparam *kring,
+				   struct netlink_ext_ack *extack)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+	u32 old_tx = adapter->tx_ring_count, old_rx = adapter->rx_ring_count;
+	int err;
+
+	if (ring->rx_mini_pending || ring->rx_jumbo_pending) {
+		NL_SET_ERR_MSG_MOD(extack, "mini and jumbo rings are not supported");
+		return -EINVAL;
+	}
+	err = e1000_csb_check_ring(ring->tx_pending, extack);
+	if (err)
+		return err;
+	err = e1000_csb_check_ring(ring->rx_pending, extack);
+	if (err)
+		return err;
+
+	if (ring->tx_pending == old_tx && ring->rx_pending == old_rx)
+		return 0;
+
+	if (!netif_running(netdev)) {
+		adapter->tx_ring_count = ring->tx_pending;
+		adapter->rx_ring_count = ring->rx_pending;
+		return 0;
+	}
+	if (e1000_csb_removed(adapter))
+		return -ENODEV;
+
+	e1000_csb_down(adapter);
+	e1000_csb_free_rings(adapter);
+
+	adapter->tx_ring_count = ring->tx_pending;
+	adapter->rx_ring_count = ring->rx_pending;
+	err = e1000_csb_open_rings(adapter);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "cannot allocate the new rings, keeping the old sizes");
+		adapter->tx_ring_count = old_tx;
+		adapter->rx_ring_count = old_rx;
+		if (e1000_csb_open_rings(adapter)) {
+			netdev_err(netdev, "cannot reallocate rings, closing\n");
+			dev_close(netdev);
+			return err;
+		}
+	}
+
+	if (e1000_csb_up(adapter)) {
+		netdev_err(netdev, "cannot restart after ring resize, closing\n");
+		dev_close(netdev);
+		return -EIO;
+	}
+	return err;
+}
+
+/* ---------------- interrupt coalescing (ITR) ---------------- */
+
+static int e1000_csb_get_coalesce(struct net_device *netdev,
+				  struct ethtool_coalesce *ec,
+				  struct kernel_ethtool_coalesce *kec,
+				  struct netlink_ext_ack *extack)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+
+	ec->rx_coalesce_usecs = adapter->rx_usecs;
+	return 0;
+}
+
+static int e1000_csb_set_coalesce(struct net_device *netdev,
+				  struct ethtool_coalesce *ec,
+				  struct kernel_ethtool_coalesce *kec,
+				  struct netlink_ext_ack *extack)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+
+	if (ec->rx_coalesce_usecs > E1000_CSB_ITR_MAX_USECS) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "rx-usecs must be between 0 and 10000");
+		return -EINVAL;
+	}
+	if (!e1000_csb_hw_has_itr(adapter) && ec->rx_coalesce_usecs) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "this controller (82544) has no interrupt throttling register");
+		return -EOPNOTSUPP;
+	}
+
+	adapter->rx_usecs = ec->rx_coalesce_usecs;
+	if (netif_running(netdev) &&
+	    !test_bit(E1000_CSB_STATE_DOWN, &adapter->state))
+		e1000_csb_hw_set_itr(adapter);
+	return 0;
+}
+
+static const struct ethtool_ops e1000_csb_ethtool_ops = {
+	.supported_coalesce_params = ETHTOOL_COALESCE_RX_USECS,
+	.get_drvinfo		= e1000_csb_get_drvinfo,
+	.get_regs_len		= e1000_csb_get_regs_len,
+	.get_regs		= e1000_csb_get_regs,
+	.get_msglevel		= e1000_csb_get_msglevel,
+	.set_msglevel		= e1000_csb_set_msglevel,
+	.get_link		= ethtool_op_get_link,
+	.get_coalesce		= e1000_csb_get_coalesce,
+	.set_coalesce		= e1000_csb_set_coalesce,
+	.get_ringparam		= e1000_csb_get_ringparam,
+	.set_ringparam		= e1000_csb_set_ringparam,
+	.get_strings		= e1000_csb_get_strings,
+	.get_ethtool_stats	= e1000_csb_get_ethtool_stats,
+	.get_sset_count		= e1000_csb_get_sset_count,
+	.get_priv_flags		= e1000_csb_get_priv_flags,
+	.set_priv_flags		= e1000_csb_set_priv_flags,
+	.get_link_ksettings	= e1000_csb_get_link_ksettings,
+};
+
+void e1000_csb_set_ethtool_ops(struct net_device *netdev)
+{
+	netdev->ethtool_ops = &e1000_csb_ethtool_ops;
+}
