@@ -41,6 +41,16 @@ def stats(g, ifname):
     return res
 
 
+HOST_COUNTERS = ("x-stat-doorbell-writes", "x-stat-irq-reg-accesses",
+                 "x-stat-other-accesses", "x-stat-interrupts")
+
+
+def host_counters(g):
+    """Our QEMU's own count of the guest's trapping accesses to the NIC."""
+    return {c: g.qmp.execute("qom-get", path=f"/machine/peripheral/{g.nics[0].id}",
+                             property=c) for c in HOST_COUNTERS}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", default=DEFAULT_KERNEL)
@@ -48,6 +58,7 @@ def main():
     ap.add_argument("--size", type=int, default=60)
     args = ap.parse_args()
 
+    config.ensure_socket_buffers()
     logdir = os.path.join(config.LOGS, "demo")
     t = Test("demo", {"kernel": args.kernel, "qemu": "build"}, logdir)
     started = time.monotonic()
@@ -60,6 +71,7 @@ def main():
         print(f"Sending {args.count} verified UDP datagrams of {args.size}-byte frames "
               f"each way...\n", flush=True)
         before = {g.name: stats(g, ep.ifname) for g, ep in ((a, link.a), (b, link.b))}
+        host_before = {g.name: host_counters(g) for g in (a, b)}
         ab = guest_to_guest(t, a, b, link.b.ip, count=args.count, size=args.size)
         ba = guest_to_guest(t, b, a, link.a.ip, count=args.count, size=args.size)
         rows = []
@@ -67,6 +79,9 @@ def main():
             info = describe(g, ep.ifname)
             after = stats(g, ep.ifname)
             delta = {k: after[k] - before[g.name].get(k, 0) for k in after}
+            host_after = host_counters(g)
+            for c in HOST_COUNTERS:
+                delta[c] = host_after[c] - host_before[g.name][c]
             rows.append((g, ep, info, rx, delta))
         print(f"{'':18}{'guest-a':>24}{'guest-b':>24}")
         lines = [
@@ -80,9 +95,20 @@ def main():
             ("datagrams recv'd", lambda r: f"{r[3]['valid']}/{args.count}"),
             ("payload verified", lambda r: "yes" if r[3]["valid"] == args.count
              and not r[3].get("corrupt") else "NO"),
+            ("traps/packet", lambda r: per_packet(r[4], "x-stat-doorbell-writes",
+                                                  "x-stat-irq-reg-accesses",
+                                                  "x-stat-other-accesses")),
+            (" doorbells", lambda r: per_packet(r[4], "x-stat-doorbell-writes")),
+            (" irq registers", lambda r: per_packet(r[4], "x-stat-irq-reg-accesses")),
+            ("interrupts/packet", lambda r: per_packet(r[4], "x-stat-interrupts")),
         ]
+        def per_packet(delta, *counters):
+            packets = 2 * args.count  # each guest sent COUNT and received COUNT
+            return f"{sum(delta[c] for c in counters) / packets:.3f}"
+
         for label, fn in lines:
             print(f"{label:18}" + "".join(f"{fn(r):>24}" for r in rows))
+        print("\n(traps and interrupts as counted by our QEMU, per datagram sent or received)")
         print(f"\nDone in {time.monotonic() - started:.0f} s; logs in "
               f"{os.path.relpath(logdir, config.TOP)}/")
         return 0

@@ -47,3 +47,25 @@ NIC_MODELS = {
     "e1000-82544gc": "8086:100c",  # 82544GC
     "virtio-net-pci": "1af4:1000",
 }
+
+
+# QEMU's dgram netdev socket gets the host's default receive buffer
+# (net.core.rmem_default, usually 208 KiB: only ~270 small datagrams once
+# the kernel's per-datagram overhead is counted). A guest that is slow for
+# a moment (TCG on a loaded host) would then lose frames before its NIC
+# ever saw them, and a test counting verified datagrams would fail for a
+# reason that has nothing to do with the code under test. The harness
+# raises the default, never lowers it.
+SOCKET_RCVBUF = 8 << 20
+
+
+def ensure_socket_buffers():
+    path = "/proc/sys/net/core/rmem_default"
+    try:
+        with open(path) as f:
+            current = int(f.read())
+        if current < SOCKET_RCVBUF:
+            with open(path, "w") as f:
+                f.write(str(SOCKET_RCVBUF))
+    except (OSError, ValueError):
+        pass  # not root: tests may lose datagrams on a loaded host

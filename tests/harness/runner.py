@@ -156,6 +156,7 @@ class Running:
 
 
 def run_all(instances, jobs=1, keep_logs=False, verbose=False):
+    config.ensure_socket_buffers()
     passed = failed = 0
     pending = list(instances)
     running = []
