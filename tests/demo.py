@@ -82,16 +82,18 @@ def main():
             host_after = host_counters(g)
             for c in HOST_COUNTERS:
                 delta[c] = host_after[c] - host_before[g.name][c]
-            rows.append((g, ep, info, rx, delta))
-        print(f"{'':18}{'guest-a':>24}{'guest-b':>24}")
+            pci_id = g.sh(f"cd /sys/class/net/{ep.ifname}/device && "
+                          f"echo $(cat vendor):$(cat device)").strip().replace("0x", "")
+            rows.append((g, ep, info, rx, delta, pci_id))
+        print(f"{'':18}{'guest-a':>28}{'guest-b':>28}")
         lines = [
             ("interface", lambda r: f"{r[1].ifname} {r[1].ip}"),
-            ("driver", lambda r: f"{r[2].get('driver')} {r[2].get('version', '')}".strip()),
-            ("PCI device", lambda r: r[2].get("bus-info", "?")),
+            ("driver", lambda r: r[2].get("driver", "?")),
+            ("PCI device", lambda r: f"{r[2].get('bus-info', '?')} {r[5]}"),
             ("link", lambda r: f"{r[2].get('Link detected')} {r[2].get('Speed', '')} "
                                f"{r[2].get('Duplex', '')}".strip()),
             ("mode", lambda r: "csb" if r[2].get("csb") == "on" else "plain"),
-            ("datagrams sent", lambda r: str(r[4].get("tx_packets", "?"))),
+            ("frames sent", lambda r: str(r[4].get("tx_packets", "?"))),
             ("datagrams recv'd", lambda r: f"{r[3]['valid']}/{args.count}"),
             ("payload verified", lambda r: "yes" if r[3]["valid"] == args.count
              and not r[3].get("corrupt") else "NO"),
@@ -107,7 +109,7 @@ def main():
             return f"{sum(delta[c] for c in counters) / packets:.3f}"
 
         for label, fn in lines:
-            print(f"{label:18}" + "".join(f"{fn(r):>24}" for r in rows))
+            print(f"{label:18}" + "".join(f"{fn(r):>28}" for r in rows))
         print("\n(traps and interrupts as counted by our QEMU, per datagram sent or received)")
         print(f"\nDone in {time.monotonic() - started:.0f} s; logs in "
               f"{os.path.relpath(logdir, config.TOP)}/")
