@@ -3,43 +3,914 @@
  *
  * e1000-csb: host-side additions to QEMU's e1000 device
  *
- * Counts the guest's trapping MMIO accesses by register class (doorbells,
- * interrupt registers, everything else) and the interrupts the device
- * raises, and exposes the counts as read-only uint64 QOM properties:
+ * The device side of the e1000 Communication Status Block (CSB), as
+ * specified by Documentation/csb-spec.md of the e1000-csb project (ABI in
+ * hw/net/e1000_csb_abi.h): a 256-byte block of guest memory through which
+ * a driver publishes ring tails and interrupt requests, so that doorbells
+ * and interrupts trap only when the other side said it is asleep.
  *
- *   x-stat-tdt-writes        writes to TDT (TX doorbells)
- *   x-stat-rdt-writes        writes to RDT (RX doorbells)
- *   x-stat-doorbell-writes   the sum of the two above
- *   x-stat-irq-reg-accesses  reads and writes of ICR, ICS, IMS and IMC
- *   x-stat-other-accesses    every other MMIO register access
- *   x-stat-interrupts        transitions of INTx to asserted
+ *  - Discovery: a vendor-specific PCI capability (section 1).
+ *  - Registers at BAR0 + E1000_CSB_REGS_DEFAULT (section 2), decoded here
+ *    before the e1000 register file.
+ *  - The block is accessed through a MemoryRegionCache on the device's
+ *    bus master address space (so through an IOMMU if there is one),
+ *    published with RCU: the TX thread reads it without the BQL.  It is
+ *    re-created whenever the memory map changes and dropped when the
+ *    address stops being RAM or bus mastering is turned off.
+ *  - TX (F_TX): a thread per device, started at the first enable and
+ *    joined at unrealize, runs the e1000 TX engine under the BQL, polls
+ *    tx_tail for csb-poll-us without the BQL, then sleeps with the TX-H
+ *    handshake until a kick.
+ *  - RX (F_RX): rx_tail is taken whenever the e1000 code looks for RX
+ *    buffers; when there are not enough, the RX-H handshake asks for a
+ *    kick and the frame stays queued in the net layer.
+ *  - Interrupts (F_IRQ): TX and RX causes only when requested (IRQ-H).
+ *  - ICR and STATUS are copied to the CSB whenever they change.
+ *  - Migration: a subsection of the e1000 state while active.
  *
- * e.g. "qom-get /machine/peripheral/nic0 x-stat-tdt-writes" in the HMP.
- * The device stays exactly the stock e1000 as seen by the guest.
+ * Host-side counters are read-only uint64 QOM properties, e.g.
+ * "qom-get /machine/peripheral/nic0 x-stat-tdt-writes" in the HMP (see
+ * e1000_csb_instance_init() for the list).
+ *
+ * With the property csb=off none of this exists: no capability, the
+ * register block reads 0 and ignores writes, nothing is migrated, and the
+ * device is the stock e1000 (only the counters remain).
  */
 
 #include "qemu/osdep.h"
+#include "qapi/error.h"
 #include "qapi/visitor.h"
+#include "qemu/error-report.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qemu/processor.h"
+#include "qemu/rcu.h"
+#include "qemu/timer.h"
 #include "qom/object.h"
+#include "hw/pci/pci.h"
 #include "e1000_common.h"
 #include "e1000-csb.h"
+#include "trace.h"
 
-void e1000_csb_mmio_access(E1000CsbStats *stats, unsigned int index,
-                           bool is_write)
+#define CSB_OFF(field)          offsetof(struct e1000_csb, field)
+#define CSB_DESC_SIZE           16      /* TX and RX descriptors alike */
+
+#define CSB_TX_CAUSES           (E1000_ICR_TXDW | E1000_ICR_TXQE)
+#define CSB_RX_CAUSES           (E1000_ICS_RXT0 | E1000_ICS_RXDMT0)
+
+/* A kick request whose value in the CSB is not known: clear it. */
+#define CSB_KICK_UNKNOWN        UINT32_MAX
+
+/* E1000Csb.logged: kinds of repeated guest errors logged once. */
+#define CSB_LOGGED_TX_IRQ       BIT(0)
+#define CSB_LOGGED_RX_IRQ       BIT(1)
+
+struct E1000CsbMap {
+    struct rcu_head rcu;        /* first, for call_rcu() */
+    MemoryRegionCache cache;
+};
+
+/* ---- Access to the block ---- */
+
+static void e1000_csb_map_free(E1000CsbMap *map)
 {
-    switch (index) {
-    case TDT:
-        if (is_write) {
+    address_space_cache_destroy(&map->cache);
+    g_free(map);
+}
+
+/* Is [addr, addr + E1000_CSB_SIZE) guest RAM in @as, for reads or writes? */
+static bool e1000_csb_is_ram(AddressSpace *as, hwaddr addr, bool is_write)
+{
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
+    hwaddr xlat, len = E1000_CSB_SIZE;
+    MemoryRegion *mr;
+
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(as, addr, &xlat, &len, is_write, attrs);
+    return len >= E1000_CSB_SIZE && memory_access_is_direct(mr, is_write,
+                                                            attrs);
+}
+
+/*
+ * Is the block at csb->addr RAM the device can read and write through
+ * its DMA address space (with an IOMMU: the IOVA is mapped read-write)?
+ * Asked whether bus mastering is on or not.
+ */
+static bool e1000_csb_reachable(E1000Csb *csb)
+{
+    AddressSpace *as = pci_device_iommu_address_space(csb->pdev);
+
+    return e1000_csb_is_ram(as, csb->addr, false) &&
+           e1000_csb_is_ram(as, csb->addr, true);
+}
+
+/*
+ * Map the block at csb->addr through the device's bus master address
+ * space (so through the IOMMU, if any, and only while bus mastering is
+ * on); NULL if it is not reachable RAM.
+ */
+static E1000CsbMap *e1000_csb_map_new(E1000Csb *csb)
+{
+    E1000CsbMap *map;
+    int64_t len;
+
+    if (!e1000_csb_reachable(csb)) {
+        return NULL;
+    }
+    map = g_new0(E1000CsbMap, 1);
+    len = address_space_cache_init(&map->cache,
+                                   pci_get_address_space(csb->pdev),
+                                   csb->addr, E1000_CSB_SIZE, true);
+    if (len < E1000_CSB_SIZE) {
+        e1000_csb_map_free(map);
+        return NULL;
+    }
+    return map;
+}
+
+/* Publish @map (or none); the old one is freed once no reader has it. */
+static void e1000_csb_set_map(E1000Csb *csb, E1000CsbMap *map)
+{
+    E1000CsbMap *old = csb->map;
+
+    qatomic_rcu_set(&csb->map, map);
+    if (old) {
+        call_rcu(old, e1000_csb_map_free, rcu);
+    }
+}
+
+/*
+ * Read the 32-bit field at @off: false if there is no block or the access
+ * failed (an IOMMU fault).  Any thread, with or without the BQL.
+ */
+static bool e1000_csb_load(E1000Csb *csb, hwaddr off, uint32_t *val)
+{
+    MemTxResult res = MEMTX_OK;
+    E1000CsbMap *map;
+
+    RCU_READ_LOCK_GUARD();
+    map = qatomic_rcu_read(&csb->map);
+    if (!map) {
+        return false;
+    }
+    *val = address_space_ldl_le_cached(&map->cache, off,
+                                       MEMTXATTRS_UNSPECIFIED, &res);
+    return res == MEMTX_OK;
+}
+
+/* Write the 32-bit field at @off, marking it dirty.  With the BQL. */
+static bool e1000_csb_store(E1000Csb *csb, hwaddr off, uint32_t val)
+{
+    MemTxResult res = MEMTX_OK;
+    E1000CsbMap *map;
+
+    RCU_READ_LOCK_GUARD();
+    map = qatomic_rcu_read(&csb->map);
+    if (!map) {
+        return false;
+    }
+    address_space_stl_le_cached(&map->cache, off, val,
+                                MEMTXATTRS_UNSPECIFIED, &res);
+    address_space_cache_invalidate(&map->cache, off, sizeof(val));
+    return res == MEMTX_OK;
+}
+
+/* ---- Activation ---- */
+
+static void e1000_csb_set_error(E1000Csb *csb, enum e1000_csb_err err)
+{
+    csb->status = (csb->status & E1000_CSB_STATUS_ACTIVE) |
+                  (err << E1000_CSB_STATUS_ERR_SHIFT);
+}
+
+/* Start using @map with @features; the caller has checked everything. */
+static void e1000_csb_start(E1000Csb *csb, E1000CsbMap *map,
+                            uint32_t features)
+{
+    e1000_csb_set_map(csb, map);
+    csb->mode = E1000_CSB_MODE_ACTIVE | features;
+    csb->gen++;
+    csb->status |= E1000_CSB_STATUS_ACTIVE;
+    csb->tx_kick_armed = false;
+    csb->rx_kick_armed = false;
+    csb->rx_waiting = false;
+    csb->copies_valid = false;
+    csb->logged = 0;
+}
+
+/*
+ * Stop using the block: plain mode from now on, with TDT and RDT holding
+ * the last valid tails (they are kept there all along).  A TX thread
+ * still polling sees the block go away and touches it no more; it writes
+ * it only with the BQL held, after checking that the CSB is active.
+ */
+static void e1000_csb_stop(E1000Csb *csb)
+{
+    csb->mode = 0;
+    csb->status &= ~E1000_CSB_STATUS_ACTIVE;
+    csb->ctrl &= ~E1000_CSB_CTRL_ENABLE;
+    csb->tx_kick_armed = false;
+    csb->rx_kick_armed = false;
+    csb->rx_waiting = false;
+    csb->copies_valid = false;
+    e1000_csb_set_map(csb, NULL);
+}
+
+/* The device gives up the CSB because of @err; logged as a guest error. */
+static void G_GNUC_PRINTF(3, 4)
+e1000_csb_fail(E1000Csb *csb, enum e1000_csb_err err, const char *fmt, ...)
+{
+    g_autofree char *why = NULL;
+    va_list ap;
+
+    if (!csb->mode) {
+        return;
+    }
+    va_start(ap, fmt);
+    why = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    qemu_log_mask(LOG_GUEST_ERROR, "e1000-csb: %s: CSB disabled (error %d)\n",
+                  why, err);
+    trace_e1000_csb_disable(err, csb->mac_reg[TDT], csb->mac_reg[RDT]);
+    e1000_csb_stop(csb);
+    e1000_csb_set_error(csb, err);
+    csb->stats.csb_errors++;
+}
+
+/* Read a field with the BQL held; failure disables the CSB (ADDR). */
+static bool e1000_csb_get(E1000Csb *csb, hwaddr off, uint32_t *val)
+{
+    if (e1000_csb_load(csb, off, val)) {
+        return true;
+    }
+    e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
+                   "cannot read the CSB at 0x%" PRIx64, csb->addr + off);
+    return false;
+}
+
+static bool e1000_csb_put(E1000Csb *csb, hwaddr off, uint32_t val)
+{
+    if (e1000_csb_store(csb, off, val)) {
+        return true;
+    }
+    e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
+                   "cannot write the CSB at 0x%" PRIx64, csb->addr + off);
+    return false;
+}
+
+static uint32_t e1000_csb_ring_size(E1000Csb *csb, bool tx)
+{
+    return csb->mac_reg[tx ? TDLEN : RDLEN] / CSB_DESC_SIZE;
+}
+
+/*
+ * Take tx_tail (@tx) or rx_tail from the CSB into TDT or RDT.  An index
+ * outside the ring disables the CSB (RING); the register keeps the last
+ * valid tail.
+ */
+static bool e1000_csb_take_tail(E1000Csb *csb, bool tx, uint32_t *tail)
+{
+    uint32_t n = e1000_csb_ring_size(csb, tx);
+    uint32_t val;
+
+    if (!e1000_csb_get(csb, tx ? CSB_OFF(tx_tail) : CSB_OFF(rx_tail),
+                       &val)) {
+        return false;
+    }
+    if (val >= n) {
+        e1000_csb_fail(csb, E1000_CSB_ERR_RING,
+                       "%s_tail %u outside the ring of %u descriptors",
+                       tx ? "tx" : "rx", val, n);
+        return false;
+    }
+    csb->mac_reg[tx ? TDT : RDT] = val;
+    *tail = val;
+    return true;
+}
+
+/*
+ * Does the notification request @req ask to be told that the index moved
+ * from @old to @new on a ring of @n?  A malformed request counts as
+ * NOTIFY with index 0; with indices the device cannot judge (the guest's
+ * own TDH or RDH outside the ring), it notifies.
+ */
+static bool e1000_csb_notify_wanted(E1000Csb *csb, uint32_t req,
+                                    uint32_t old, uint32_t new, uint32_t n,
+                                    uint32_t log_bit, const char *name)
+{
+    uint32_t index = req & E1000_CSB_INDEX_MASK;
+
+    if (old >= n || new >= n) {
+        return true;
+    }
+    if ((req & ~(E1000_CSB_NOTIFY | E1000_CSB_INDEX_MASK)) || index >= n) {
+        if (!(csb->logged & log_bit)) {
+            csb->logged |= log_bit;
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "e1000-csb: malformed %s 0x%x (ring of %u), "
+                          "taken as NOTIFY with index 0\n", name, req, n);
+        }
+        req = E1000_CSB_NOTIFY;
+        index = 0;
+    }
+    return (req & E1000_CSB_NOTIFY) &&
+           e1000_csb_need_notify(index, old, new, n);
+}
+
+/* Refresh the copies of ICR and STATUS in the CSB if they changed. */
+void e1000_csb_regs_changed(E1000Csb *csb)
+{
+    uint32_t icr, status;
+
+    if (!csb->mode) {
+        return;
+    }
+    icr = csb->mac_reg[ICR];
+    status = csb->mac_reg[STATUS];
+    if (csb->copies_valid && icr == csb->icr_copy &&
+        status == csb->status_copy) {
+        return;
+    }
+    csb->copies_valid = true;
+    csb->icr_copy = icr;
+    csb->status_copy = status;
+    smp_wmb();      /* release: after the register change */
+    if (e1000_csb_put(csb, CSB_OFF(icr), icr)) {
+        e1000_csb_put(csb, CSB_OFF(status), status);
+    }
+}
+
+static void e1000_csb_tx_thread_create(E1000Csb *csb);
+
+/* Wake the TX thread up (creating it the first time). */
+static void e1000_csb_wake_tx(E1000Csb *csb)
+{
+    if (!csb->tx_thread_started) {
+        if (qatomic_read(&csb->tx_stop)) {
+            return;
+        }
+        e1000_csb_tx_thread_create(csb);
+    }
+    qemu_event_set(&csb->tx_event);
+}
+
+static void e1000_csb_flush_rx(E1000Csb *csb)
+{
+    qemu_flush_queued_packets(qemu_get_queue(*csb->nic));
+}
+
+/* The guest set CTRL.ENABLE while inactive: spec section 4. */
+static void e1000_csb_enable(E1000Csb *csb)
+{
+    uint32_t major = (csb->ctrl & E1000_CSB_CTRL_MAJOR_MASK) >>
+                     E1000_CSB_CTRL_MAJOR_SHIFT;
+    enum e1000_csb_err err = E1000_CSB_ERR_NONE;
+    E1000CsbMap *map = NULL;
+    uint32_t features = csb->features;
+
+    /* Errors 1 to 5 of section 2, in that order */
+    if (csb->addr & (E1000_CSB_ALIGN - 1)) {
+        err = E1000_CSB_ERR_ALIGN;
+    } else if (!e1000_csb_reachable(csb)) {
+        err = E1000_CSB_ERR_ADDR;
+    } else if (major != E1000_CSB_VERSION_MAJOR) {
+        err = E1000_CSB_ERR_VERSION;
+    } else if (features & ~E1000_CSB_F_ALL) {
+        err = E1000_CSB_ERR_FEATURES;
+    } else if (!(csb->pdev->config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
+        err = E1000_CSB_ERR_BUSMASTER;
+    } else {
+        map = e1000_csb_map_new(csb);
+        if (!map) {
+            err = E1000_CSB_ERR_ADDR;
+        }
+    }
+    if (err != E1000_CSB_ERR_NONE) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "e1000-csb: enable refused, error %d (address 0x%"
+                      PRIx64 ", features 0x%x, major %u)\n",
+                      err, csb->addr, features, major);
+        trace_e1000_csb_refuse(err, csb->addr, features, major);
+        csb->ctrl &= ~E1000_CSB_CTRL_ENABLE;
+        csb->status = err << E1000_CSB_STATUS_ERR_SHIFT;
+        csb->stats.csb_refusals++;
+        return;
+    }
+
+    csb->status = 0;
+    e1000_csb_start(csb, map, features);
+    csb->tdt_reg = csb->mac_reg[TDT];
+    csb->rdt_reg = csb->mac_reg[RDT];
+    if (!e1000_csb_put(csb, CSB_OFF(tx_head),
+                       csb->mac_reg[TDH] & E1000_CSB_INDEX_MASK) ||
+        !e1000_csb_put(csb, CSB_OFF(rx_head),
+                       csb->mac_reg[RDH] & E1000_CSB_INDEX_MASK) ||
+        !e1000_csb_put(csb, CSB_OFF(tx_kick), 0) ||
+        !e1000_csb_put(csb, CSB_OFF(rx_kick), 0)) {
+        return;
+    }
+    e1000_csb_regs_changed(csb);
+    if (!csb->mode) {
+        return;
+    }
+    csb->stats.csb_enables++;
+    trace_e1000_csb_enable(csb->addr, features);
+
+    if (features & E1000_CSB_F_TX) {
+        e1000_csb_wake_tx(csb);
+    }
+    if (features & E1000_CSB_F_RX) {
+        e1000_csb_flush_rx(csb);
+    }
+}
+
+/*
+ * The guest cleared CTRL.ENABLE while active: take the tails it published
+ * last into TDT and RDT, then go on as a plain e1000 (which transmits up
+ * to TDT and looks at RDT again).
+ */
+static void e1000_csb_disable(E1000Csb *csb)
+{
+    uint32_t mode = csb->mode;
+    uint32_t tail;
+
+    if ((mode & E1000_CSB_F_TX) && !e1000_csb_take_tail(csb, true, &tail)) {
+        return;
+    }
+    if ((mode & E1000_CSB_F_RX) && !e1000_csb_take_tail(csb, false, &tail)) {
+        return;
+    }
+    trace_e1000_csb_disable(E1000_CSB_ERR_NONE, csb->mac_reg[TDT],
+                            csb->mac_reg[RDT]);
+    e1000_csb_stop(csb);
+    if (mode & E1000_CSB_F_TX) {
+        csb->xmit(csb->dev);
+    }
+    if (mode & E1000_CSB_F_RX) {
+        e1000_csb_flush_rx(csb);
+    }
+}
+
+void e1000_csb_reset(E1000Csb *csb)
+{
+    if (!csb->on) {
+        return;
+    }
+    if (csb->mode) {
+        trace_e1000_csb_disable(E1000_CSB_ERR_NONE, csb->mac_reg[TDT],
+                                csb->mac_reg[RDT]);
+    }
+    e1000_csb_stop(csb);
+    csb->addr = 0;
+    csb->features = 0;
+    csb->ctrl = 0;
+    csb->status = 0;
+}
+
+/* The memory map changed: map the block again, or give it up. */
+static void e1000_csb_listener_commit(MemoryListener *listener)
+{
+    E1000Csb *csb = container_of(listener, E1000Csb, listener);
+    E1000CsbMap *map;
+
+    if (!csb->mode) {
+        return;
+    }
+    if (!(csb->pdev->config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
+        e1000_csb_fail(csb, E1000_CSB_ERR_BUSMASTER,
+                       "bus mastering turned off");
+        return;
+    }
+    map = e1000_csb_map_new(csb);
+    if (!map) {
+        e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
+                       "the CSB at 0x%" PRIx64 " is no longer guest RAM",
+                       csb->addr);
+        return;
+    }
+    e1000_csb_set_map(csb, map);
+}
+
+/* ---- TX (F_TX) ---- */
+
+/* A TX kick: check the tail now (errors show at once), then wake up. */
+static void e1000_csb_tx_kick(E1000Csb *csb)
+{
+    uint32_t tail;
+
+    csb->stats.csb_tx_kicks++;
+    trace_e1000_csb_kick_tx();
+    if (e1000_csb_take_tail(csb, true, &tail)) {
+        e1000_csb_wake_tx(csb);
+    }
+}
+
+uint32_t e1000_csb_tx_done(E1000Csb *csb, uint32_t old, uint32_t cause)
+{
+    uint32_t head = csb->mac_reg[TDH];
+    uint32_t req;
+
+    if (!csb->mode) {
+        return cause;
+    }
+    smp_wmb();      /* the descriptors' write-back, then the head */
+    if (!e1000_csb_put(csb, CSB_OFF(tx_head), head & E1000_CSB_INDEX_MASK) ||
+        !(csb->mode & E1000_CSB_F_IRQ)) {
+        return cause;
+    }
+    smp_mb();       /* IRQ-H: publish the head, then look at the request */
+    if (!e1000_csb_get(csb, CSB_OFF(tx_irq), &req) ||
+        e1000_csb_notify_wanted(csb, req, old, head,
+                                e1000_csb_ring_size(csb, true),
+                                CSB_LOGGED_TX_IRQ, "tx_irq")) {
+        return cause;
+    }
+    if (cause & CSB_TX_CAUSES) {
+        csb->stats.csb_irq_suppressed++;
+        trace_e1000_csb_irq_suppressed(cause & CSB_TX_CAUSES, req, old, head);
+    }
+    return cause & ~CSB_TX_CAUSES;
+}
+
+static bool e1000_csb_tx_may_run(E1000Csb *csb)
+{
+    return (csb->mode & E1000_CSB_F_TX) && csb->vm_running &&
+           !qatomic_read(&csb->tx_stop);
+}
+
+/* With the BQL: take tx_tail and run the e1000 TX engine up to it. */
+static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
+{
+    MemReentrancyGuard *guard = &csb->pdev->qdev.mem_reentrancy_guard;
+    bool engaged;
+    uint32_t tail;
+
+    if (csb->tx_kick_armed) {
+        csb->tx_kick_armed = false;
+        if (!e1000_csb_put(csb, CSB_OFF(tx_kick), 0)) {
+            return false;
+        }
+    }
+    if (!e1000_csb_take_tail(csb, true, &tail)) {
+        return false;
+    }
+    *seen = tail;
+    trace_e1000_csb_tx_batch(csb->mac_reg[TDH], tail);
+    /* As if from an MMIO write: DMA must not re-enter the device. */
+    engaged = guard->engaged_in_io;
+    guard->engaged_in_io = true;
+    csb->xmit(csb->dev);
+    guard->engaged_in_io = engaged;
+    csb->stats.csb_tx_batches++;
+    return true;
+}
+
+/*
+ * Without the BQL: poll tx_tail for up to csb-poll-us while it is still
+ * @seen.  True if it moved (or could not be read: the caller finds out
+ * why with the BQL).  Bounded, and cheap to stop: the spin ends when the
+ * block goes away.
+ */
+static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
+{
+    int64_t deadline;
+    uint32_t tail;
+
+    if (!csb->poll_us) {
+        return false;
+    }
+    deadline = get_clock() + (int64_t)csb->poll_us * SCALE_US;
+    do {
+        if (!e1000_csb_load(csb, CSB_OFF(tx_tail), &tail) || tail != seen) {
+            return true;
+        }
+        if (qatomic_read(&csb->tx_stop)) {
+            return false;
+        }
+        cpu_relax();
+    } while (get_clock() < deadline);
+    return false;
+}
+
+/* One wake-up of the TX thread: work until the TX-H handshake says sleep. */
+static void e1000_csb_tx_run(E1000Csb *csb)
+{
+    uint32_t seen, gen, tail, req;
+    bool moved;
+
+    bql_lock();
+    qemu_event_reset(&csb->tx_event);
+    csb->stats.csb_tx_wakeups++;
+    trace_e1000_csb_tx_wake();
+    while (e1000_csb_tx_may_run(csb)) {
+        gen = csb->gen;
+        if (!e1000_csb_tx_batch(csb, &seen)) {
+            break;
+        }
+
+        bql_unlock();
+        moved = e1000_csb_tx_poll(csb, seen);
+        bql_lock();
+
+        if (!e1000_csb_tx_may_run(csb)) {
+            break;
+        }
+        if (moved) {
+            csb->stats.csb_tx_spin_hits++;
+            continue;
+        }
+
+        /*
+         * TX-H: announce sleep, then look (pairs with the guest's TX-G).
+         * Kicks from now on wake us again; earlier ones are covered by
+         * the tail read below.
+         */
+        qemu_event_reset(&csb->tx_event);
+        req = E1000_CSB_NOTIFY | (csb->mac_reg[TDH] & E1000_CSB_INDEX_MASK);
+        csb->tx_kick_armed = true;
+        if (!e1000_csb_put(csb, CSB_OFF(tx_kick), req)) {
+            break;
+        }
+        smp_mb();               /* TX-H: tx_kick, then tx_tail */
+        if (!e1000_csb_get(csb, CSB_OFF(tx_tail), &tail)) {
+            break;
+        }
+        if (tail != seen || gen != csb->gen) {
+            continue;           /* work arrived: stay up */
+        }
+        csb->stats.csb_tx_sleeps++;
+        trace_e1000_csb_tx_sleep(req);
+        break;
+    }
+    bql_unlock();
+}
+
+static void *e1000_csb_tx_thread(void *opaque)
+{
+    E1000Csb *csb = opaque;
+
+    rcu_register_thread();
+    while (!qatomic_read(&csb->tx_stop)) {
+        qemu_event_wait(&csb->tx_event);
+        if (qatomic_read(&csb->tx_stop)) {
+            break;
+        }
+        e1000_csb_tx_run(csb);
+    }
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static void e1000_csb_tx_thread_create(E1000Csb *csb)
+{
+    qemu_thread_create(&csb->tx_thread, "e1000-csb-tx", e1000_csb_tx_thread,
+                       csb, QEMU_THREAD_JOINABLE);
+    csb->tx_thread_started = true;
+}
+
+/*
+ * Stop and join the TX thread.  It may be waiting for the BQL, so let go
+ * of it meanwhile, as migration does for its own thread.
+ */
+static void e1000_csb_tx_thread_join(E1000Csb *csb)
+{
+    qatomic_set(&csb->tx_stop, true);
+    if (!csb->tx_thread_started) {
+        return;
+    }
+    qemu_event_set(&csb->tx_event);
+    bql_unlock();
+    qemu_thread_join(&csb->tx_thread);
+    bql_lock();
+    csb->tx_thread_started = false;
+}
+
+/* ---- RX (F_RX) ---- */
+
+/* An RX kick: check the tail, clear our request, retry queued frames. */
+static void e1000_csb_rx_kick(E1000Csb *csb)
+{
+    uint32_t tail;
+
+    csb->stats.csb_rx_kicks++;
+    trace_e1000_csb_kick_rx();
+    if (!e1000_csb_take_tail(csb, false, &tail)) {
+        return;
+    }
+    if (csb->rx_kick_armed) {
+        csb->rx_kick_armed = false;
+        if (!e1000_csb_put(csb, CSB_OFF(rx_kick), 0)) {
+            return;
+        }
+    }
+    e1000_csb_flush_rx(csb);
+}
+
+/* Free descriptors from @head (included) to @tail (excluded). */
+static uint32_t e1000_csb_ring_avail(uint32_t head, uint32_t tail, uint32_t n)
+{
+    return head <= tail ? tail - head : n - head + tail;
+}
+
+bool e1000_csb_rx_check(E1000Csb *csb, size_t total_size,
+                        uint32_t rxbuf_size, bool *has_bufs)
+{
+    uint32_t n, head, tail, need, req;
+
+    csb->rx_waiting = false;
+    if (!(csb->mode & E1000_CSB_F_RX) ||
+        !e1000_csb_take_tail(csb, false, &tail)) {
+        return false;
+    }
+    n = e1000_csb_ring_size(csb, false);
+    head = csb->mac_reg[RDH];
+    if (head >= n || !rxbuf_size) {
+        return false;           /* nonsense the plain device judges */
+    }
+    need = total_size <= rxbuf_size ? 1 : DIV_ROUND_UP(total_size,
+                                                       rxbuf_size);
+    if (e1000_csb_ring_avail(head, tail, n) >= need) {
+        goto enough;
+    }
+    if (need >= n) {
+        return false;           /* never fits: the plain device drops it */
+    }
+
+    /* RX-H: announce starvation, then look (pairs with the guest's RX-G) */
+    req = E1000_CSB_NOTIFY | ((head + need - 1) % n);
+    if (!csb->rx_kick_armed || csb->rx_kick_req != req) {
+        csb->rx_kick_armed = true;
+        csb->rx_kick_req = req;
+        csb->stats.csb_rx_starved++;
+        trace_e1000_csb_rx_starved(head, tail, req);
+        if (!e1000_csb_put(csb, CSB_OFF(rx_kick), req)) {
+            return false;
+        }
+    }
+    smp_mb();                   /* RX-H: rx_kick, then rx_tail */
+    if (!e1000_csb_take_tail(csb, false, &tail)) {
+        return false;
+    }
+    if (e1000_csb_ring_avail(head, tail, n) < need) {
+        csb->rx_waiting = true;
+        *has_bufs = false;
+        return true;
+    }
+
+enough:
+    if (csb->rx_kick_armed) {
+        csb->rx_kick_armed = false;
+        if (!e1000_csb_put(csb, CSB_OFF(rx_kick), 0)) {
+            return false;
+        }
+    }
+    *has_bufs = true;
+    return true;
+}
+
+bool e1000_csb_rx_wait(E1000Csb *csb)
+{
+    return csb->rx_waiting;
+}
+
+uint32_t e1000_csb_rx_done(E1000Csb *csb, uint32_t old, uint32_t cause)
+{
+    uint32_t head = csb->mac_reg[RDH];
+    uint32_t req;
+
+    if (!csb->mode) {
+        return cause;
+    }
+    smp_wmb();      /* the descriptors' write-back, then the head */
+    if (!e1000_csb_put(csb, CSB_OFF(rx_head), head & E1000_CSB_INDEX_MASK) ||
+        !(csb->mode & E1000_CSB_F_IRQ)) {
+        return cause;
+    }
+    smp_mb();       /* IRQ-H: publish the head, then look at the request */
+    if (!e1000_csb_get(csb, CSB_OFF(rx_irq), &req) ||
+        e1000_csb_notify_wanted(csb, req, old, head,
+                                e1000_csb_ring_size(csb, false),
+                                CSB_LOGGED_RX_IRQ, "rx_irq")) {
+        return cause;
+    }
+    if (cause & CSB_RX_CAUSES) {
+        csb->stats.csb_irq_suppressed++;
+        trace_e1000_csb_irq_suppressed(cause & CSB_RX_CAUSES, req, old, head);
+    }
+    return cause & ~CSB_RX_CAUSES;
+}
+
+/* ---- Registers ---- */
+
+/* Is BAR0 offset @addr in the register block?  Its register in *@reg. */
+static bool e1000_csb_in_block(hwaddr addr, hwaddr *reg)
+{
+    hwaddr off = (addr & 0x1ffff) - E1000_CSB_REGS_DEFAULT;
+
+    if (off >= E1000_CSB_REGS_SIZE) {
+        return false;
+    }
+    *reg = off & ~(hwaddr)3;
+    return true;
+}
+
+static uint32_t e1000_csb_reg_read(E1000Csb *csb, hwaddr reg)
+{
+    switch (reg) {
+    case E1000_CSB_ADDR_LO:
+        return extract64(csb->addr, 0, 32);
+    case E1000_CSB_ADDR_HI:
+        return extract64(csb->addr, 32, 32);
+    case E1000_CSB_FEATURES:
+        return csb->features;
+    case E1000_CSB_CTRL:
+        return csb->ctrl;
+    case E1000_CSB_STATUS:
+        return csb->status;
+    default:                    /* KICK, reserved */
+        return 0;
+    }
+}
+
+static void e1000_csb_reg_write(E1000Csb *csb, hwaddr reg, uint32_t val)
+{
+    switch (reg) {
+    case E1000_CSB_ADDR_LO:
+    case E1000_CSB_ADDR_HI:
+    case E1000_CSB_FEATURES:
+        if (csb->mode) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "e1000-csb: register 0x%" HWADDR_PRIx
+                          " written while active, ignored\n", reg);
+            e1000_csb_set_error(csb, E1000_CSB_ERR_BUSY);
+        } else if (reg == E1000_CSB_ADDR_LO) {
+            csb->addr = deposit64(csb->addr, 0, 32, val);
+        } else if (reg == E1000_CSB_ADDR_HI) {
+            csb->addr = deposit64(csb->addr, 32, 32, val);
+        } else {
+            csb->features = val;
+        }
+        break;
+    case E1000_CSB_CTRL:
+        if (!(val & E1000_CSB_CTRL_ENABLE)) {
+            csb->ctrl = val & E1000_CSB_CTRL_MAJOR_MASK;
+            if (csb->mode) {
+                e1000_csb_disable(csb);
+            }
+        } else if (!csb->mode) {
+            csb->ctrl = val & (E1000_CSB_CTRL_ENABLE |
+                               E1000_CSB_CTRL_MAJOR_MASK);
+            e1000_csb_enable(csb);
+        }
+        /* ENABLE again while active: no effect */
+        break;
+    case E1000_CSB_KICK:
+        if (val & ~(E1000_CSB_KICK_TX | E1000_CSB_KICK_RX)) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "e1000-csb: unknown KICK bits 0x%x ignored\n", val);
+        }
+        if (!csb->mode) {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "e1000-csb: KICK while inactive ignored\n");
+            break;
+        }
+        if ((val & E1000_CSB_KICK_TX) && (csb->mode & E1000_CSB_F_TX)) {
+            e1000_csb_tx_kick(csb);
+        }
+        if ((val & E1000_CSB_KICK_RX) && (csb->mode & E1000_CSB_F_RX)) {
+            e1000_csb_rx_kick(csb);
+        }
+        break;
+    default:                    /* STATUS, reserved */
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "e1000-csb: write to read-only or reserved register "
+                      "0x%" HWADDR_PRIx " ignored\n", reg);
+        break;
+    }
+}
+
+/* ---- Hooks into the e1000 MMIO paths ---- */
+
+static void e1000_csb_account(E1000Csb *csb, unsigned int index,
+                              bool is_kick, bool is_write)
+{
+    E1000CsbStats *stats = &csb->stats;
+
+    if (is_write) {
+        if (index == TDT) {
             stats->tdt_writes++;
             return;
         }
-        break;
-    case RDT:
-        if (is_write) {
+        if (index == RDT) {
             stats->rdt_writes++;
             return;
         }
-        break;
+        if (is_kick) {
+            stats->kick_writes++;
+            return;
+        }
+    }
+    switch (index) {
     case ICR:
     case ICS:
     case IMS:
@@ -47,25 +918,232 @@ void e1000_csb_mmio_access(E1000CsbStats *stats, unsigned int index,
         stats->irq_reg_accesses++;
         return;
     default:
-        break;
+        stats->other_accesses++;
+        return;
     }
-    stats->other_accesses++;
 }
 
-void e1000_csb_irq_update(E1000CsbStats *stats, bool old_level,
-                          bool new_level)
+bool e1000_csb_mmio_read(E1000Csb *csb, hwaddr addr, uint64_t *val)
+{
+    unsigned int index = (addr & 0x1ffff) >> 2;
+    hwaddr reg;
+
+    e1000_csb_account(csb, index, false, false);
+    if (!csb->on) {
+        return false;
+    }
+    if (e1000_csb_in_block(addr, &reg)) {
+        *val = e1000_csb_reg_read(csb, reg);
+        return true;
+    }
+    if (index == TDT && (csb->mode & E1000_CSB_F_TX)) {
+        *val = csb->tdt_reg;
+        return true;
+    }
+    if (index == RDT && (csb->mode & E1000_CSB_F_RX)) {
+        *val = csb->rdt_reg;
+        return true;
+    }
+    return false;
+}
+
+bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
+{
+    unsigned int index = (addr & 0x1ffff) >> 2;
+    bool in_block;
+    hwaddr reg = 0;
+
+    in_block = csb->on && e1000_csb_in_block(addr, &reg);
+    e1000_csb_account(csb, index, in_block && reg == E1000_CSB_KICK, true);
+    if (!csb->on) {
+        return false;
+    }
+    if (in_block) {
+        e1000_csb_reg_write(csb, reg, val);
+        return true;
+    }
+    switch (index) {
+    case TDT:
+        if (csb->mode & E1000_CSB_F_TX) {
+            /* A kick: the tail comes from the CSB */
+            csb->tdt_reg = val & 0xffff;
+            e1000_csb_tx_kick(csb);
+            return true;
+        }
+        break;
+    case RDT:
+        if (csb->mode & E1000_CSB_F_RX) {
+            csb->rdt_reg = val & 0xffff;
+            e1000_csb_rx_kick(csb);
+            return true;
+        }
+        break;
+    case TCTL:
+        if (csb->mode & E1000_CSB_F_TX) {
+            e1000_csb_wake_tx(csb);     /* TX may just have been enabled */
+        }
+        break;
+    case CTRL:
+        if (val & E1000_CTRL_RST) {
+            e1000_csb_reset(csb);
+        }
+        break;
+    default:
+        break;
+    }
+    return false;
+}
+
+void e1000_csb_irq_update(E1000Csb *csb, bool old_level, bool new_level)
 {
     if (!old_level && new_level) {
-        stats->interrupts++;
+        csb->stats.interrupts++;
     }
 }
+
+/* ---- Life cycle ---- */
+
+static void e1000_csb_vm_state_change(void *opaque, bool running,
+                                      RunState state)
+{
+    E1000Csb *csb = opaque;
+
+    csb->vm_running = running;
+    if (running && (csb->mode & E1000_CSB_F_TX)) {
+        e1000_csb_wake_tx(csb);
+    }
+}
+
+bool e1000_csb_realize(E1000Csb *csb, Error **errp)
+{
+    uint8_t *cap;
+    int off;
+
+    if (!csb->on) {
+        return true;
+    }
+    if (csb->poll_us > E1000_CSB_POLL_US_MAX) {
+        error_setg(errp, "csb-poll-us must be at most %u",
+                   E1000_CSB_POLL_US_MAX);
+        return false;
+    }
+    off = pci_add_capability(csb->pdev, PCI_CAP_ID_VNDR, 0,
+                             E1000_CSB_CAP_SIZE, errp);
+    if (off < 0) {
+        return false;
+    }
+    cap = csb->pdev->config + off;
+    pci_set_byte(cap + E1000_CSB_CAP_LEN, E1000_CSB_CAP_SIZE);
+    pci_set_long(cap + E1000_CSB_CAP_MAGIC, E1000_CSB_MAGIC);
+    pci_set_word(cap + E1000_CSB_CAP_VERSION, E1000_CSB_VERSION_MINOR);
+    pci_set_word(cap + E1000_CSB_CAP_VERSION + 2, E1000_CSB_VERSION_MAJOR);
+    pci_set_long(cap + E1000_CSB_CAP_FEATURES, E1000_CSB_F_ALL);
+    pci_set_long(cap + E1000_CSB_CAP_REGS, E1000_CSB_REGS_DEFAULT);
+
+    qemu_event_init(&csb->tx_event, false);
+    csb->listener = (MemoryListener) {
+        .name = "e1000-csb",
+        .commit = e1000_csb_listener_commit,
+    };
+    memory_listener_register(&csb->listener,
+                             pci_get_address_space(csb->pdev));
+    csb->vm_state = qemu_add_vm_change_state_handler(
+        e1000_csb_vm_state_change, csb);
+    csb->vm_running = runstate_is_running();
+    return true;
+}
+
+void e1000_csb_unrealize(E1000Csb *csb)
+{
+    if (!csb->on) {
+        return;
+    }
+    e1000_csb_stop(csb);
+    e1000_csb_tx_thread_join(csb);
+    e1000_csb_stop(csb);        /* in case the guest enabled it meanwhile */
+    memory_listener_unregister(&csb->listener);
+    qemu_del_vm_change_state_handler(csb->vm_state);
+    qemu_event_destroy(&csb->tx_event);
+}
+
+/* ---- Migration ---- */
+
+bool e1000_csb_vmstate_needed(E1000Csb *csb)
+{
+    return csb->mode != 0;
+}
+
+static int e1000_csb_pre_save(void *opaque)
+{
+    E1000Csb *csb = opaque;
+
+    csb->mig_mode = csb->mode;
+    return 0;
+}
+
+static int e1000_csb_post_load(void *opaque, int version_id)
+{
+    E1000Csb *csb = opaque;
+    uint32_t features = csb->mig_mode & ~E1000_CSB_MODE_ACTIVE;
+    E1000CsbMap *map;
+
+    e1000_csb_set_map(csb, NULL);
+    csb->mode = 0;
+    if (!csb->on) {
+        error_report("e1000-csb: the CSB is active in the migration stream, "
+                     "but this device has csb=off");
+        return -EINVAL;
+    }
+    if (!(csb->mig_mode & E1000_CSB_MODE_ACTIVE) ||
+        (features & ~E1000_CSB_F_ALL) ||
+        (csb->addr & (E1000_CSB_ALIGN - 1))) {
+        error_report("e1000-csb: invalid CSB state in the migration stream");
+        return -EINVAL;
+    }
+    map = e1000_csb_map_new(csb);
+    if (!map) {
+        error_report("e1000-csb: cannot map the CSB at 0x%" PRIx64,
+                     csb->addr);
+        return -EINVAL;
+    }
+    e1000_csb_start(csb, map, features);
+    /* What the source left in the kick requests is not known: clear them */
+    csb->tx_kick_armed = true;
+    csb->rx_kick_armed = true;
+    csb->rx_kick_req = CSB_KICK_UNKNOWN;
+    if (features & E1000_CSB_F_TX) {
+        e1000_csb_wake_tx(csb);
+    }
+    return 0;
+}
+
+const VMStateDescription vmstate_e1000_csb = {
+    .name = "e1000-csb",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = e1000_csb_pre_save,
+    .post_load = e1000_csb_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(addr, E1000Csb),
+        VMSTATE_UINT32(features, E1000Csb),
+        VMSTATE_UINT32(ctrl, E1000Csb),
+        VMSTATE_UINT32(status, E1000Csb),
+        VMSTATE_UINT32(mig_mode, E1000Csb),
+        VMSTATE_UINT32(tdt_reg, E1000Csb),
+        VMSTATE_UINT32(rdt_reg, E1000Csb),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+/* ---- Statistics ---- */
 
 static void e1000_csb_get_doorbell_writes(Object *obj, Visitor *v,
                                           const char *name, void *opaque,
                                           Error **errp)
 {
     E1000CsbStats *stats = opaque;
-    uint64_t value = stats->tdt_writes + stats->rdt_writes;
+    uint64_t value = stats->tdt_writes + stats->rdt_writes +
+                     stats->kick_writes;
 
     visit_type_uint64(v, name, &value, errp);
 }
@@ -78,23 +1156,70 @@ static void e1000_csb_add_counter(Object *obj, const char *name,
     object_property_set_description(obj, name, description);
 }
 
-void e1000_csb_stats_init(Object *obj, E1000CsbStats *stats)
+void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
+                             struct E1000State_st *dev, uint32_t *mac_reg,
+                             NICState **nic, E1000CsbXmitFn *xmit)
 {
-    e1000_csb_add_counter(obj, "x-stat-tdt-writes", &stats->tdt_writes,
-                          "Guest writes to TDT (TX doorbells)");
-    e1000_csb_add_counter(obj, "x-stat-rdt-writes", &stats->rdt_writes,
-                          "Guest writes to RDT (RX doorbells)");
-    e1000_csb_add_counter(obj, "x-stat-irq-reg-accesses",
-                          &stats->irq_reg_accesses,
-                          "Guest accesses to ICR, ICS, IMS and IMC");
-    e1000_csb_add_counter(obj, "x-stat-other-accesses",
-                          &stats->other_accesses,
-                          "Guest accesses to other MMIO registers");
-    e1000_csb_add_counter(obj, "x-stat-interrupts", &stats->interrupts,
-                          "Interrupt line transitions to asserted");
+    E1000CsbStats *stats = &csb->stats;
+    static const struct {
+        const char *name;
+        size_t offset;
+        const char *description;
+    } counters[] = {
+#define E1000_CSB_COUNTER(_name, _field, _desc) \
+        { _name, offsetof(E1000CsbStats, _field), _desc }
+        E1000_CSB_COUNTER("x-stat-tdt-writes", tdt_writes,
+                          "Guest writes to TDT (TX doorbells)"),
+        E1000_CSB_COUNTER("x-stat-rdt-writes", rdt_writes,
+                          "Guest writes to RDT (RX doorbells)"),
+        E1000_CSB_COUNTER("x-stat-kick-writes", kick_writes,
+                          "Guest writes to the CSB KICK register"),
+        E1000_CSB_COUNTER("x-stat-irq-reg-accesses", irq_reg_accesses,
+                          "Guest accesses to ICR, ICS, IMS and IMC"),
+        E1000_CSB_COUNTER("x-stat-other-accesses", other_accesses,
+                          "Guest accesses to other MMIO registers"),
+        E1000_CSB_COUNTER("x-stat-interrupts", interrupts,
+                          "Interrupt line transitions to asserted"),
+        E1000_CSB_COUNTER("x-stat-csb-tx-kicks", csb_tx_kicks,
+                          "TX kicks received in CSB mode"),
+        E1000_CSB_COUNTER("x-stat-csb-rx-kicks", csb_rx_kicks,
+                          "RX kicks received in CSB mode"),
+        E1000_CSB_COUNTER("x-stat-csb-tx-wakeups", csb_tx_wakeups,
+                          "Wake-ups of the CSB TX thread"),
+        E1000_CSB_COUNTER("x-stat-csb-tx-sleeps", csb_tx_sleeps,
+                          "CSB TX thread went to sleep asking for a kick"),
+        E1000_CSB_COUNTER("x-stat-csb-tx-batches", csb_tx_batches,
+                          "TX batches run by the CSB TX thread"),
+        E1000_CSB_COUNTER("x-stat-csb-tx-spin-hits", csb_tx_spin_hits,
+                          "TX work found by polling the CSB"),
+        E1000_CSB_COUNTER("x-stat-csb-rx-starved", csb_rx_starved,
+                          "RX kick requests (out of RX buffers)"),
+        E1000_CSB_COUNTER("x-stat-csb-irq-suppressed", csb_irq_suppressed,
+                          "TX/RX interrupt causes not raised (not asked)"),
+        E1000_CSB_COUNTER("x-stat-csb-enables", csb_enables,
+                          "CSB enables"),
+        E1000_CSB_COUNTER("x-stat-csb-refusals", csb_refusals,
+                          "CSB enables refused"),
+        E1000_CSB_COUNTER("x-stat-csb-errors", csb_errors,
+                          "CSB disabled by the device on an error"),
+#undef E1000_CSB_COUNTER
+    };
+    size_t i;
 
+    csb->pdev = PCI_DEVICE(obj);
+    csb->dev = dev;
+    csb->mac_reg = mac_reg;
+    csb->nic = nic;
+    csb->xmit = xmit;
+
+    for (i = 0; i < ARRAY_SIZE(counters); i++) {
+        e1000_csb_add_counter(obj, counters[i].name,
+                              (const uint64_t *)((char *)stats +
+                                                 counters[i].offset),
+                              counters[i].description);
+    }
     object_property_add(obj, "x-stat-doorbell-writes", "uint64",
                         e1000_csb_get_doorbell_writes, NULL, NULL, stats);
     object_property_set_description(obj, "x-stat-doorbell-writes",
-                                    "Guest writes to TDT and RDT");
+                                    "Guest writes to TDT, RDT and CSB KICK");
 }

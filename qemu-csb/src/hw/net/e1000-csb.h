@@ -3,38 +3,165 @@
  *
  * e1000-csb: host-side additions to QEMU's e1000 device
  *
- * This first step only keeps host-side statistics: the guest's trapping
- * MMIO accesses, counted by register class, and the interrupts that the
- * device raises.  They are exposed as read-only QOM properties.  Nothing
- * here is visible to the guest, and nothing is added to the migration
- * stream.
+ * The Communication Status Block (CSB) of Documentation/csb-spec.md in
+ * the e1000-csb project: discovery capability, register block, TX host
+ * thread, RX tails, interrupt suppression and migration, plus host-side
+ * statistics exposed as read-only QOM properties.  hw/net/e1000.c keeps
+ * one E1000Csb in its state and calls the hooks below; with the property
+ * csb=off every hook is a no-op and the device is the stock e1000.
  */
 
 #ifndef HW_NET_E1000_CSB_H
 #define HW_NET_E1000_CSB_H
 
+#include "exec/memory.h"
+#include "hw/pci/pci_device.h"
+#include "migration/vmstate.h"
+#include "net/net.h"
+#include "qemu/thread.h"
+#include "system/runstate.h"
+#include "hw/net/e1000_csb_abi.h"
+
+struct E1000State_st;
+
 /*
  * The counters are cumulative from the moment the device object is
  * created: device reset does not clear them, and they are not migrated
  * (a migrated device starts again from zero on the destination).
+ * They are only updated with the BQL held.
  */
 typedef struct E1000CsbStats {
     uint64_t tdt_writes;        /* TX doorbells: writes to TDT */
     uint64_t rdt_writes;        /* RX doorbells: writes to RDT */
+    uint64_t kick_writes;       /* writes to the CSB KICK register */
     uint64_t irq_reg_accesses;  /* reads and writes of ICR, ICS, IMS, IMC */
     uint64_t other_accesses;    /* every other MMIO register access */
     uint64_t interrupts;        /* INTx transitions to asserted */
+
+    uint64_t csb_tx_kicks;      /* TX kicks received while F_TX is active */
+    uint64_t csb_rx_kicks;      /* RX kicks received while F_RX is active */
+    uint64_t csb_tx_wakeups;    /* TX thread woken up */
+    uint64_t csb_tx_sleeps;     /* TX thread went to sleep (TX-H) */
+    uint64_t csb_tx_batches;    /* TX batches run by the TX thread */
+    uint64_t csb_tx_spin_hits;  /* TX work found while polling */
+    uint64_t csb_rx_starved;    /* RX kick requests (RX-H) */
+    uint64_t csb_irq_suppressed; /* TX/RX interrupt causes not raised */
+    uint64_t csb_enables;       /* successful enables */
+    uint64_t csb_refusals;      /* refused enables */
+    uint64_t csb_errors;        /* CSB disabled by the device (error) */
 } E1000CsbStats;
 
-/* Register the x-stat-* properties of @obj, backed by @stats. */
-void e1000_csb_stats_init(Object *obj, E1000CsbStats *stats);
+/* The e1000 TX engine: process TX descriptors from TDH up to TDT. */
+typedef void E1000CsbXmitFn(struct E1000State_st *s);
 
-/* Account one MMIO access of the register at dword @index. */
-void e1000_csb_mmio_access(E1000CsbStats *stats, unsigned int index,
-                           bool is_write);
+typedef struct E1000CsbMap E1000CsbMap;
+
+/* E1000Csb.mode: the CSB is active; the low bits are accepted features. */
+#define E1000_CSB_MODE_ACTIVE       BIT(31)
+
+#define E1000_CSB_POLL_US_DEFAULT   50
+#define E1000_CSB_POLL_US_MAX       100000
+
+typedef struct E1000Csb {
+    /* Properties */
+    bool on;                    /* "csb" */
+    uint32_t poll_us;           /* "csb-poll-us" */
+
+    /* The device, set at instance init */
+    PCIDevice *pdev;
+    struct E1000State_st *dev;
+    uint32_t *mac_reg;
+    NICState **nic;
+    E1000CsbXmitFn *xmit;
+
+    /* The register block (spec section 2) */
+    uint64_t addr;              /* ADDR_HI:ADDR_LO */
+    uint32_t features;          /* FEATURES */
+    uint32_t ctrl;              /* CTRL */
+    uint32_t status;            /* STATUS */
+    uint32_t tdt_reg;           /* TDT as the guest last wrote it (F_TX) */
+    uint32_t rdt_reg;           /* RDT as the guest last wrote it (F_RX) */
+
+    /* While active; changed with the BQL held */
+    uint32_t mode;              /* 0 or E1000_CSB_MODE_ACTIVE | features */
+    uint32_t gen;               /* incremented at each activation */
+    E1000CsbMap *map;           /* the 256 bytes; RCU-protected */
+    bool tx_kick_armed;         /* tx_kick holds a request */
+    bool rx_kick_armed;         /* rx_kick holds a request... */
+    uint32_t rx_kick_req;       /* ...this one */
+    bool rx_waiting;            /* a frame waits for an RX kick */
+    bool copies_valid;          /* icr_copy/status_copy are in the CSB */
+    uint32_t icr_copy;
+    uint32_t status_copy;
+    uint32_t logged;            /* guest errors already logged */
+    uint32_t mig_mode;          /* mode, in the migration stream */
+
+    /* TX thread */
+    QemuThread tx_thread;
+    QemuEvent tx_event;
+    bool tx_thread_started;
+    bool tx_stop;
+    bool vm_running;
+
+    MemoryListener listener;
+    VMChangeStateEntry *vm_state;
+
+    E1000CsbStats stats;
+} E1000Csb;
+
+extern const VMStateDescription vmstate_e1000_csb;
+
+/* At instance init: link @csb to its device and add the x-stat-* props. */
+void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
+                             struct E1000State_st *dev, uint32_t *mac_reg,
+                             NICState **nic, E1000CsbXmitFn *xmit);
+
+/* At realize, before anything else; false with @errp set on failure. */
+bool e1000_csb_realize(E1000Csb *csb, Error **errp);
+
+/* At unrealize, before anything else. */
+void e1000_csb_unrealize(E1000Csb *csb);
+
+/* Device reset: disable the CSB and clear its registers. */
+void e1000_csb_reset(E1000Csb *csb);
+
+/*
+ * MMIO hooks, called first for every access to BAR0 at @addr.  They
+ * account the access; they return true if they handled it (with the value
+ * read in *@val), false to let the e1000 code handle it.
+ */
+bool e1000_csb_mmio_read(E1000Csb *csb, hwaddr addr, uint64_t *val);
+bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val);
+
+/* ICR or STATUS may have changed: refresh their copies in the CSB. */
+void e1000_csb_regs_changed(E1000Csb *csb);
 
 /* Account an update of the interrupt line from @old_level to @new_level. */
-void e1000_csb_irq_update(E1000CsbStats *stats, bool old_level,
-                          bool new_level);
+void e1000_csb_irq_update(E1000Csb *csb, bool old_level, bool new_level);
+
+/*
+ * TX (RX) descriptors were written back and TDH (RDH) moved from @old:
+ * publish the head and return the interrupt causes @cause, without the
+ * TX (RX) ones if the guest did not ask for them.
+ */
+uint32_t e1000_csb_tx_done(E1000Csb *csb, uint32_t old, uint32_t cause);
+uint32_t e1000_csb_rx_done(E1000Csb *csb, uint32_t old, uint32_t cause);
+
+/*
+ * Are there RX descriptors for @total_size bytes?  Returns false if the
+ * e1000 code must decide (plain mode), else true with the answer in
+ * *@has_bufs.
+ */
+bool e1000_csb_rx_check(E1000Csb *csb, size_t total_size,
+                        uint32_t rxbuf_size, bool *has_bufs);
+
+/*
+ * After a "no" from e1000_csb_rx_check(): true if the frame must stay
+ * queued until the guest's RX kick rather than be dropped.
+ */
+bool e1000_csb_rx_wait(E1000Csb *csb);
+
+/* Whether the migration stream needs the CSB subsection. */
+bool e1000_csb_vmstate_needed(E1000Csb *csb);
 
 #endif /* HW_NET_E1000_CSB_H */
