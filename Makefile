@@ -28,7 +28,7 @@ MODULE_EXCLUDES := $(addprefix --exclude=,'*.o' '*.ko' '*.mod' '*.mod.c' '.*.cmd
 INSTALL_MOD_DIR ?= updates
 
 .PHONY: all modules install uninstall clean distclean modules-all deps qemu \
-	qemu-asan guest tools check check-static demo help
+	qemu-asan guest tools qtest fuzz check check-static demo help
 
 all: modules
 
@@ -75,6 +75,17 @@ qemu-asan:
 tools:
 	@$(MAKE) -s -C tests/tools O=$(BUILD)/tools
 
+# Device-level tests through QEMU's qtest protocol (tests/qtest/).
+qtest:
+	@$(MAKE) -s -C tests/qtest O=$(BUILD)/qtest
+
+# A long seeded random campaign against the ASan+UBSan QEMU.
+FUZZ_SEED ?= $(shell date +%s)
+FUZZ_ITERATIONS ?= 500000
+fuzz: qtest qemu-asan
+	$(BUILD)/qtest/csb-qtest --qemu $(BUILD)/qemu-asan/qemu-system-x86_64 --csb auto \
+		fuzz --seed $(FUZZ_SEED) --iterations $(FUZZ_ITERATIONS)
+
 # Guest images: Debian's vmlinuz plus our initramfs, one per kernel.
 # Rebuilt only when the module, a tool or the guest scripts changed.
 GUEST_INPUTS := scripts/mkguest.sh $(wildcard tests/guest/*)
@@ -93,7 +104,7 @@ $(BUILD)/tools/.built: FORCE
 guest: $(foreach k,$(GUEST_KVERS),$(BUILD)/guest/$(k)/initramfs.gz)
 
 check: deps
-	@$(MAKE) -s qemu guest
+	@$(MAKE) -s qemu qemu-asan guest qtest
 	@$(PYTHON) tests/run.py --all
 
 check-static:

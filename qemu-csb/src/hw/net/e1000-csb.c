@@ -405,8 +405,10 @@ static void e1000_csb_enable(E1000Csb *csb)
                        csb->mac_reg[TDH] & E1000_CSB_INDEX_MASK) ||
         !e1000_csb_put(csb, CSB_OFF(rx_head),
                        csb->mac_reg[RDH] & E1000_CSB_INDEX_MASK) ||
-        !e1000_csb_put(csb, CSB_OFF(tx_kick), 0) ||
-        !e1000_csb_put(csb, CSB_OFF(rx_kick), 0)) {
+        ((features & E1000_CSB_F_TX) &&
+         !e1000_csb_put(csb, CSB_OFF(tx_kick), 0)) ||
+        ((features & E1000_CSB_F_RX) &&
+         !e1000_csb_put(csb, CSB_OFF(rx_kick), 0))) {
         return;
     }
     e1000_csb_regs_changed(csb);
