@@ -27,7 +27,8 @@
 #     qemu-csb/src/ files, and the ABI header, are only copied over.
 #  3. configure (fresh meson build dir) when the tree was re-unpacked or
 #     the configure options changed; then ninja, through ccache with
-#     CCACHE_DIR=build/ccache.
+#     CCACHE_DIR=~/.cache/e1000-csb/ccache (outside the clone, so that a
+#     fresh clone on the same machine, as CI makes, reuses the objects).
 # A stamp in the build dir keys on all of the above: a run with nothing
 # changed does nothing and prints nothing.  A run that built prints one
 # line; on failure the tail of the failing step's log (build/logs/) is
@@ -53,7 +54,7 @@ PYTHON=/usr/bin/python3
 FW_PATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 DEVICES=e1000-csb   # qemu-csb/src/configs/devices/x86_64-softmmu/e1000-csb.mak
 
-export CCACHE_DIR=$BUILD/ccache
+export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/e1000-csb/ccache}
 export LC_ALL=C
 
 die() {
