@@ -31,7 +31,7 @@ def main():
     ap.add_argument("-k", dest="pattern", action="append", default=[],
                     help="only instances whose name contains PATTERN (repeatable)")
     ap.add_argument("-j", dest="jobs", type=int,
-                    default=int(os.environ.get("CHECK_JOBS", "1")))
+                    default=int(os.environ.get("CHECK_JOBS", "2")))
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--keep-logs", action="store_true", help="keep logs of passing runs too")
     ap.add_argument("-v", "--verbose", action="store_true", help="print scenario notes")
