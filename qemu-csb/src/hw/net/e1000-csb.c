@@ -507,31 +507,45 @@ static void e1000_csb_tx_kick(E1000Csb *csb)
     }
 }
 
-uint32_t e1000_csb_tx_done(E1000Csb *csb, uint32_t old, uint32_t cause)
+/*
+ * The device moved a ring's head from @old to the head register's value:
+ * publish the head and, with F_IRQ, keep the ring's interrupt causes in
+ * @cause only if the guest's request asks for them (spec 7).
+ */
+static uint32_t e1000_csb_ring_done(E1000Csb *csb, bool tx, uint32_t old,
+                                    uint32_t cause)
 {
-    uint32_t head = csb->mac_reg[TDH];
+    uint32_t head = csb->mac_reg[tx ? TDH : RDH];
+    uint32_t causes = tx ? CSB_TX_CAUSES : CSB_RX_CAUSES;
     uint32_t req;
 
     if (!csb->mode) {
         return cause;
     }
     smp_wmb();      /* the descriptors' write-back, then the head */
-    if (!e1000_csb_put(csb, CSB_OFF(tx_head), head & E1000_CSB_INDEX_MASK) ||
+    if (!e1000_csb_put(csb, tx ? CSB_OFF(tx_head) : CSB_OFF(rx_head),
+                       head & E1000_CSB_INDEX_MASK) ||
         !(csb->mode & E1000_CSB_F_IRQ)) {
         return cause;
     }
     smp_mb();       /* IRQ-H: publish the head, then look at the request */
-    if (!e1000_csb_get(csb, CSB_OFF(tx_irq), &req) ||
+    if (!e1000_csb_get(csb, tx ? CSB_OFF(tx_irq) : CSB_OFF(rx_irq), &req) ||
         e1000_csb_notify_wanted(csb, req, old, head,
-                                e1000_csb_ring_size(csb, true),
-                                CSB_LOGGED_TX_IRQ, "tx_irq")) {
+                                e1000_csb_ring_size(csb, tx),
+                                tx ? CSB_LOGGED_TX_IRQ : CSB_LOGGED_RX_IRQ,
+                                tx ? "tx_irq" : "rx_irq")) {
         return cause;
     }
-    if (cause & CSB_TX_CAUSES) {
+    if (cause & causes) {
         csb->stats.csb_irq_suppressed++;
-        trace_e1000_csb_irq_suppressed(cause & CSB_TX_CAUSES, req, old, head);
+        trace_e1000_csb_irq_suppressed(cause & causes, req, old, head);
     }
-    return cause & ~CSB_TX_CAUSES;
+    return cause & ~causes;
+}
+
+uint32_t e1000_csb_tx_done(E1000Csb *csb, uint32_t old, uint32_t cause)
+{
+    return e1000_csb_ring_done(csb, true, old, cause);
 }
 
 static bool e1000_csb_tx_may_run(E1000Csb *csb)
@@ -777,29 +791,7 @@ bool e1000_csb_rx_wait(E1000Csb *csb)
 
 uint32_t e1000_csb_rx_done(E1000Csb *csb, uint32_t old, uint32_t cause)
 {
-    uint32_t head = csb->mac_reg[RDH];
-    uint32_t req;
-
-    if (!csb->mode) {
-        return cause;
-    }
-    smp_wmb();      /* the descriptors' write-back, then the head */
-    if (!e1000_csb_put(csb, CSB_OFF(rx_head), head & E1000_CSB_INDEX_MASK) ||
-        !(csb->mode & E1000_CSB_F_IRQ)) {
-        return cause;
-    }
-    smp_mb();       /* IRQ-H: publish the head, then look at the request */
-    if (!e1000_csb_get(csb, CSB_OFF(rx_irq), &req) ||
-        e1000_csb_notify_wanted(csb, req, old, head,
-                                e1000_csb_ring_size(csb, false),
-                                CSB_LOGGED_RX_IRQ, "rx_irq")) {
-        return cause;
-    }
-    if (cause & CSB_RX_CAUSES) {
-        csb->stats.csb_irq_suppressed++;
-        trace_e1000_csb_irq_suppressed(cause & CSB_RX_CAUSES, req, old, head);
-    }
-    return cause & ~CSB_RX_CAUSES;
+    return e1000_csb_ring_done(csb, false, old, cause);
 }
 
 /* ---- Registers ---- */
