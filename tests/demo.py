@@ -29,18 +29,6 @@ def describe(g, ifname):
     return info
 
 
-def stats(g, ifname):
-    out = g.sh(f"ethtool -S {ifname}")
-    res = {}
-    for line in out.splitlines()[1:]:
-        key, _, value = line.strip().partition(":")
-        try:
-            res[key.strip()] = int(value)
-        except ValueError:
-            pass
-    return res
-
-
 HOST_COUNTERS = ("x-stat-doorbell-writes", "x-stat-irq-reg-accesses",
                  "x-stat-other-accesses", "x-stat-interrupts")
 
@@ -70,14 +58,14 @@ def main():
         b = t.guest(link.b, nic="e1000", driver=DRIVER, name="guest-b")
         print(f"Sending {args.count} verified UDP datagrams of {args.size}-byte frames "
               f"each way...\n", flush=True)
-        before = {g.name: stats(g, ep.ifname) for g, ep in ((a, link.a), (b, link.b))}
+        before = {g.name: g.ethtool_stats(ep.ifname) for g, ep in ((a, link.a), (b, link.b))}
         host_before = {g.name: host_counters(g) for g in (a, b)}
         ab = guest_to_guest(t, a, b, link.b.ip, count=args.count, size=args.size)
         ba = guest_to_guest(t, b, a, link.a.ip, count=args.count, size=args.size)
         rows = []
         for g, ep, rx in ((a, link.a, ba), (b, link.b, ab)):
             info = describe(g, ep.ifname)
-            after = stats(g, ep.ifname)
+            after = g.ethtool_stats(ep.ifname)
             delta = {k: after[k] - before[g.name].get(k, 0) for k in after}
             host_after = host_counters(g)
             for c in HOST_COUNTERS:

@@ -210,6 +210,16 @@ wait_for {timeout} grep -qx 1 /sys/class/net/{ifname}/carrier || {{ echo "no car
         nic.ifname = nic.endpoint.ifname = ifname
         return ifname
 
+    def ethtool_stats(self, ifname=None):
+        """`ethtool -S` of IFNAME (default: the first NIC) as a dict."""
+        out = self.sh(f"ethtool -S {ifname or self.nics[0].ifname}")
+        stats = {}
+        for line in out.splitlines():
+            key, _, value = line.rpartition(":")
+            if key and value.strip().isdigit():
+                stats[key.strip()] = int(value)
+        return stats
+
     def dmesg_problems(self):
         """Kernel log lines that indicate a bug (warnings, oopses)."""
         out = self.sh("dmesg")
