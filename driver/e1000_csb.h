@@ -190,15 +190,15 @@ struct e1000_csb_rx_ring {
  * and safe from any context), and are summed when ethtool -S asks.
  */
 enum e1000_csb_reg_class {
-	E1000_CSB_REG_DOORBELL,		/* TDT, RDT */
-	E1000_CSB_REG_IRQ,		/* ICR, ICS, IMS, IMC */
-	E1000_CSB_REG_OTHER,
-	E1000_CSB_REG_NCLASS,
+	E1000_CSB_RCLASS_DOORBELL,	/* TDT, RDT */
+	E1000_CSB_RCLASS_IRQ,		/* ICR, ICS, IMS, IMC */
+	E1000_CSB_RCLASS_OTHER,
+	E1000_CSB_RCLASS_NCLASS,
 };
 
 struct e1000_csb_reg_counters {
-	u64 rd[E1000_CSB_REG_NCLASS];
-	u64 wr[E1000_CSB_REG_NCLASS];
+	u64 rd[E1000_CSB_RCLASS_NCLASS];
+	u64 wr[E1000_CSB_RCLASS_NCLASS];
 };
 
 /* device statistics registers, accumulated (they clear on read) */
@@ -269,16 +269,16 @@ struct e1000_csb_adapter {
 static __always_inline enum e1000_csb_reg_class e1000_csb_reg_class(u32 reg)
 {
 	switch (reg) {
-	case E1000_CSB_TDT:
-	case E1000_CSB_RDT:
-		return E1000_CSB_REG_DOORBELL;
-	case E1000_CSB_ICR:
-	case E1000_CSB_ICS:
-	case E1000_CSB_IMS:
-	case E1000_CSB_IMC:
-		return E1000_CSB_REG_IRQ;
+	case E1000_CSB_REG_TDT:
+	case E1000_CSB_REG_RDT:
+		return E1000_CSB_RCLASS_DOORBELL;
+	case E1000_CSB_REG_ICR:
+	case E1000_CSB_REG_ICS:
+	case E1000_CSB_REG_IMS:
+	case E1000_CSB_REG_IMC:
+		return E1000_CSB_RCLASS_IRQ;
 	default:
-		return E1000_CSB_REG_OTHER;
+		return E1000_CSB_RCLASS_OTHER;
 	}
 }
 
@@ -328,7 +328,7 @@ static __always_inline void e1000_csb_wr32(struct e1000_csb_adapter *adapter,
 
 static inline void e1000_csb_flush(struct e1000_csb_adapter *adapter)
 {
-	e1000_csb_rd32(adapter, E1000_CSB_STATUS);
+	e1000_csb_rd32(adapter, E1000_CSB_REG_STATUS);
 }
 
 static inline bool e1000_csb_removed(struct e1000_csb_adapter *adapter)
@@ -349,32 +349,32 @@ static inline bool e1000_csb_removed(struct e1000_csb_adapter *adapter)
 static inline void e1000_csb_tx_doorbell(struct e1000_csb_adapter *adapter,
 					 struct e1000_csb_tx_ring *ring)
 {
-	e1000_csb_wr32(adapter, E1000_CSB_TDT, ring->next_to_use);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TDT, ring->next_to_use);
 }
 
 /* Hand refilled receive descriptors (up to next_to_use) to the device. */
 static inline void e1000_csb_rx_doorbell(struct e1000_csb_adapter *adapter,
 					 struct e1000_csb_rx_ring *ring)
 {
-	e1000_csb_wr32(adapter, E1000_CSB_RDT, ring->next_to_use);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RDT, ring->next_to_use);
 }
 
 /* Unmask the interrupt causes the driver uses. */
 static inline void e1000_csb_irq_enable(struct e1000_csb_adapter *adapter)
 {
-	e1000_csb_wr32(adapter, E1000_CSB_IMS, adapter->ims);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_IMS, adapter->ims);
 }
 
 /* Mask all interrupt causes (no flush; callers flush if needed). */
 static inline void e1000_csb_irq_disable(struct e1000_csb_adapter *adapter)
 {
-	e1000_csb_wr32(adapter, E1000_CSB_IMC, E1000_CSB_INT_ALL);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_IMC, E1000_CSB_INT_ALL);
 }
 
 /* Read (and thereby acknowledge) the pending interrupt causes. */
 static inline u32 e1000_csb_irq_read_cause(struct e1000_csb_adapter *adapter)
 {
-	return e1000_csb_rd32(adapter, E1000_CSB_ICR);
+	return e1000_csb_rd32(adapter, E1000_CSB_REG_ICR);
 }
 
 /* ring helpers */

@@ -66,8 +66,8 @@ static int e1000_csb_dbg_remove_set(void *data, u64 val)
 	if (running)
 		napi_disable(&adapter->napi);
 	e1000_csb_irq_disable(adapter);
-	e1000_csb_wr32(adapter, E1000_CSB_RCTL, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_TCTL, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RCTL, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TCTL, 0);
 	e1000_csb_flush(adapter);
 	synchronize_irq(adapter->pdev->irq);
 	pci_clear_master(adapter->pdev);

@@ -156,7 +156,7 @@ static void e1000_csb_get_ethtool_stats(struct net_device *netdev,
 						e1000_csb_sw_stats[i].offset));
 	data += E1000_CSB_NUM_SW_STATS;
 
-	for (c = 0; c < E1000_CSB_REG_NCLASS; c++) {
+	for (c = 0; c < E1000_CSB_RCLASS_NCLASS; c++) {
 		*data++ = regs.rd[c];
 		*data++ = regs.wr[c];
 		total += regs.rd[c] + regs.wr[c];
@@ -264,16 +264,16 @@ static void e1000_csb_set_msglevel(struct net_device *netdev, u32 level)
 /* ---------------- register dump ---------------- */
 
 static const u32 e1000_csb_dump_regs[] = {
-	E1000_CSB_CTRL, E1000_CSB_STATUS, E1000_CSB_EECD, E1000_CSB_CTRL_EXT,
-	E1000_CSB_IMS, E1000_CSB_ITR,
-	E1000_CSB_RCTL, E1000_CSB_RDBAL, E1000_CSB_RDBAH, E1000_CSB_RDLEN,
-	E1000_CSB_RDH, E1000_CSB_RDT, E1000_CSB_RDTR, E1000_CSB_RADV,
-	E1000_CSB_RXDCTL, E1000_CSB_RXCSUM,
-	E1000_CSB_TCTL, E1000_CSB_TIPG, E1000_CSB_TDBAL, E1000_CSB_TDBAH,
-	E1000_CSB_TDLEN, E1000_CSB_TDH, E1000_CSB_TDT, E1000_CSB_TIDV,
-	E1000_CSB_TADV, E1000_CSB_TXDCTL,
-	E1000_CSB_PBA, E1000_CSB_LEDCTL, E1000_CSB_MANC,
-	E1000_CSB_RAL(0), E1000_CSB_RAH(0),
+	E1000_CSB_REG_CTRL, E1000_CSB_REG_STATUS, E1000_CSB_REG_EECD, E1000_CSB_REG_CTRL_EXT,
+	E1000_CSB_REG_IMS, E1000_CSB_REG_ITR,
+	E1000_CSB_REG_RCTL, E1000_CSB_REG_RDBAL, E1000_CSB_REG_RDBAH, E1000_CSB_REG_RDLEN,
+	E1000_CSB_REG_RDH, E1000_CSB_REG_RDT, E1000_CSB_REG_RDTR, E1000_CSB_REG_RADV,
+	E1000_CSB_REG_RXDCTL, E1000_CSB_REG_RXCSUM,
+	E1000_CSB_REG_TCTL, E1000_CSB_REG_TIPG, E1000_CSB_REG_TDBAL, E1000_CSB_REG_TDBAH,
+	E1000_CSB_REG_TDLEN, E1000_CSB_REG_TDH, E1000_CSB_REG_TDT, E1000_CSB_REG_TIDV,
+	E1000_CSB_REG_TADV, E1000_CSB_REG_TXDCTL,
+	E1000_CSB_REG_PBA, E1000_CSB_REG_LEDCTL, E1000_CSB_REG_MANC,
+	E1000_CSB_REG_RAL(0), E1000_CSB_REG_RAH(0),
 };
 
 static int e1000_csb_get_regs_len(struct net_device *netdev)
@@ -295,8 +295,8 @@ static void e1000_csb_get_regs(struct net_device *netdev,
 		u32 reg = e1000_csb_dump_regs[i];
 
 		if (!e1000_csb_hw_has_itr(adapter) &&
-		    (reg == E1000_CSB_ITR || reg == E1000_CSB_RADV ||
-		     reg == E1000_CSB_TADV))
+		    (reg == E1000_CSB_REG_ITR || reg == E1000_CSB_REG_RADV ||
+		     reg == E1000_CSB_REG_TADV))
 			continue;
 		buf[i] = e1000_csb_rd32(adapter, reg);
 	}

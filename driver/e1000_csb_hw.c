@@ -11,9 +11,9 @@
 #include "e1000_csb.h"
 
 #define E1000_CSB_STAT(_name, _reg) \
-	{ .name = _name, .reg = E1000_CSB_##_reg, .wide = false }
+	{ .name = _name, .reg = E1000_CSB_REG_##_reg, .wide = false }
 #define E1000_CSB_STAT64(_name, _reg) \
-	{ .name = _name, .reg = E1000_CSB_##_reg, .wide = true }
+	{ .name = _name, .reg = E1000_CSB_REG_##_reg, .wide = true }
 
 /*
  * Device statistics registers, in the order ethtool -S shows them.  The
@@ -116,7 +116,7 @@ void e1000_csb_hw_set_itr(struct e1000_csb_adapter *adapter)
 		return;
 	/* interval in 256 ns units: usecs * 1000 / 256 */
 	itr = DIV_ROUND_UP(adapter->rx_usecs * 1000, 256);
-	e1000_csb_wr32(adapter, E1000_CSB_ITR, min_t(u32, itr, 0xFFFF));
+	e1000_csb_wr32(adapter, E1000_CSB_REG_ITR, min_t(u32, itr, 0xFFFF));
 }
 
 /**
@@ -133,21 +133,21 @@ int e1000_csb_hw_reset(struct e1000_csb_adapter *adapter)
 	int i;
 
 	e1000_csb_irq_disable(adapter);
-	e1000_csb_wr32(adapter, E1000_CSB_RCTL, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_TCTL, E1000_CSB_TCTL_PSP);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RCTL, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TCTL, E1000_CSB_TCTL_PSP);
 	e1000_csb_flush(adapter);
 
 	/* let in-flight DMA drain */
 	usleep_range(10000, 12000);
 
-	ctrl = e1000_csb_rd32(adapter, E1000_CSB_CTRL);
-	e1000_csb_wr32(adapter, E1000_CSB_CTRL, ctrl | E1000_CSB_CTRL_RST);
+	ctrl = e1000_csb_rd32(adapter, E1000_CSB_REG_CTRL);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_CTRL, ctrl | E1000_CSB_CTRL_RST);
 	/* the reset reloads the EEPROM; wait for RST to self-clear */
 	usleep_range(5000, 6000);
 	for (i = 0; i < 100; i++) {
 		if (e1000_csb_removed(adapter))
 			return -ENODEV;
-		ctrl = e1000_csb_rd32(adapter, E1000_CSB_CTRL);
+		ctrl = e1000_csb_rd32(adapter, E1000_CSB_REG_CTRL);
 		if (!(ctrl & E1000_CSB_CTRL_RST))
 			break;
 		usleep_range(1000, 2000);
@@ -161,20 +161,20 @@ int e1000_csb_hw_reset(struct e1000_csb_adapter *adapter)
 	e1000_csb_irq_read_cause(adapter);	/* discard stale causes */
 
 	/* quiesced ring state */
-	e1000_csb_wr32(adapter, E1000_CSB_RCTL, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_TCTL, E1000_CSB_TCTL_PSP);
-	e1000_csb_wr32(adapter, E1000_CSB_TDH, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_TDT, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_RDH, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_RDT, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RCTL, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TCTL, E1000_CSB_TCTL_PSP);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TDH, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TDT, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RDH, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RDT, 0);
 	adapter->rctl = 0;
 	adapter->tx_ring.ctx.valid = false;
 
 	/* no VLAN filtering, no flow control */
-	e1000_csb_wr32(adapter, E1000_CSB_FCAL, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_FCAH, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_FCT, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_FCTTV, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_FCAL, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_FCAH, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_FCT, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_FCTTV, 0);
 	e1000_csb_flush(adapter);
 
 	return e1000_csb_removed(adapter) ? -ENODEV : 0;
@@ -188,11 +188,11 @@ static int e1000_csb_eerd_read(struct e1000_csb_adapter *adapter, u16 offset,
 	u32 val;
 	int i;
 
-	e1000_csb_wr32(adapter, E1000_CSB_EERD,
+	e1000_csb_wr32(adapter, E1000_CSB_REG_EERD,
 		       ((u32)offset << E1000_CSB_EERD_ADDR_SHIFT) |
 		       E1000_CSB_EERD_START);
 	for (i = 0; i < 1000; i++) {
-		val = e1000_csb_rd32(adapter, E1000_CSB_EERD);
+		val = e1000_csb_rd32(adapter, E1000_CSB_REG_EERD);
 		if (e1000_csb_removed(adapter))
 			return -ENODEV;
 		if (val & E1000_CSB_EERD_DONE) {
@@ -212,7 +212,7 @@ static void e1000_csb_eecd_clock(struct e1000_csb_adapter *adapter, u32 *eecd,
 		*eecd |= E1000_CSB_EECD_SK;
 	else
 		*eecd &= ~E1000_CSB_EECD_SK;
-	e1000_csb_wr32(adapter, E1000_CSB_EECD, *eecd);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_EECD, *eecd);
 	e1000_csb_flush(adapter);
 	udelay(2);
 }
@@ -225,14 +225,14 @@ static void e1000_csb_eecd_shift_out(struct e1000_csb_adapter *adapter,
 			*eecd |= E1000_CSB_EECD_DI;
 		else
 			*eecd &= ~E1000_CSB_EECD_DI;
-		e1000_csb_wr32(adapter, E1000_CSB_EECD, *eecd);
+		e1000_csb_wr32(adapter, E1000_CSB_REG_EECD, *eecd);
 		e1000_csb_flush(adapter);
 		udelay(2);
 		e1000_csb_eecd_clock(adapter, eecd, true);
 		e1000_csb_eecd_clock(adapter, eecd, false);
 	}
 	*eecd &= ~E1000_CSB_EECD_DI;
-	e1000_csb_wr32(adapter, E1000_CSB_EECD, *eecd);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_EECD, *eecd);
 }
 
 static int e1000_csb_microwire_read(struct e1000_csb_adapter *adapter,
@@ -242,7 +242,7 @@ static int e1000_csb_microwire_read(struct e1000_csb_adapter *adapter,
 	u16 word = 0;
 	int i;
 
-	eecd = e1000_csb_rd32(adapter, E1000_CSB_EECD);
+	eecd = e1000_csb_rd32(adapter, E1000_CSB_REG_EECD);
 	if (e1000_csb_removed(adapter))
 		return -ENODEV;
 	addr_bits = (eecd & E1000_CSB_EECD_SIZE) ? 8 : 6;
@@ -251,9 +251,9 @@ static int e1000_csb_microwire_read(struct e1000_csb_adapter *adapter,
 
 	/* select the part with the clock and data-in low */
 	eecd &= ~(E1000_CSB_EECD_SK | E1000_CSB_EECD_DI | E1000_CSB_EECD_CS);
-	e1000_csb_wr32(adapter, E1000_CSB_EECD, eecd);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_EECD, eecd);
 	eecd |= E1000_CSB_EECD_CS;
-	e1000_csb_wr32(adapter, E1000_CSB_EECD, eecd);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_EECD, eecd);
 	e1000_csb_flush(adapter);
 	udelay(2);
 
@@ -265,14 +265,14 @@ static int e1000_csb_microwire_read(struct e1000_csb_adapter *adapter,
 	for (i = 0; i < 16; i++) {
 		e1000_csb_eecd_clock(adapter, &eecd, true);
 		word <<= 1;
-		if (e1000_csb_rd32(adapter, E1000_CSB_EECD) & E1000_CSB_EECD_DO)
+		if (e1000_csb_rd32(adapter, E1000_CSB_REG_EECD) & E1000_CSB_EECD_DO)
 			word |= 1;
 		e1000_csb_eecd_clock(adapter, &eecd, false);
 	}
 
 	/* deselect */
 	eecd &= ~(E1000_CSB_EECD_CS | E1000_CSB_EECD_DI);
-	e1000_csb_wr32(adapter, E1000_CSB_EECD, eecd);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_EECD, eecd);
 	e1000_csb_eecd_clock(adapter, &eecd, true);
 	e1000_csb_eecd_clock(adapter, &eecd, false);
 
@@ -357,9 +357,9 @@ void e1000_csb_hw_set_rar(struct e1000_csb_adapter *adapter, u32 index,
 		hi = addr[4] | (addr[5] << 8) | E1000_CSB_RAH_AV;
 	}
 	/* clear AV first so a half-written entry never matches */
-	e1000_csb_wr32(adapter, E1000_CSB_RAH(index), 0);
-	e1000_csb_wr32(adapter, E1000_CSB_RAL(index), lo);
-	e1000_csb_wr32(adapter, E1000_CSB_RAH(index), hi);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RAH(index), 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RAL(index), lo);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RAH(index), hi);
 }
 
 /* ---------------- PHY via MDIC ---------------- */
@@ -370,7 +370,7 @@ static int e1000_csb_mdic_wait(struct e1000_csb_adapter *adapter, u32 *mdic)
 
 	for (i = 0; i < 640; i++) {
 		udelay(5);
-		*mdic = e1000_csb_rd32(adapter, E1000_CSB_MDIC);
+		*mdic = e1000_csb_rd32(adapter, E1000_CSB_REG_MDIC);
 		if (e1000_csb_removed(adapter))
 			return -ENODEV;
 		if (*mdic & E1000_CSB_MDIC_READY)
@@ -384,7 +384,7 @@ int e1000_csb_phy_read(struct e1000_csb_adapter *adapter, u32 reg, u16 *val)
 	u32 mdic;
 	int err;
 
-	e1000_csb_wr32(adapter, E1000_CSB_MDIC,
+	e1000_csb_wr32(adapter, E1000_CSB_REG_MDIC,
 		       (reg << E1000_CSB_MDIC_REG_SHIFT) |
 		       (E1000_CSB_PHY_ADDR << E1000_CSB_MDIC_PHY_SHIFT) |
 		       E1000_CSB_MDIC_OP_READ);
@@ -398,7 +398,7 @@ int e1000_csb_phy_write(struct e1000_csb_adapter *adapter, u32 reg, u16 val)
 {
 	u32 mdic;
 
-	e1000_csb_wr32(adapter, E1000_CSB_MDIC,
+	e1000_csb_wr32(adapter, E1000_CSB_REG_MDIC,
 		       val | (reg << E1000_CSB_MDIC_REG_SHIFT) |
 		       (E1000_CSB_PHY_ADDR << E1000_CSB_MDIC_PHY_SHIFT) |
 		       E1000_CSB_MDIC_OP_WRITE);
@@ -418,13 +418,13 @@ void e1000_csb_hw_init_link(struct e1000_csb_adapter *adapter)
 	u32 ctrl;
 	u16 id1 = 0, id2 = 0;
 
-	ctrl = e1000_csb_rd32(adapter, E1000_CSB_CTRL);
+	ctrl = e1000_csb_rd32(adapter, E1000_CSB_REG_CTRL);
 	ctrl &= ~(E1000_CSB_CTRL_FRCSPD | E1000_CSB_CTRL_FRCDPLX |
 		  E1000_CSB_CTRL_LRST | E1000_CSB_CTRL_ILOS |
 		  E1000_CSB_CTRL_PHY_RST | E1000_CSB_CTRL_RFCE |
 		  E1000_CSB_CTRL_TFCE | E1000_CSB_CTRL_VME);
 	ctrl |= E1000_CSB_CTRL_SLU | E1000_CSB_CTRL_ASDE;
-	e1000_csb_wr32(adapter, E1000_CSB_CTRL, ctrl);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_CTRL, ctrl);
 
 	if (!adapter->phy_id &&
 	    !e1000_csb_phy_read(adapter, E1000_CSB_PHY_ID1, &id1) &&
@@ -435,7 +435,7 @@ void e1000_csb_hw_init_link(struct e1000_csb_adapter *adapter)
 bool e1000_csb_hw_link_status(struct e1000_csb_adapter *adapter, u32 *speed,
 			      u8 *duplex)
 {
-	u32 status = e1000_csb_rd32(adapter, E1000_CSB_STATUS);
+	u32 status = e1000_csb_rd32(adapter, E1000_CSB_REG_STATUS);
 
 	if (status == ~0U || !(status & E1000_CSB_STATUS_LU))
 		return false;

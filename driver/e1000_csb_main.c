@@ -47,7 +47,7 @@ void e1000_csb_reg_counters_sum(struct e1000_csb_adapter *adapter,
 		const struct e1000_csb_reg_counters *pc =
 			per_cpu_ptr(adapter->regcnt, cpu);
 
-		for (c = 0; c < E1000_CSB_REG_NCLASS; c++) {
+		for (c = 0; c < E1000_CSB_RCLASS_NCLASS; c++) {
 			sum->rd[c] += READ_ONCE(pc->rd[c]);
 			sum->wr[c] += READ_ONCE(pc->wr[c]);
 		}
@@ -65,8 +65,8 @@ void e1000_csb_check_removed(struct e1000_csb_adapter *adapter)
 
 	if (!hw)
 		return;
-	this_cpu_inc(adapter->regcnt->rd[E1000_CSB_REG_OTHER]);
-	if (readl(hw + E1000_CSB_STATUS) != ~0U)
+	this_cpu_inc(adapter->regcnt->rd[E1000_CSB_RCLASS_OTHER]);
+	if (readl(hw + E1000_CSB_REG_STATUS) != ~0U)
 		return;
 
 	WRITE_ONCE(adapter->hw_addr, NULL);
@@ -87,16 +87,16 @@ void e1000_csb_schedule_reset(struct e1000_csb_adapter *adapter)
 /* ---------------- interrupt and NAPI ---------------- */
 
 /*
- * Legacy INTx, possibly shared.  Reading ICR acknowledges (clears) all
- * causes; an ICR of zero means the interrupt was not ours.
+ * Legacy INTx, level triggered and possibly shared.  Reading ICR
+ * acknowledges (clears) all causes and so deasserts the line; an ICR of
+ * zero means the interrupt was not ours.  ICR is read even while the
+ * interface is going down: returning without acknowledging a cause would
+ * leave the line asserted and the handler re-entered forever.
  */
 static irqreturn_t e1000_csb_intr(int irq, void *data)
 {
 	struct e1000_csb_adapter *adapter = data;
 	u32 icr;
-
-	if (unlikely(test_bit(E1000_CSB_STATE_DOWN, &adapter->state)))
-		return IRQ_NONE;
 
 	icr = e1000_csb_irq_read_cause(adapter);
 	if (!icr) {
@@ -108,6 +108,9 @@ static irqreturn_t e1000_csb_intr(int irq, void *data)
 		return IRQ_NONE;
 	}
 	adapter->irq_count++;
+
+	if (unlikely(test_bit(E1000_CSB_STATE_DOWN, &adapter->state)))
+		return IRQ_HANDLED;	/* acknowledged; nothing to schedule */
 
 	if (icr & (E1000_CSB_INT_LSC | E1000_CSB_INT_RXSEQ))
 		mod_delayed_work(system_wq, &adapter->watchdog, 0);
@@ -275,7 +278,7 @@ void e1000_csb_down(struct e1000_csb_adapter *adapter)
 	netif_tx_disable(netdev);
 
 	/* stop the sources of new work: receive and interrupts */
-	e1000_csb_wr32(adapter, E1000_CSB_RCTL, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RCTL, 0);
 	adapter->rctl = 0;
 	e1000_csb_irq_disable(adapter);
 	e1000_csb_flush(adapter);
@@ -372,8 +375,8 @@ static void e1000_csb_tx_timeout(struct net_device *netdev,
 	netdev_warn(netdev,
 		    "transmit timeout: next_to_use %u next_to_clean %u TDH %u TDT %u\n",
 		    ring->next_to_use, ring->next_to_clean,
-		    e1000_csb_rd32(adapter, E1000_CSB_TDH),
-		    e1000_csb_rd32(adapter, E1000_CSB_TDT));
+		    e1000_csb_rd32(adapter, E1000_CSB_REG_TDH),
+		    e1000_csb_rd32(adapter, E1000_CSB_REG_TDT));
 	e1000_csb_schedule_reset(adapter);
 }
 
@@ -403,26 +406,26 @@ static void e1000_csb_get_stats64(struct net_device *netdev,
 		frame_err = u64_stats_read(&rx->frame_err);
 	} while (u64_stats_fetch_retry(&rx->syncp, start));
 
-	crc = e1000_csb_hw_stat_get(adapter, E1000_CSB_CRCERRS);
-	align = e1000_csb_hw_stat_get(adapter, E1000_CSB_ALGNERRC);
-	rxerr = e1000_csb_hw_stat_get(adapter, E1000_CSB_RXERRC);
-	rlec = e1000_csb_hw_stat_get(adapter, E1000_CSB_RLEC);
-	ruc = e1000_csb_hw_stat_get(adapter, E1000_CSB_RUC);
-	roc = e1000_csb_hw_stat_get(adapter, E1000_CSB_ROC);
+	crc = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_CRCERRS);
+	align = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_ALGNERRC);
+	rxerr = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_RXERRC);
+	rlec = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_RLEC);
+	ruc = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_RUC);
+	roc = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_ROC);
 
 	stats->rx_crc_errors = crc;
 	stats->rx_frame_errors = align;
 	stats->rx_length_errors = rlec + ruc + roc;
-	stats->rx_missed_errors = e1000_csb_hw_stat_get(adapter, E1000_CSB_MPC);
+	stats->rx_missed_errors = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_MPC);
 	stats->rx_errors = crc + align + rxerr + rlec + ruc + roc + frame_err;
-	stats->multicast = e1000_csb_hw_stat_get(adapter, E1000_CSB_MPRC);
-	stats->collisions = e1000_csb_hw_stat_get(adapter, E1000_CSB_COLC);
+	stats->multicast = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_MPRC);
+	stats->collisions = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_COLC);
 	stats->tx_aborted_errors = e1000_csb_hw_stat_get(adapter,
-							 E1000_CSB_ECOL);
+							 E1000_CSB_REG_ECOL);
 	stats->tx_window_errors = e1000_csb_hw_stat_get(adapter,
-							E1000_CSB_LATECOL);
+							E1000_CSB_REG_LATECOL);
 	stats->tx_carrier_errors = e1000_csb_hw_stat_get(adapter,
-							 E1000_CSB_TNCRS);
+							 E1000_CSB_REG_TNCRS);
 	stats->tx_errors = stats->tx_aborted_errors + stats->tx_window_errors +
 			   stats->tx_carrier_errors;
 }
@@ -482,7 +485,7 @@ static int e1000_csb_set_features(struct net_device *netdev,
 		return 1;
 
 	if (changed & NETIF_F_RXCSUM)
-		e1000_csb_wr32(adapter, E1000_CSB_RXCSUM,
+		e1000_csb_wr32(adapter, E1000_CSB_REG_RXCSUM,
 			       (features & NETIF_F_RXCSUM) ?
 			       E1000_CSB_RXCSUM_IPOFL | E1000_CSB_RXCSUM_TUOFL :
 			       0);

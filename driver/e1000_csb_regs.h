@@ -15,127 +15,127 @@
 #define E1000_CSB_DEV_ID_82545EM_COPPER	0x100F
 
 /* ---- General registers ---- */
-#define E1000_CSB_CTRL		0x00000	/* Device Control */
-#define E1000_CSB_STATUS	0x00008	/* Device Status (read-only) */
-#define E1000_CSB_EECD		0x00010	/* EEPROM/Flash Control/Data */
-#define E1000_CSB_EERD		0x00014	/* EEPROM Read (not on 82544) */
-#define E1000_CSB_CTRL_EXT	0x00018	/* Extended Device Control */
-#define E1000_CSB_MDIC		0x00020	/* MDI Control */
-#define E1000_CSB_FCAL		0x00028	/* Flow Control Address Low */
-#define E1000_CSB_FCAH		0x0002C	/* Flow Control Address High */
-#define E1000_CSB_FCT		0x00030	/* Flow Control Type */
-#define E1000_CSB_VET		0x00038	/* VLAN Ether Type */
-#define E1000_CSB_ICR		0x000C0	/* Interrupt Cause Read (clear on read) */
-#define E1000_CSB_ITR		0x000C4	/* Interrupt Throttling (82540+) */
-#define E1000_CSB_ICS		0x000C8	/* Interrupt Cause Set */
-#define E1000_CSB_IMS		0x000D0	/* Interrupt Mask Set/Read */
-#define E1000_CSB_IMC		0x000D8	/* Interrupt Mask Clear */
-#define E1000_CSB_RCTL		0x00100	/* Receive Control */
-#define E1000_CSB_FCTTV		0x00170	/* Flow Control Transmit Timer Value */
-#define E1000_CSB_TXCW		0x00178	/* Transmit Configuration Word */
-#define E1000_CSB_RXCW		0x00180	/* Receive Configuration Word */
-#define E1000_CSB_TCTL		0x00400	/* Transmit Control */
-#define E1000_CSB_TIPG		0x00410	/* Transmit Inter Packet Gap */
-#define E1000_CSB_LEDCTL	0x00E00	/* LED Control */
-#define E1000_CSB_PBA		0x01000	/* Packet Buffer Allocation */
-#define E1000_CSB_FCRTL		0x02160	/* Flow Control Rx Threshold Low */
-#define E1000_CSB_FCRTH		0x02168	/* Flow Control Rx Threshold High */
+#define E1000_CSB_REG_CTRL		0x00000	/* Device Control */
+#define E1000_CSB_REG_STATUS		0x00008	/* Device Status (read-only) */
+#define E1000_CSB_REG_EECD		0x00010	/* EEPROM/Flash Control/Data */
+#define E1000_CSB_REG_EERD		0x00014	/* EEPROM Read (not on 82544) */
+#define E1000_CSB_REG_CTRL_EXT		0x00018	/* Extended Device Control */
+#define E1000_CSB_REG_MDIC		0x00020	/* MDI Control */
+#define E1000_CSB_REG_FCAL		0x00028	/* Flow Control Address Low */
+#define E1000_CSB_REG_FCAH		0x0002C	/* Flow Control Address High */
+#define E1000_CSB_REG_FCT		0x00030	/* Flow Control Type */
+#define E1000_CSB_REG_VET		0x00038	/* VLAN Ether Type */
+#define E1000_CSB_REG_ICR		0x000C0	/* Interrupt Cause Read (clear on read) */
+#define E1000_CSB_REG_ITR		0x000C4	/* Interrupt Throttling (82540+) */
+#define E1000_CSB_REG_ICS		0x000C8	/* Interrupt Cause Set */
+#define E1000_CSB_REG_IMS		0x000D0	/* Interrupt Mask Set/Read */
+#define E1000_CSB_REG_IMC		0x000D8	/* Interrupt Mask Clear */
+#define E1000_CSB_REG_RCTL		0x00100	/* Receive Control */
+#define E1000_CSB_REG_FCTTV		0x00170	/* Flow Control Transmit Timer Value */
+#define E1000_CSB_REG_TXCW		0x00178	/* Transmit Configuration Word */
+#define E1000_CSB_REG_RXCW		0x00180	/* Receive Configuration Word */
+#define E1000_CSB_REG_TCTL		0x00400	/* Transmit Control */
+#define E1000_CSB_REG_TIPG		0x00410	/* Transmit Inter Packet Gap */
+#define E1000_CSB_REG_LEDCTL		0x00E00	/* LED Control */
+#define E1000_CSB_REG_PBA		0x01000	/* Packet Buffer Allocation */
+#define E1000_CSB_REG_FCRTL		0x02160	/* Flow Control Rx Threshold Low */
+#define E1000_CSB_REG_FCRTH		0x02168	/* Flow Control Rx Threshold High */
 
 /* ---- Receive ring ---- */
-#define E1000_CSB_RDBAL		0x02800	/* Rx Descriptor Base Low */
-#define E1000_CSB_RDBAH		0x02804	/* Rx Descriptor Base High */
-#define E1000_CSB_RDLEN		0x02808	/* Rx Descriptor Length (bytes) */
-#define E1000_CSB_RDH		0x02810	/* Rx Descriptor Head */
-#define E1000_CSB_RDT		0x02818	/* Rx Descriptor Tail (doorbell) */
-#define E1000_CSB_RDTR		0x02820	/* Rx Delay Timer */
-#define E1000_CSB_RXDCTL	0x02828	/* Rx Descriptor Control */
-#define E1000_CSB_RADV		0x0282C	/* Rx Absolute Delay Timer (82540+) */
-#define E1000_CSB_RSRPD		0x02C00	/* Rx Small Packet Detect */
+#define E1000_CSB_REG_RDBAL		0x02800	/* Rx Descriptor Base Low */
+#define E1000_CSB_REG_RDBAH		0x02804	/* Rx Descriptor Base High */
+#define E1000_CSB_REG_RDLEN		0x02808	/* Rx Descriptor Length (bytes) */
+#define E1000_CSB_REG_RDH		0x02810	/* Rx Descriptor Head */
+#define E1000_CSB_REG_RDT		0x02818	/* Rx Descriptor Tail (doorbell) */
+#define E1000_CSB_REG_RDTR		0x02820	/* Rx Delay Timer */
+#define E1000_CSB_REG_RXDCTL		0x02828	/* Rx Descriptor Control */
+#define E1000_CSB_REG_RADV		0x0282C	/* Rx Absolute Delay Timer (82540+) */
+#define E1000_CSB_REG_RSRPD		0x02C00	/* Rx Small Packet Detect */
 
 /* ---- Transmit ring ---- */
-#define E1000_CSB_TDBAL		0x03800	/* Tx Descriptor Base Low */
-#define E1000_CSB_TDBAH		0x03804	/* Tx Descriptor Base High */
-#define E1000_CSB_TDLEN		0x03808	/* Tx Descriptor Length (bytes) */
-#define E1000_CSB_TDH		0x03810	/* Tx Descriptor Head */
-#define E1000_CSB_TDT		0x03818	/* Tx Descriptor Tail (doorbell) */
-#define E1000_CSB_TIDV		0x03820	/* Tx Interrupt Delay Value */
-#define E1000_CSB_TXDCTL	0x03828	/* Tx Descriptor Control */
-#define E1000_CSB_TADV		0x0382C	/* Tx Absolute Delay (82540+) */
+#define E1000_CSB_REG_TDBAL		0x03800	/* Tx Descriptor Base Low */
+#define E1000_CSB_REG_TDBAH		0x03804	/* Tx Descriptor Base High */
+#define E1000_CSB_REG_TDLEN		0x03808	/* Tx Descriptor Length (bytes) */
+#define E1000_CSB_REG_TDH		0x03810	/* Tx Descriptor Head */
+#define E1000_CSB_REG_TDT		0x03818	/* Tx Descriptor Tail (doorbell) */
+#define E1000_CSB_REG_TIDV		0x03820	/* Tx Interrupt Delay Value */
+#define E1000_CSB_REG_TXDCTL		0x03828	/* Tx Descriptor Control */
+#define E1000_CSB_REG_TADV		0x0382C	/* Tx Absolute Delay (82540+) */
 
 /* ---- Statistics (all clear on read) ---- */
 #define E1000_CSB_STATS_FIRST	0x04000
 #define E1000_CSB_STATS_LAST	0x040FC
-#define E1000_CSB_CRCERRS	0x04000
-#define E1000_CSB_ALGNERRC	0x04004
-#define E1000_CSB_SYMERRS	0x04008
-#define E1000_CSB_RXERRC	0x0400C
-#define E1000_CSB_MPC		0x04010
-#define E1000_CSB_SCC		0x04014
-#define E1000_CSB_ECOL		0x04018
-#define E1000_CSB_MCC		0x0401C
-#define E1000_CSB_LATECOL	0x04020
-#define E1000_CSB_COLC		0x04028
-#define E1000_CSB_DC		0x04030
-#define E1000_CSB_TNCRS		0x04034
-#define E1000_CSB_SEC		0x04038
-#define E1000_CSB_CEXTERR	0x0403C
-#define E1000_CSB_RLEC		0x04040
-#define E1000_CSB_XONRXC	0x04048
-#define E1000_CSB_XONTXC	0x0404C
-#define E1000_CSB_XOFFRXC	0x04050
-#define E1000_CSB_XOFFTXC	0x04054
-#define E1000_CSB_FCRUC		0x04058
-#define E1000_CSB_PRC64		0x0405C
-#define E1000_CSB_PRC127	0x04060
-#define E1000_CSB_PRC255	0x04064
-#define E1000_CSB_PRC511	0x04068
-#define E1000_CSB_PRC1023	0x0406C
-#define E1000_CSB_PRC1522	0x04070
-#define E1000_CSB_GPRC		0x04074
-#define E1000_CSB_BPRC		0x04078
-#define E1000_CSB_MPRC		0x0407C
-#define E1000_CSB_GPTC		0x04080
-#define E1000_CSB_GORCL		0x04088
-#define E1000_CSB_GORCH		0x0408C
-#define E1000_CSB_GOTCL		0x04090
-#define E1000_CSB_GOTCH		0x04094
-#define E1000_CSB_RNBC		0x040A0
-#define E1000_CSB_RUC		0x040A4
-#define E1000_CSB_RFC		0x040A8
-#define E1000_CSB_ROC		0x040AC
-#define E1000_CSB_RJC		0x040B0
-#define E1000_CSB_MGTPRC	0x040B4
-#define E1000_CSB_MGTPDC	0x040B8
-#define E1000_CSB_MGTPTC	0x040BC
-#define E1000_CSB_TORL		0x040C0
-#define E1000_CSB_TORH		0x040C4
-#define E1000_CSB_TOTL		0x040C8
-#define E1000_CSB_TOTH		0x040CC
-#define E1000_CSB_TPR		0x040D0
-#define E1000_CSB_TPT		0x040D4
-#define E1000_CSB_PTC64		0x040D8
-#define E1000_CSB_PTC127	0x040DC
-#define E1000_CSB_PTC255	0x040E0
-#define E1000_CSB_PTC511	0x040E4
-#define E1000_CSB_PTC1023	0x040E8
-#define E1000_CSB_PTC1522	0x040EC
-#define E1000_CSB_MPTC		0x040F0
-#define E1000_CSB_BPTC		0x040F4
-#define E1000_CSB_TSCTC		0x040F8
-#define E1000_CSB_TSCTFC	0x040FC
+#define E1000_CSB_REG_CRCERRS		0x04000
+#define E1000_CSB_REG_ALGNERRC		0x04004
+#define E1000_CSB_REG_SYMERRS		0x04008
+#define E1000_CSB_REG_RXERRC		0x0400C
+#define E1000_CSB_REG_MPC		0x04010
+#define E1000_CSB_REG_SCC		0x04014
+#define E1000_CSB_REG_ECOL		0x04018
+#define E1000_CSB_REG_MCC		0x0401C
+#define E1000_CSB_REG_LATECOL		0x04020
+#define E1000_CSB_REG_COLC		0x04028
+#define E1000_CSB_REG_DC		0x04030
+#define E1000_CSB_REG_TNCRS		0x04034
+#define E1000_CSB_REG_SEC		0x04038
+#define E1000_CSB_REG_CEXTERR		0x0403C
+#define E1000_CSB_REG_RLEC		0x04040
+#define E1000_CSB_REG_XONRXC		0x04048
+#define E1000_CSB_REG_XONTXC		0x0404C
+#define E1000_CSB_REG_XOFFRXC		0x04050
+#define E1000_CSB_REG_XOFFTXC		0x04054
+#define E1000_CSB_REG_FCRUC		0x04058
+#define E1000_CSB_REG_PRC64		0x0405C
+#define E1000_CSB_REG_PRC127		0x04060
+#define E1000_CSB_REG_PRC255		0x04064
+#define E1000_CSB_REG_PRC511		0x04068
+#define E1000_CSB_REG_PRC1023		0x0406C
+#define E1000_CSB_REG_PRC1522		0x04070
+#define E1000_CSB_REG_GPRC		0x04074
+#define E1000_CSB_REG_BPRC		0x04078
+#define E1000_CSB_REG_MPRC		0x0407C
+#define E1000_CSB_REG_GPTC		0x04080
+#define E1000_CSB_REG_GORCL		0x04088
+#define E1000_CSB_REG_GORCH		0x0408C
+#define E1000_CSB_REG_GOTCL		0x04090
+#define E1000_CSB_REG_GOTCH		0x04094
+#define E1000_CSB_REG_RNBC		0x040A0
+#define E1000_CSB_REG_RUC		0x040A4
+#define E1000_CSB_REG_RFC		0x040A8
+#define E1000_CSB_REG_ROC		0x040AC
+#define E1000_CSB_REG_RJC		0x040B0
+#define E1000_CSB_REG_MGTPRC		0x040B4
+#define E1000_CSB_REG_MGTPDC		0x040B8
+#define E1000_CSB_REG_MGTPTC		0x040BC
+#define E1000_CSB_REG_TORL		0x040C0
+#define E1000_CSB_REG_TORH		0x040C4
+#define E1000_CSB_REG_TOTL		0x040C8
+#define E1000_CSB_REG_TOTH		0x040CC
+#define E1000_CSB_REG_TPR		0x040D0
+#define E1000_CSB_REG_TPT		0x040D4
+#define E1000_CSB_REG_PTC64		0x040D8
+#define E1000_CSB_REG_PTC127		0x040DC
+#define E1000_CSB_REG_PTC255		0x040E0
+#define E1000_CSB_REG_PTC511		0x040E4
+#define E1000_CSB_REG_PTC1023		0x040E8
+#define E1000_CSB_REG_PTC1522		0x040EC
+#define E1000_CSB_REG_MPTC		0x040F0
+#define E1000_CSB_REG_BPTC		0x040F4
+#define E1000_CSB_REG_TSCTC		0x040F8
+#define E1000_CSB_REG_TSCTFC		0x040FC
 
 /* ---- Receive filtering / offload ---- */
-#define E1000_CSB_RXCSUM	0x05000	/* Rx Checksum Control */
-#define E1000_CSB_MTA(n)	(0x05200 + ((n) << 2))	/* Multicast Table */
+#define E1000_CSB_REG_RXCSUM		0x05000	/* Rx Checksum Control */
+#define E1000_CSB_REG_MTA(n)		(0x05200 + ((n) << 2))	/* Multicast Table */
 #define E1000_CSB_MTA_REGS	128	/* 4096 bits */
-#define E1000_CSB_RAL(n)	(0x05400 + ((n) << 3))	/* Receive Address Lo */
-#define E1000_CSB_RAH(n)	(0x05404 + ((n) << 3))	/* Receive Address Hi */
+#define E1000_CSB_REG_RAL(n)		(0x05400 + ((n) << 3))	/* Receive Address Lo */
+#define E1000_CSB_REG_RAH(n)		(0x05404 + ((n) << 3))	/* Receive Address Hi */
 #define E1000_CSB_RAR_ENTRIES	16
-#define E1000_CSB_VFTA(n)	(0x05600 + ((n) << 2))	/* VLAN Filter Table */
+#define E1000_CSB_REG_VFTA(n)		(0x05600 + ((n) << 2))	/* VLAN Filter Table */
 #define E1000_CSB_VFTA_REGS	128
-#define E1000_CSB_WUC		0x05800	/* Wakeup Control */
-#define E1000_CSB_WUFC		0x05808	/* Wakeup Filter Control */
-#define E1000_CSB_MANC		0x05820	/* Management Control */
+#define E1000_CSB_REG_WUC		0x05800	/* Wakeup Control */
+#define E1000_CSB_REG_WUFC		0x05808	/* Wakeup Filter Control */
+#define E1000_CSB_REG_MANC		0x05820	/* Management Control */
 
 /* ---- CTRL bits ---- */
 #define E1000_CSB_CTRL_FD	BIT(0)	/* full duplex */

@@ -363,7 +363,7 @@ static void e1000_csb_write_rctl(struct e1000_csb_adapter *adapter, u32 rctl)
 	if (rctl == adapter->rctl)
 		return;
 	adapter->rctl = rctl;
-	e1000_csb_wr32(adapter, E1000_CSB_RCTL, rctl);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RCTL, rctl);
 }
 
 void e1000_csb_rx_set_lpe(struct e1000_csb_adapter *adapter)
@@ -420,7 +420,7 @@ static u32 e1000_csb_update_filters(struct e1000_csb_adapter *adapter)
 	for (n = 0; n < E1000_CSB_MTA_REGS; n++) {
 		if (adapter->mta_valid && adapter->mta[n] == mta[n])
 			continue;
-		e1000_csb_wr32(adapter, E1000_CSB_MTA(n), mta[n]);
+		e1000_csb_wr32(adapter, E1000_CSB_REG_MTA(n), mta[n]);
 		adapter->mta[n] = mta[n];
 	}
 	adapter->mta_valid = true;
@@ -458,21 +458,21 @@ void e1000_csb_rx_configure(struct e1000_csb_adapter *adapter)
 	ring->next_to_clean = 0;
 
 	/* interrupt moderation: only ITR (no packet timers) */
-	e1000_csb_wr32(adapter, E1000_CSB_RDTR, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RDTR, 0);
 	if (e1000_csb_hw_has_itr(adapter))
-		e1000_csb_wr32(adapter, E1000_CSB_RADV, 0);
+		e1000_csb_wr32(adapter, E1000_CSB_REG_RADV, 0);
 	e1000_csb_hw_set_itr(adapter);
 
-	e1000_csb_wr32(adapter, E1000_CSB_RDBAL, lower_32_bits(ring->desc_dma));
-	e1000_csb_wr32(adapter, E1000_CSB_RDBAH, upper_32_bits(ring->desc_dma));
-	e1000_csb_wr32(adapter, E1000_CSB_RDLEN, ring->size);
-	e1000_csb_wr32(adapter, E1000_CSB_RDH, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_RDT, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RDBAL, lower_32_bits(ring->desc_dma));
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RDBAH, upper_32_bits(ring->desc_dma));
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RDLEN, ring->size);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RDH, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RDT, 0);
 
 	rxcsum = 0;
 	if (netdev->features & NETIF_F_RXCSUM)
 		rxcsum = E1000_CSB_RXCSUM_IPOFL | E1000_CSB_RXCSUM_TUOFL;
-	e1000_csb_wr32(adapter, E1000_CSB_RXCSUM, rxcsum);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RXCSUM, rxcsum);
 
 	/* buffers first, then the single RCTL write that enables receive */
 	e1000_csb_rx_refill(adapter, GFP_KERNEL);

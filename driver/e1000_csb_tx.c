@@ -71,24 +71,24 @@ void e1000_csb_tx_configure(struct e1000_csb_adapter *adapter)
 	ring->next_to_clean = 0;
 	ring->ctx.valid = false;
 
-	e1000_csb_wr32(adapter, E1000_CSB_TDBAL, lower_32_bits(ring->desc_dma));
-	e1000_csb_wr32(adapter, E1000_CSB_TDBAH, upper_32_bits(ring->desc_dma));
-	e1000_csb_wr32(adapter, E1000_CSB_TDLEN, ring->size);
-	e1000_csb_wr32(adapter, E1000_CSB_TDH, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_TDT, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TDBAL, lower_32_bits(ring->desc_dma));
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TDBAH, upper_32_bits(ring->desc_dma));
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TDLEN, ring->size);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TDH, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TDT, 0);
 
-	e1000_csb_wr32(adapter, E1000_CSB_TIPG, E1000_CSB_TIPG_IPGT |
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TIPG, E1000_CSB_TIPG_IPGT |
 		       (E1000_CSB_TIPG_IPGR1 << E1000_CSB_TIPG_IPGR1_SHIFT) |
 		       (E1000_CSB_TIPG_IPGR2 << E1000_CSB_TIPG_IPGR2_SHIFT));
 	/* no transmit interrupt delay: descriptors never set IDE */
-	e1000_csb_wr32(adapter, E1000_CSB_TIDV, 0);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TIDV, 0);
 	if (e1000_csb_hw_has_itr(adapter))
-		e1000_csb_wr32(adapter, E1000_CSB_TADV, 0);
+		e1000_csb_wr32(adapter, E1000_CSB_REG_TADV, 0);
 
 	tctl = E1000_CSB_TCTL_EN | E1000_CSB_TCTL_PSP | E1000_CSB_TCTL_RTLC |
 	       (E1000_CSB_TCTL_CT_DEFAULT << E1000_CSB_TCTL_CT_SHIFT) |
 	       (E1000_CSB_TCTL_COLD_FD << E1000_CSB_TCTL_COLD_SHIFT);
-	e1000_csb_wr32(adapter, E1000_CSB_TCTL, tctl);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TCTL, tctl);
 }
 
 static void e1000_csb_tx_unmap(struct e1000_csb_tx_ring *ring,
@@ -118,10 +118,12 @@ void e1000_csb_tx_clean_all(struct e1000_csb_adapter *adapter)
 
 	if (!ring->buffers)
 		return;
+	/* all mappings first: a packet's buffers may span the ring's end */
+	for (i = 0; i < ring->count; i++)
+		e1000_csb_tx_unmap(ring, &ring->buffers[i]);
 	for (i = 0; i < ring->count; i++) {
 		struct e1000_csb_tx_buffer *buf = &ring->buffers[i];
 
-		e1000_csb_tx_unmap(ring, buf);
 		if (buf->skb) {
 			dev_kfree_skb_any(buf->skb);
 			buf->skb = NULL;
@@ -168,9 +170,8 @@ bool e1000_csb_tx_clean(struct e1000_csb_adapter *adapter, int napi_budget)
 		segs += first->segs;
 		bytes += first->bytecount;
 		first->skb = NULL;
-		napi_consume_skb(skb, napi_budget);
 
-		/* unmap every descriptor of the packet */
+		/* unmap every descriptor of the packet, then free it */
 		for (;;) {
 			e1000_csb_tx_unmap(ring, &ring->buffers[i]);
 			if (i == eop)
@@ -180,6 +181,7 @@ bool e1000_csb_tx_clean(struct e1000_csb_adapter *adapter, int napi_budget)
 		}
 		if (++i == ring->count)
 			i = 0;
+		napi_consume_skb(skb, napi_budget);
 	}
 
 	if (!pkts)
@@ -480,6 +482,15 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 	E1000_CSB_TX_DESC(ring, last)->lower |=
 		cpu_to_le32(E1000_CSB_TXD_CMD_EOP | E1000_CSB_TXD_CMD_RS);
 
+	u64_stats_update_begin(&ring->syncp);
+	if (dcmd & E1000_CSB_TXD_CMD_TSE)
+		u64_stats_inc(&ring->tso);
+	else if (offload)
+		u64_stats_inc(&ring->csum);
+	u64_stats_update_end(&ring->syncp);
+
+	skb_tx_timestamp(skb);
+
 	ring->buffers[first].eop = last;
 	ring->buffers[first].bytecount = bytecount;
 	ring->buffers[first].segs = segs;
@@ -489,15 +500,6 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 	smp_wmb();
 	WRITE_ONCE(ring->buffers[first].skb, skb);
 	ring->next_to_use = i;
-
-	u64_stats_update_begin(&ring->syncp);
-	if (skb_is_gso(skb))
-		u64_stats_inc(&ring->tso);
-	else if (offload)
-		u64_stats_inc(&ring->csum);
-	u64_stats_update_end(&ring->syncp);
-
-	skb_tx_timestamp(skb);
 
 	/* stop early so the next packet always fits */
 	e1000_csb_maybe_stop_tx(ring, E1000_CSB_TX_DESC_NEEDED);

@@ -46,6 +46,8 @@ class Instance:
         self.params = params
         self.kind = getattr(module, "KIND", "vm")
         self.timeout = getattr(module, "TIMEOUT", DEFAULT_TIMEOUT)
+        # How many of the -j slots it takes: one per guest it runs at once.
+        self.slots = getattr(module, "SLOTS", 1)
         stem = os.path.splitext(os.path.basename(path))[0]
         if params:
             stem += "[" + ",".join(_short(k, v) for k, v in params.items()) + "]"
@@ -161,7 +163,12 @@ def run_all(instances, jobs=1, keep_logs=False, verbose=False):
     pending = list(instances)
     running = []
     while pending or running:
-        while pending and len(running) < jobs:
+        # Start what fits in the free slots; an instance bigger than -j
+        # runs alone.
+        while pending:
+            used = sum(r.inst.slots for r in running)
+            if running and used + pending[0].slots > jobs:
+                break
             running.append(Running(pending.pop(0), verbose))
         time.sleep(0.2)
         for r in list(running):

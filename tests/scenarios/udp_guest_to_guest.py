@@ -4,6 +4,7 @@ datagrams each way, every payload verified by the receiving guest."""
 from harness import KERNELS, QEMUS
 from harness.traffic import guest_to_guest
 
+SLOTS = 2  # two guests
 MATRIX = {"kernel": KERNELS, "qemu": QEMUS}
 
 
