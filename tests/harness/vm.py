@@ -5,6 +5,7 @@ The guest's first serial port is its kernel console (a log file); the
 second carries the agent protocol described in tests/guest/agent.sh.
 """
 import base64
+import hashlib
 import os
 import select
 import signal
@@ -15,6 +16,10 @@ import time
 from harness import config
 from harness.qmp import QMP
 from harness.scenario import ScenarioFailure
+
+
+RUN_ATTEMPTS = 5
+BEGIN_TIMEOUT = 10  # seconds for @@BEGIN before the request is sent again
 
 
 class Guest:
@@ -149,24 +154,43 @@ class Guest:
         self.seq += 1
         tag = str(self.seq)
         payload = base64.b64encode(script.encode()).decode()
+        digest = hashlib.md5((payload + "\n").encode()).hexdigest()
+        request = f"@@RUN {tag} {digest} {payload}\n".encode()
         with open(self.agent_log, "a") as log:
             log.write(f"$ {script}\n")
-        self._send(f"@@RUN {tag} {payload}\n".encode())
         lines = []
         started = False
         deadline = time.monotonic() + timeout
         try:
+            # Until the agent says @@BEGIN, a lost or damaged request line
+            # (a busy guest's serial port) is sent again; the agent never
+            # runs an id twice.
+            for attempt in range(RUN_ATTEMPTS):
+                self._send(request)
+                resend = time.monotonic() + BEGIN_TIMEOUT
+                while not started:
+                    line = self._readline(max(0.1, min(resend, deadline) - time.monotonic()),
+                                          quiet_timeout=True)
+                    if line is None:
+                        if time.monotonic() >= deadline:
+                            raise TimeoutError
+                        break  # resend
+                    if line == f"@@BAD {tag}":
+                        break
+                    started = line == f"@@BEGIN {tag}"
+                if started:
+                    break
+            if not started:
+                raise TimeoutError
             while True:
                 line = self._readline(max(0.1, deadline - time.monotonic()))
-                if not started:
-                    started = line == f"@@BEGIN {tag}"
-                    continue
                 if line.startswith(f"@@END {tag} "):
                     rc = int(line.split()[2])
                     break
                 lines.append(line)
         except TimeoutError:
-            raise ScenarioFailure(f"{self.name}: command timed out after {timeout} s: "
+            raise ScenarioFailure(f"{self.name}: command timed out after {timeout} s"
+                                  f"{'' if started else ' (never started)'}: "
                                   f"{script.strip()[:200]}") from None
         output = "\n".join(lines)
         with open(self.agent_log, "a") as log:
