@@ -13,20 +13,10 @@ TIMEOUT = 400
 N = 40
 
 
-def counters(g):
-    out = g.sh(f"ethtool -S {g.nics[0].ifname}")
-    res = {}
-    for line in out.splitlines():
-        k, _, v = line.rpartition(":")
-        if k and v.strip().isdigit():
-            res[k.strip()] = int(v)
-    return res
-
-
 def accepted(t, g, ep, mac):
     """How many of N frames sent to MAC the device accepted (the count can
     include a stray ARP or two: filtered means clearly fewer than N)."""
-    before = counters(g)["hw_rx_good_packets"]
+    before = g.ethtool_stats()["hw_rx_good_packets"]
     peer = t.l2peer(ep.peer, "send", "--peer-ip", ep.ip, "--peer-mac", mac,
                     "--port", "5010", "--count", str(N), "--size", "100",
                     "--rate", "1000", "--timeout", "30")
@@ -34,7 +24,7 @@ def accepted(t, g, ep, mac):
     t.expect(res.get("sent") == N, f"peer sent {res.get('sent')} of {N} frames to {mac}")
     # an RCTL write makes QEMU hold frames back for a second: let them in
     g.sh("sleep 2")
-    return counters(g)["hw_rx_good_packets"] - before
+    return g.ethtool_stats()["hw_rx_good_packets"] - before
 
 
 def run(t):
@@ -86,7 +76,7 @@ def run(t):
     t.expect(n >= N, f"after the MAC change, {n} of {N} frames to the new MAC accepted")
     res = host_to_guest(t, g, link.a, count=200, size=300)
     t.note(f"new MAC: guest verified {res['valid']} datagrams")
-    rx = counters(g)
+    rx = g.ethtool_stats()
     t.note(f"doorbells {rx['reg_doorbell_writes']}, other writes {rx['reg_other_writes']}")
 
     problems = g.dmesg_problems()

@@ -16,16 +16,6 @@ PORT = 6000
 V6A, V6B = "2001:db8:c5::1", "2001:db8:c5::2"
 
 
-def counters(g):
-    out = g.sh(f"ethtool -S {g.nics[0].ifname}")
-    res = {}
-    for line in out.splitlines():
-        k, _, v = line.rpartition(":")
-        if k and v.strip().isdigit():
-            res[k.strip()] = int(v)
-    return res
-
-
 def transfer(t, src, dst, src_ip):
     """DST downloads 8 MiB of random data from an HTTP server on SRC
     (SRC_IP may be an IPv6 address in brackets)."""
@@ -46,10 +36,10 @@ def run(t):
         feats = g.sh(f"ethtool -k {g.nics[0].ifname}")
         t.expect("tcp-segmentation-offload: on" in feats, f"TSO is off:\n{feats}")
 
-    before = {g.name: counters(g) for g in (a, b)}
+    before = {g.name: g.ethtool_stats() for g in (a, b)}
     transfer(t, a, b, link.a.ip)
     transfer(t, b, a, link.b.ip)
-    after = {g.name: counters(g) for g in (a, b)}
+    after = {g.name: g.ethtool_stats() for g in (a, b)}
 
     # IPv6: no TSO6 (see driver/NOTES-qemu-facts.md), checksum offload only
     for g, ip in ((a, V6A), (b, V6B)):
@@ -58,7 +48,7 @@ def run(t):
     transfer(t, a, b, f"[{V6A}]")
     transfer(t, b, a, f"[{V6B}]")
     guest_to_guest(t, a, b, V6B, count=500, size=1400, port=5007)
-    end = {g.name: counters(g) for g in (a, b)}
+    end = {g.name: g.ethtool_stats() for g in (a, b)}
     for g in (a, b):
         t.expect(end[g.name]["tx_csum_offload"] > after[g.name]["tx_csum_offload"],
                  f"{g.name}: no checksum offload over IPv6")

@@ -13,28 +13,15 @@ MATRIX = {"kernel": KERNELS, "nic": ["e1000", "e1000-82545em", "e1000-82544gc"]}
 TIMEOUT = 400
 
 
-def stats(g, ifname):
-    out = g.sh(f"ethtool -S {ifname}")
-    res = {}
-    for line in out.splitlines():
-        if ":" in line:
-            k, v = line.rsplit(":", 1)
-            try:
-                res[k.strip()] = int(v)
-            except ValueError:
-                pass
-    return res
-
-
 def checked_host_to_guest(t, g, ifname, ep, **kw):
     """host_to_guest(), and on failure say where frames went missing: not
     seen by the device (lost in QEMU or its socket while the guest was slow)
     or accepted by the device but not delivered by the driver."""
-    before = stats(g, ifname)
+    before = g.ethtool_stats(ifname)
     try:
         return host_to_guest(t, g, ep, **kw)
     except ScenarioFailure as e:
-        after = stats(g, ifname)
+        after = g.ethtool_stats(ifname)
         d = {k: after[k] - before.get(k, 0) for k in after}
         raise ScenarioFailure(
             f"{e}; the device accepted {d['hw_rx_good_packets']} frames "
@@ -55,7 +42,7 @@ def run(t):
     ks = g.sh(f"ethtool {ifname}")
     t.expect("Speed: 1000Mb/s" in ks and "Duplex: Full" in ks, f"ethtool:\n{ks}")
 
-    before = stats(g, ifname)
+    before = g.ethtool_stats(ifname)
     res = checked_host_to_guest(t, g, ifname, link.a, count=1000, size=60)
     t.note(f"guest verified {res['valid']} small datagrams")
     res = checked_host_to_guest(t, g, ifname, link.a, count=1000, size=1400, port=5004)
@@ -64,7 +51,7 @@ def run(t):
     t.note(f"host verified {res['valid']} small datagrams")
     res = guest_to_host(t, g, link.a, count=1000, size=1400, port=5005)
     t.note(f"host verified {res['valid']} large datagrams")
-    after = stats(g, ifname)
+    after = g.ethtool_stats(ifname)
 
     rx = after["rx_packets"] - before["rx_packets"]
     tx = after["tx_packets"] - before["tx_packets"]
