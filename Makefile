@@ -114,8 +114,11 @@ demo: deps
 	@$(MAKE) -s qemu guest
 	@$(PYTHON) tests/demo.py
 
+# Not kbuild's "M=... clean": it deletes every *.ko below this directory,
+# including the fetched guest kernels' modules in $(BUILD)/kernels.
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -f driver/*.o driver/*.ko driver/*.mod driver/*.mod.c driver/.*.cmd \
+		driver/modules.order .*.cmd *.o modules.order Module.symvers
 	rm -rf $(BUILD)/modules $(BUILD)/guest $(BUILD)/tools $(BUILD)/test-logs
 
 distclean: clean

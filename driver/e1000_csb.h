@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * e1000_csb: driver for the Intel 8254x gigabit controllers as emulated by
- * QEMU (82540EM, 82544GC, 82545EM), with hooks for a later paravirtual
- * Communication Status Block (CSB) mode.
+ * QEMU (82540EM, 82544GC, 82545EM), with a paravirtual Communication Status
+ * Block (CSB) mode on hosts that offer it (Documentation/csb-spec.md).
  */
 #ifndef _E1000_CSB_H_
 #define _E1000_CSB_H_
@@ -18,8 +18,10 @@
 #include <linux/workqueue.h>
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
+#include <linux/hrtimer.h>
 
 #include "e1000_csb_regs.h"
+#include "e1000_csb_abi.h"
 
 #define E1000_CSB_DRV_NAME	"e1000_csb"
 
@@ -154,6 +156,14 @@ struct e1000_csb_tx_ring {
 	u64_stats_t dma_err;
 	u64_stats_t dropped;
 	u64_stats_t busy;
+
+	/* CSB mode (e1000_csb_pv.c) */
+	u32 pv_published;		/* tx_tail last written to the CSB */
+	u64_stats_t pv_kicks;		/* TDT writes: the host thread slept */
+	u64_stats_t pv_kicks_avoided;	/* tails published without a trap */
+	u64_stats_t pv_host_asleep;	/* tx_kick requests seen */
+	u64_stats_t pv_irq_requests;	/* TX interrupts asked for */
+	u64_stats_t pv_xmit_reclaims;	/* completions reclaimed by xmit */
 };
 
 struct e1000_csb_rx_ring {
@@ -181,6 +191,13 @@ struct e1000_csb_rx_ring {
 	u64_stats_t copybreak;		/* copied, page recycled */
 	u64_stats_t multi_desc;		/* frames spanning > 1 descriptor */
 	u64_stats_t doorbells;		/* RDT writes */
+
+	/* CSB mode (e1000_csb_pv.c) */
+	u32 pv_published;		/* rx_tail last written to the CSB */
+	u64_stats_t pv_kicks;		/* KICK writes: the host was starved */
+	u64_stats_t pv_kicks_avoided;	/* tails published without a trap */
+	u64_stats_t pv_host_starved;	/* rx_kick requests seen */
+	u64_stats_t pv_irq_requests;	/* RX interrupt re-arms */
 };
 
 /*
@@ -199,6 +216,36 @@ enum e1000_csb_reg_class {
 struct e1000_csb_reg_counters {
 	u64 rd[E1000_CSB_RCLASS_NCLASS];
 	u64 wr[E1000_CSB_RCLASS_NCLASS];
+};
+
+/*
+ * Paravirtual (CSB) mode state.  @csb and @active change only with the data
+ * path quiesced (e1000_csb_pv_switch(), up, down), so the hot paths read
+ * them without locks.
+ */
+struct e1000_csb_pv {
+	/* what the host offers, from its PCI capability; fixed after probe */
+	bool offered;			/* a well-formed capability exists */
+	u16 major;
+	u16 minor;
+	u32 features;			/* E1000_CSB_F_* offered */
+	u32 regs;			/* BAR0 offset of the CSB registers */
+
+	struct e1000_csb *csb;		/* the block, NULL in plain mode */
+	dma_addr_t csb_dma;
+	u32 active;			/* features accepted while active */
+	u8 host_err;			/* last refusal code from the host */
+
+	unsigned long broken;		/* bit 0: fallback scheduled */
+	char broken_why[80];
+	struct work_struct fallback_task;
+	struct hrtimer reclaim_timer;	/* TX completions when no IRQ comes */
+
+	u64 switches;
+	u64 fallbacks;
+	u64 host_errors;
+	u64 reclaim_timer_runs;
+	u64 enabled;			/* 1 while active (for ethtool -S) */
 };
 
 /* device statistics registers, accumulated (they clear on read) */
@@ -233,6 +280,7 @@ struct e1000_csb_adapter {
 	u32 phy_id;
 
 	struct napi_struct napi;
+	struct e1000_csb_pv pv;
 	struct e1000_csb_tx_ring tx_ring;
 	struct e1000_csb_rx_ring rx_ring;
 	u32 tx_ring_count;		/* requested sizes */
@@ -306,6 +354,19 @@ static __always_inline u32 e1000_csb_rd32(struct e1000_csb_adapter *adapter,
 	return val;
 }
 
+/* Write a register, counted in class @cls (the CSB KICK register). */
+static __always_inline void __e1000_csb_wr32(struct e1000_csb_adapter *adapter,
+					     u32 reg, u32 val,
+					     enum e1000_csb_reg_class cls)
+{
+	u8 __iomem *hw = READ_ONCE(adapter->hw_addr);
+
+	if (unlikely(!hw))
+		return;
+	this_cpu_inc(adapter->regcnt->wr[cls]);
+	writel(val, hw + reg);
+}
+
 /**
  * e1000_csb_wr32 - write a device register (the only MMIO write path)
  * @adapter: board private structure
@@ -318,12 +379,7 @@ static __always_inline u32 e1000_csb_rd32(struct e1000_csb_adapter *adapter,
 static __always_inline void e1000_csb_wr32(struct e1000_csb_adapter *adapter,
 					   u32 reg, u32 val)
 {
-	u8 __iomem *hw = READ_ONCE(adapter->hw_addr);
-
-	if (unlikely(!hw))
-		return;
-	this_cpu_inc(adapter->regcnt->wr[e1000_csb_reg_class(reg)]);
-	writel(val, hw + reg);
+	__e1000_csb_wr32(adapter, reg, val, e1000_csb_reg_class(reg));
 }
 
 static inline void e1000_csb_flush(struct e1000_csb_adapter *adapter)
@@ -339,24 +395,41 @@ static inline bool e1000_csb_removed(struct e1000_csb_adapter *adapter)
 /*
  * ---------------- notification hooks ----------------
  * Doorbells, interrupt mask/unmask and the interrupt cause read are each
- * done in exactly one function below.  A paravirtual CSB mode replaces the
- * bodies of these (shared-memory updates, with a register access only when
- * the other side asks for it); nothing else in the driver touches TDT, RDT,
- * ICR, IMS or IMC.
+ * done in exactly one function below; nothing else in the driver touches
+ * TDT, RDT, ICR, IMS or IMC on the data path.  In CSB mode the doorbells
+ * become shared-memory updates (e1000_csb_pv.c), and NAPI uses interrupt
+ * requests in the CSB instead of IMC/IMS (e1000_csb_pv_irq_*).
  */
+
+static inline bool e1000_csb_pv_on(const struct e1000_csb_adapter *adapter,
+				   u32 feature)
+{
+	return READ_ONCE(adapter->pv.active) & feature;
+}
+
+void e1000_csb_pv_tx_publish(struct e1000_csb_adapter *adapter,
+			     struct e1000_csb_tx_ring *ring);
+void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
+			     struct e1000_csb_rx_ring *ring);
 
 /* Tell the device about new transmit descriptors up to next_to_use. */
 static inline void e1000_csb_tx_doorbell(struct e1000_csb_adapter *adapter,
 					 struct e1000_csb_tx_ring *ring)
 {
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TDT, ring->next_to_use);
+	if (e1000_csb_pv_on(adapter, E1000_CSB_F_TX))
+		e1000_csb_pv_tx_publish(adapter, ring);
+	else
+		e1000_csb_wr32(adapter, E1000_CSB_REG_TDT, ring->next_to_use);
 }
 
 /* Hand refilled receive descriptors (up to next_to_use) to the device. */
 static inline void e1000_csb_rx_doorbell(struct e1000_csb_adapter *adapter,
 					 struct e1000_csb_rx_ring *ring)
 {
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RDT, ring->next_to_use);
+	if (e1000_csb_pv_on(adapter, E1000_CSB_F_RX))
+		e1000_csb_pv_rx_publish(adapter, ring);
+	else
+		e1000_csb_wr32(adapter, E1000_CSB_REG_RDT, ring->next_to_use);
 }
 
 /* Unmask the interrupt causes the driver uses. */
@@ -371,7 +444,10 @@ static inline void e1000_csb_irq_disable(struct e1000_csb_adapter *adapter)
 	e1000_csb_wr32(adapter, E1000_CSB_REG_IMC, E1000_CSB_INT_ALL);
 }
 
-/* Read (and thereby acknowledge) the pending interrupt causes. */
+/*
+ * Read (and thereby acknowledge) the pending interrupt causes.  In CSB
+ * mode too: with legacy INTx the ICR read is what lowers the line.
+ */
 static inline u32 e1000_csb_irq_read_cause(struct e1000_csb_adapter *adapter)
 {
 	return e1000_csb_rd32(adapter, E1000_CSB_REG_ICR);
@@ -439,6 +515,22 @@ int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget);
 bool e1000_csb_rx_refill(struct e1000_csb_adapter *adapter, gfp_t gfp);
 void e1000_csb_set_rx_mode(struct net_device *netdev);
 void e1000_csb_rx_set_lpe(struct e1000_csb_adapter *adapter);
+
+/* ---------------- e1000_csb_pv.c ---------------- */
+void e1000_csb_pv_probe(struct e1000_csb_adapter *adapter);
+void e1000_csb_pv_init(struct e1000_csb_adapter *adapter);
+void e1000_csb_pv_up(struct e1000_csb_adapter *adapter);
+void e1000_csb_pv_down(struct e1000_csb_adapter *adapter);
+void e1000_csb_pv_remove(struct e1000_csb_adapter *adapter);
+int e1000_csb_pv_set(struct e1000_csb_adapter *adapter, bool on);
+void e1000_csb_pv_watchdog(struct e1000_csb_adapter *adapter);
+const char *e1000_csb_pv_mode(const struct e1000_csb_adapter *adapter);
+void e1000_csb_pv_tx_stopped(struct e1000_csb_adapter *adapter,
+			     struct e1000_csb_tx_ring *ring);
+void e1000_csb_pv_tx_poll_done(struct e1000_csb_adapter *adapter,
+			       struct e1000_csb_tx_ring *ring);
+void e1000_csb_pv_irq_off(struct e1000_csb_adapter *adapter);
+bool e1000_csb_pv_irq_rearm(struct e1000_csb_adapter *adapter);
 
 /* ---------------- e1000_csb_ethtool.c ---------------- */
 void e1000_csb_set_ethtool_ops(struct net_device *netdev);

@@ -57,6 +57,21 @@ static const struct e1000_csb_sw_stat e1000_csb_sw_stats[] = {
 	E1000_CSB_AD_STAT("irq_not_ours", irq_none),
 	E1000_CSB_AD_STAT("tx_timeouts", tx_timeouts),
 	E1000_CSB_AD_STAT("resets", resets),
+	/* CSB mode */
+	E1000_CSB_AD_STAT("csb_active", pv.enabled),
+	E1000_CSB_AD_STAT("csb_mode_switches", pv.switches),
+	E1000_CSB_AD_STAT("csb_fallbacks", pv.fallbacks),
+	E1000_CSB_AD_STAT("csb_host_errors", pv.host_errors),
+	E1000_CSB_TX_STAT("csb_tx_kicks", pv_kicks),
+	E1000_CSB_TX_STAT("csb_tx_kicks_avoided", pv_kicks_avoided),
+	E1000_CSB_TX_STAT("csb_tx_host_asleep", pv_host_asleep),
+	E1000_CSB_TX_STAT("csb_tx_irq_requests", pv_irq_requests),
+	E1000_CSB_TX_STAT("csb_tx_xmit_reclaims", pv_xmit_reclaims),
+	E1000_CSB_AD_STAT("csb_tx_reclaim_timer", pv.reclaim_timer_runs),
+	E1000_CSB_RX_STAT("csb_rx_kicks", pv_kicks),
+	E1000_CSB_RX_STAT("csb_rx_kicks_avoided", pv_kicks_avoided),
+	E1000_CSB_RX_STAT("csb_rx_host_starved", pv_host_starved),
+	E1000_CSB_RX_STAT("csb_rx_irq_requests", pv_irq_requests),
 };
 
 #define E1000_CSB_NUM_SW_STATS	ARRAY_SIZE(e1000_csb_sw_stats)
@@ -183,18 +198,19 @@ static u32 e1000_csb_get_priv_flags(struct net_device *netdev)
 static int e1000_csb_set_priv_flags(struct net_device *netdev, u32 flags)
 {
 	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+	bool on = flags & E1000_CSB_PFLAG_CSB;
+	int err;
 
 	if (flags & ~E1000_CSB_PFLAG_CSB)
 		return -EINVAL;
 
-	if ((flags & E1000_CSB_PFLAG_CSB) &&
-	    !(adapter->priv_flags & E1000_CSB_PFLAG_CSB)) {
-		/* no extack here: log it instead */
-		if (net_ratelimit())
-			netdev_err(netdev,
-				   "csb: host does not offer the CSB extension\n");
-		return -EOPNOTSUPP;
-	}
+	/*
+	 * The ethtool API passes no extack to this operation: the reason for
+	 * a refusal goes to the kernel log (e1000_csb_pv_set()).
+	 */
+	err = e1000_csb_pv_set(adapter, on);
+	if (err)
+		return err;
 	adapter->priv_flags = flags;
 	return 0;
 }
@@ -209,8 +225,9 @@ static void e1000_csb_get_drvinfo(struct net_device *netdev,
 	strscpy(info->driver, E1000_CSB_DRV_NAME, sizeof(info->driver));
 	strscpy(info->bus_info, pci_name(adapter->pdev),
 		sizeof(info->bus_info));
-	snprintf(info->fw_version, sizeof(info->fw_version), "eeprom-%s",
-		 adapter->eeprom_ok ? "ok" : "invalid");
+	snprintf(info->fw_version, sizeof(info->fw_version), "eeprom-%s, %s",
+		 adapter->eeprom_ok ? "ok" : "invalid",
+		 e1000_csb_pv_mode(adapter));
 }
 
 /*

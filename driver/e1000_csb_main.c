@@ -116,10 +116,37 @@ static irqreturn_t e1000_csb_intr(int irq, void *data)
 		mod_delayed_work(system_wq, &adapter->watchdog, 0);
 
 	if (napi_schedule_prep(&adapter->napi)) {
-		e1000_csb_irq_disable(adapter);
+		/* CSB mode: withdraw the interrupt requests, no IMC trap */
+		if (e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ))
+			e1000_csb_pv_irq_off(adapter);
+		else
+			e1000_csb_irq_disable(adapter);
 		__napi_schedule(&adapter->napi);
 	}
 	return IRQ_HANDLED;
+}
+
+/*
+ * TX completions are reclaimed under the TX queue lock, because in CSB mode
+ * the xmit path reclaims too.  netpoll (budget 0) may run while this CPU
+ * holds that lock in xmit: it only tries.
+ */
+static bool e1000_csb_poll_tx(struct e1000_csb_adapter *adapter, int budget)
+{
+	struct netdev_queue *txq = netdev_get_tx_queue(adapter->netdev, 0);
+	bool done;
+
+	if (!budget) {
+		if (!__netif_tx_trylock(txq))
+			return true;
+	} else {
+		__netif_tx_lock(txq, smp_processor_id());
+	}
+	done = e1000_csb_tx_clean(adapter, budget);
+	if (done && e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ))
+		e1000_csb_pv_tx_poll_done(adapter, &adapter->tx_ring);
+	__netif_tx_unlock(txq);
+	return done;
 }
 
 static int e1000_csb_poll(struct napi_struct *napi, int budget)
@@ -129,14 +156,18 @@ static int e1000_csb_poll(struct napi_struct *napi, int budget)
 	bool tx_done;
 	int work;
 
-	tx_done = e1000_csb_tx_clean(adapter, budget);
+	tx_done = e1000_csb_poll_tx(adapter, budget);
 	work = e1000_csb_rx_clean(adapter, budget);
 	if (!tx_done)
 		work = budget;
 
 	if (work < budget && napi_complete_done(napi, work) &&
-	    !test_bit(E1000_CSB_STATE_DOWN, &adapter->state))
-		e1000_csb_irq_enable(adapter);
+	    !test_bit(E1000_CSB_STATE_DOWN, &adapter->state)) {
+		if (!e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ))
+			e1000_csb_irq_enable(adapter);
+		else if (e1000_csb_pv_irq_rearm(adapter))
+			napi_schedule(napi);
+	}
 
 	return min(work, budget);
 }
@@ -192,6 +223,7 @@ static void e1000_csb_watchdog_task(struct work_struct *work)
 
 	e1000_csb_update_link(adapter);
 	e1000_csb_hw_update_stats(adapter);
+	e1000_csb_pv_watchdog(adapter);
 
 	/* receive ring starved by allocation failures: let NAPI refill */
 	if (e1000_csb_rx_unused(rx) > rx->count / 2) {
@@ -248,6 +280,7 @@ int e1000_csb_up(struct e1000_csb_adapter *adapter)
 
 	e1000_csb_tx_configure(adapter);
 	e1000_csb_rx_configure(adapter);
+	e1000_csb_pv_up(adapter);
 
 	adapter->link_up = false;
 	clear_bit(E1000_CSB_STATE_DOWN, &adapter->state);
@@ -290,6 +323,8 @@ void e1000_csb_down(struct e1000_csb_adapter *adapter)
 	/* collect the last statistics before the reset clears them */
 	e1000_csb_hw_update_stats(adapter);
 	e1000_csb_hw_reset(adapter);
+	/* the reset dropped the CSB: the block can go */
+	e1000_csb_pv_down(adapter);
 
 	e1000_csb_tx_clean_all(adapter);
 	e1000_csb_rx_clean_all(adapter);
@@ -599,6 +634,8 @@ static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 	err = e1000_csb_hw_identify(adapter);
 	if (err)
 		goto err_unmap;
+	e1000_csb_pv_probe(adapter);
+	e1000_csb_pv_init(adapter);
 
 	adapter->rx_usecs = e1000_csb_hw_has_itr(adapter) ?
 			    min_t(u32, rx_usecs, E1000_CSB_ITR_MAX_USECS) : 0;
@@ -638,6 +675,13 @@ static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 		   e1000_csb_model(adapter), adapter->revision,
 		   pci_name(pdev), netdev->dev_addr, pdev->irq,
 		   adapter->eeprom_ok ? "" : " (EEPROM invalid)");
+	if (adapter->pv.offered)
+		netif_info(adapter, probe, netdev,
+			   "host offers the CSB extension %u.%u (features %#x)%s\n",
+			   adapter->pv.major, adapter->pv.minor,
+			   adapter->pv.features,
+			   (adapter->priv_flags & E1000_CSB_PFLAG_CSB) ?
+			   ", enabled at open" : "");
 	return 0;
 
 err_napi:
@@ -665,6 +709,7 @@ static void e1000_csb_remove(struct pci_dev *pdev)
 	/* a reset queued before unregister finds the device closed */
 	cancel_work_sync(&adapter->reset_task);
 	cancel_delayed_work_sync(&adapter->watchdog);
+	e1000_csb_pv_remove(adapter);
 
 	netif_napi_del(&adapter->napi);
 	iounmap(adapter->io_base);
@@ -758,5 +803,5 @@ static void __exit e1000_csb_exit_module(void)
 }
 module_exit(e1000_csb_exit_module);
 
-MODULE_DESCRIPTION("Intel 8254x (QEMU e1000) driver with CSB paravirtual hooks");
+MODULE_DESCRIPTION("Intel 8254x (QEMU e1000) driver with a paravirtual CSB mode");
 MODULE_LICENSE("GPL");

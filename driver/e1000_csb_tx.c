@@ -138,8 +138,9 @@ void e1000_csb_tx_clean_all(struct e1000_csb_adapter *adapter)
 /**
  * e1000_csb_tx_clean - reclaim completed transmit descriptors
  * @adapter: board private structure
- * @napi_budget: NAPI budget (0 from netpoll), passed to napi_consume_skb
+ * @napi_budget: NAPI budget (0 from netpoll or xmit), for napi_consume_skb
  *
+ * Called under the TX queue lock (NAPI and netpoll take it; xmit holds it).
  * Returns true when all completed work was done.
  */
 bool e1000_csb_tx_clean(struct e1000_csb_adapter *adapter, int napi_budget)
@@ -212,6 +213,22 @@ bool e1000_csb_tx_clean(struct e1000_csb_adapter *adapter, int napi_budget)
 	return budget != 0;
 }
 
+/* xmit in CSB mode: reclaim what the device finished, without waiting */
+static void e1000_csb_tx_reclaim(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_tx_ring *ring = &adapter->tx_ring;
+	struct e1000_csb_tx_buffer *first = &ring->buffers[ring->next_to_clean];
+
+	if (!first->skb ||
+	    !(le32_to_cpu(READ_ONCE(E1000_CSB_TX_DESC(ring, first->eop)->upper)) &
+	      E1000_CSB_TXD_STAT_DD))
+		return;
+	e1000_csb_tx_clean(adapter, 0);
+	u64_stats_update_begin(&ring->syncp);
+	u64_stats_inc(&ring->pv_xmit_reclaims);
+	u64_stats_update_end(&ring->syncp);
+}
+
 static int e1000_csb_maybe_stop_tx(struct e1000_csb_tx_ring *ring, u32 needed)
 {
 	struct netdev_queue *txq = netdev_get_tx_queue(ring->netdev, 0);
@@ -223,6 +240,10 @@ static int e1000_csb_maybe_stop_tx(struct e1000_csb_tx_ring *ring, u32 needed)
 	u64_stats_update_begin(&ring->syncp);
 	u64_stats_inc(&ring->stops);
 	u64_stats_update_end(&ring->syncp);
+
+	/* CSB mode: the one case worth a TX interrupt (spec section 7) */
+	if (e1000_csb_pv_on(ring->adapter, E1000_CSB_F_IRQ))
+		e1000_csb_pv_tx_stopped(ring->adapter, ring);
 
 	/* publish the stop before re-reading next_to_clean; pairs with the
 	 * barrier in e1000_csb_tx_clean()
@@ -405,6 +426,13 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 	dma_addr_t dma;
 	u32 len;
 
+	/*
+	 * CSB mode: no TX interrupts while traffic flows; completions are
+	 * reclaimed here from the descriptors' write-back.
+	 */
+	if (e1000_csb_pv_on(adapter, E1000_CSB_F_TX))
+		e1000_csb_tx_reclaim(adapter);
+
 	if (unlikely(e1000_csb_maybe_stop_tx(ring,
 					     e1000_csb_tx_desc_count(skb)))) {
 		/* never leave earlier (xmit_more) descriptors unannounced */
@@ -504,8 +532,13 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 	/* stop early so the next packet always fits */
 	e1000_csb_maybe_stop_tx(ring, E1000_CSB_TX_DESC_NEEDED);
 
-	if (__netdev_tx_sent_queue(txq, bytecount, netdev_xmit_more()))
+	if (__netdev_tx_sent_queue(txq, bytecount, netdev_xmit_more())) {
 		e1000_csb_tx_ring_doorbell(adapter, ring);
+		/* stopped by BQL: completions must now come by interrupt */
+		if (unlikely(netif_xmit_stopped(txq)) &&
+		    e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ))
+			e1000_csb_pv_tx_stopped(adapter, ring);
+	}
 
 	return NETDEV_TX_OK;
 

@@ -23,7 +23,8 @@ fi
 
 cd "$top"
 if [ $# -eq 0 ]; then
-	set -- $(ls driver/*.[ch] include/*.h 2>/dev/null)
+	# only our sources, not what an in-tree "make modules" generates
+	set -- $(ls driver/*.[ch] include/*.h 2>/dev/null | grep -v "\.mod\.c$")
 fi
 exec "$dir/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types \
 	--ignore FILE_PATH_CHANGES -f "$@"

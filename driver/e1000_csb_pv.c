@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * e1000_csb: paravirtual (CSB) mode, the guest side of
+ * Documentation/csb-spec.md.  Discovery of the host's capability, enabling
+ * and disabling the Communication Status Block (also with traffic running),
+ * the doorbell handshakes TX-G and RX-G, interrupt requests with the IRQ-G
+ * handshake, the TX reclaim timer, and the fallback to plain mode when the
+ * host refuses the CSB or writes values that make no sense.
+ *
+ * Concurrency: pv->csb and pv->active change only with the data path
+ * quiesced (no xmit, NAPI disabled, the ISR unable to schedule NAPI), under
+ * RTNL.  Guest-written CSB fields have these writers: tx_tail and tx_irq
+ * requests for a stopped queue, the TX queue lock holder (xmit, and NAPI's
+ * TX cleaning, which takes the same lock); rx_tail, the NAPI context;
+ * rx_irq and the clearing of both requests, the NAPI owner (the ISR that
+ * wins napi_schedule_prep(), then the poll).
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/etherdevice.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/rtnetlink.h>
+
+#include "e1000_csb.h"
+
+static bool csb_default;
+module_param_named(csb, csb_default, bool, 0444);
+MODULE_PARM_DESC(csb,
+		 "Use the paravirtual CSB mode on hosts that offer it, from the first open (default: off; ethtool --set-priv-flags IF csb on|off switches at any time)");
+
+/*
+ * TX completions are reclaimed by xmit and by NAPI; when traffic stops
+ * with descriptors still in flight and no TX interrupt requested, this
+ * timer schedules NAPI to reclaim them (socket memory, BQL).
+ */
+#define E1000_CSB_PV_RECLAIM_NS		(1000 * NSEC_PER_USEC)
+
+/* bits in pv->broken */
+#define E1000_CSB_PV_BROKEN		0
+
+static const char * const e1000_csb_pv_errors[] = {
+	[E1000_CSB_ERR_NONE]	  = "no reason given",
+	[E1000_CSB_ERR_ALIGN]	  = "CSB address not 256-byte aligned",
+	[E1000_CSB_ERR_ADDR]	  = "CSB address is not guest RAM the device can reach",
+	[E1000_CSB_ERR_VERSION]	  = "ABI major version not implemented by the host",
+	[E1000_CSB_ERR_FEATURES]  = "accepted features the host does not offer",
+	[E1000_CSB_ERR_BUSMASTER] = "PCI bus mastering is off",
+	[E1000_CSB_ERR_BUSY]	  = "CSB registers written while active",
+	[E1000_CSB_ERR_RING]	  = "a ring index in the CSB was out of range",
+};
+
+static const char *e1000_csb_pv_strerror(u8 err)
+{
+	if (err < ARRAY_SIZE(e1000_csb_pv_errors))
+		return e1000_csb_pv_errors[err];
+	return "unknown error code";
+}
+
+static u32 e1000_csb_pv_rd(struct e1000_csb_adapter *adapter, u32 off)
+{
+	return e1000_csb_rd32(adapter, adapter->pv.regs + off);
+}
+
+static void e1000_csb_pv_wr(struct e1000_csb_adapter *adapter, u32 off,
+			    u32 val)
+{
+	e1000_csb_wr32(adapter, adapter->pv.regs + off, val);
+}
+
+/* ---------------- discovery ---------------- */
+
+/**
+ * e1000_csb_pv_probe - look for the host's CSB capability (spec section 1)
+ * @adapter: board private structure
+ *
+ * Takes the first vendor-specific capability with the CSB magic; any other
+ * vendor capability is ignored.  A capability whose register block lies
+ * outside BAR0 is reported and ignored.
+ */
+void e1000_csb_pv_probe(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_pv *pv = &adapter->pv;
+	struct pci_dev *pdev = adapter->pdev;
+	u32 magic = 0, version, features, regs;
+	u8 pos, len;
+
+	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos;
+	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
+		pci_read_config_byte(pdev, pos + E1000_CSB_CAP_LEN, &len);
+		if (len < E1000_CSB_CAP_SIZE)
+			continue;
+		pci_read_config_dword(pdev, pos + E1000_CSB_CAP_MAGIC, &magic);
+		if (magic == E1000_CSB_MAGIC)
+			break;
+	}
+	if (!pos)
+		return;
+
+	pci_read_config_dword(pdev, pos + E1000_CSB_CAP_VERSION, &version);
+	pci_read_config_dword(pdev, pos + E1000_CSB_CAP_FEATURES, &features);
+	pci_read_config_dword(pdev, pos + E1000_CSB_CAP_REGS, &regs);
+
+	if ((regs & 3) || regs > pci_resource_len(pdev, 0) ||
+	    pci_resource_len(pdev, 0) - regs < E1000_CSB_REGS_SIZE) {
+		dev_warn(&pdev->dev,
+			 "CSB capability names registers at %#x, outside BAR 0: ignored\n",
+			 regs);
+		return;
+	}
+	pv->offered = true;
+	pv->minor = version & 0xffff;
+	pv->major = version >> 16;
+	pv->features = features;
+	pv->regs = regs;
+}
+
+/* The mode in words, for ethtool -i and the log. */
+const char *e1000_csb_pv_mode(const struct e1000_csb_adapter *adapter)
+{
+	const struct e1000_csb_pv *pv = &adapter->pv;
+
+	if (pv->active)
+		return "csb on";
+	if (pv->offered)
+		return "csb off";
+	return "no csb";
+}
+
+/* ---------------- enabling and disabling (spec section 4) ---------------- */
+
+/*
+ * Enable the CSB with the device running or freshly configured and the
+ * data path quiesced: the tails in the block are the ones the registers
+ * already hold.  Returns 0, or -EOPNOTSUPP with pv->host_err set when the
+ * host refuses, or -ENOMEM/-ENODEV.
+ */
+static int e1000_csb_pv_start(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_pv *pv = &adapter->pv;
+	struct device *dev = &adapter->pdev->dev;
+	u32 features = pv->features & E1000_CSB_F_ALL;
+	struct e1000_csb *block;
+	u32 status;
+
+	if (e1000_csb_removed(adapter))
+		return -ENODEV;
+
+	/* coherent memory is page aligned: at least E1000_CSB_ALIGN */
+	block = dma_alloc_coherent(dev, E1000_CSB_SIZE, &pv->csb_dma,
+				   GFP_KERNEL);
+	if (!block)
+		return -ENOMEM;
+
+	block->tx_tail = cpu_to_le32(adapter->tx_ring.next_to_use);
+	block->rx_tail = cpu_to_le32(adapter->rx_ring.next_to_use);
+	adapter->tx_ring.pv_published = adapter->tx_ring.next_to_use;
+	adapter->rx_ring.pv_published = adapter->rx_ring.next_to_use;
+
+	/* writel() orders the block's contents before the registers */
+	e1000_csb_pv_wr(adapter, E1000_CSB_ADDR_HI, upper_32_bits(pv->csb_dma));
+	e1000_csb_pv_wr(adapter, E1000_CSB_ADDR_LO, lower_32_bits(pv->csb_dma));
+	e1000_csb_pv_wr(adapter, E1000_CSB_FEATURES, features);
+	e1000_csb_pv_wr(adapter, E1000_CSB_CTRL, E1000_CSB_CTRL_ENABLE |
+			(E1000_CSB_VERSION_MAJOR << E1000_CSB_CTRL_MAJOR_SHIFT));
+	status = e1000_csb_pv_rd(adapter, E1000_CSB_STATUS);
+
+	if (status == ~0U || !(status & E1000_CSB_STATUS_ACTIVE)) {
+		pv->host_err = status == ~0U ? 0 :
+			(status & E1000_CSB_STATUS_ERR_MASK) >>
+			E1000_CSB_STATUS_ERR_SHIFT;
+		dma_free_coherent(dev, E1000_CSB_SIZE, block, pv->csb_dma);
+		return status == ~0U ? -ENODEV : -EOPNOTSUPP;
+	}
+
+	pv->host_err = 0;
+	pv->csb = block;
+	pv->enabled = 1;
+	WRITE_ONCE(pv->active, features);
+	return 0;
+}
+
+static void e1000_csb_pv_free(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_pv *pv = &adapter->pv;
+
+	WRITE_ONCE(pv->active, 0);
+	pv->enabled = 0;
+	if (pv->csb)
+		dma_free_coherent(&adapter->pdev->dev, E1000_CSB_SIZE, pv->csb,
+				  pv->csb_dma);
+	pv->csb = NULL;
+}
+
+/*
+ * Disable the CSB with the device running and the data path quiesced: the
+ * device copies the last tails into TDT/RDT; the driver writes them again
+ * itself (they are its own indices, and a host that dropped the CSB on its
+ * own may have missed the last ones).
+ */
+static void e1000_csb_pv_stop(struct e1000_csb_adapter *adapter)
+{
+	int tries;
+
+	WRITE_ONCE(adapter->pv.active, 0);
+	e1000_csb_pv_wr(adapter, E1000_CSB_CTRL, 0);
+	for (tries = 0; tries < 100 && !e1000_csb_removed(adapter); tries++) {
+		if (!(e1000_csb_pv_rd(adapter, E1000_CSB_STATUS) &
+		      E1000_CSB_STATUS_ACTIVE))
+			break;
+		usleep_range(10, 20);
+	}
+	e1000_csb_wr32(adapter, E1000_CSB_REG_TDT,
+		       adapter->tx_ring.next_to_use);
+	e1000_csb_wr32(adapter, E1000_CSB_REG_RDT,
+		       adapter->rx_ring.next_to_use);
+	e1000_csb_pv_free(adapter);
+}
+
+static void e1000_csb_pv_refused(struct e1000_csb_adapter *adapter, int err)
+{
+	if (err == -EOPNOTSUPP)
+		netdev_err(adapter->netdev,
+			   "csb: the host refused the CSB (%s); staying in plain mode\n",
+			   e1000_csb_pv_strerror(adapter->pv.host_err));
+	else
+		netdev_err(adapter->netdev,
+			   "csb: cannot enable the CSB (%d); staying in plain mode\n",
+			   err);
+}
+
+/*
+ * Switch modes on a running interface: quiesce (no xmit, NAPI off, the
+ * reclaim timer stopped), switch, resume.  Descriptors in flight stay on
+ * the rings and complete in the new mode.  Under RTNL.
+ */
+static int e1000_csb_pv_switch(struct e1000_csb_adapter *adapter, bool on)
+{
+	struct net_device *netdev = adapter->netdev;
+	int err = 0;
+
+	netif_tx_disable(netdev);
+	napi_disable(&adapter->napi);
+	hrtimer_cancel(&adapter->pv.reclaim_timer);
+	/* an ISR that lost napi_schedule_prep() touches nothing; wait anyway */
+	synchronize_irq(adapter->pdev->irq);
+
+	if (on)
+		err = e1000_csb_pv_start(adapter);
+	else
+		e1000_csb_pv_stop(adapter);
+	if (!err)
+		adapter->pv.switches++;
+
+	napi_enable(&adapter->napi);
+	/* NAPI may have been stopped with the causes masked (plain mode) */
+	e1000_csb_irq_enable(adapter);
+	local_bh_disable();
+	napi_schedule(&adapter->napi);
+	local_bh_enable();
+	if (netif_carrier_ok(netdev))
+		netif_tx_wake_all_queues(netdev);
+	return err;
+}
+
+/**
+ * e1000_csb_pv_set - the csb private flag: switch modes
+ * @adapter: board private structure
+ * @on: wanted mode
+ *
+ * Under RTNL.  On a closed interface the flag only records the wish, and
+ * the next open applies it.
+ */
+int e1000_csb_pv_set(struct e1000_csb_adapter *adapter, bool on)
+{
+	struct e1000_csb_pv *pv = &adapter->pv;
+	struct net_device *netdev = adapter->netdev;
+	int err;
+
+	if (on && !pv->offered) {
+		netdev_err(netdev,
+			   "csb: the host does not offer the CSB extension (no CSB capability on %s); staying in plain mode\n",
+			   pci_name(adapter->pdev));
+		return -EOPNOTSUPP;
+	}
+	if (on && pv->major != E1000_CSB_VERSION_MAJOR) {
+		netdev_err(netdev,
+			   "csb: the host offers CSB ABI %u.%u, this driver implements %u.x; staying in plain mode\n",
+			   pv->major, pv->minor, E1000_CSB_VERSION_MAJOR);
+		return -EOPNOTSUPP;
+	}
+
+	if (!netif_running(netdev) || e1000_csb_removed(adapter) ||
+	    on == !!pv->active)
+		return 0;
+
+	err = e1000_csb_pv_switch(adapter, on);
+	if (err) {
+		e1000_csb_pv_refused(adapter, err);
+		return err == -ENOMEM ? err : -EOPNOTSUPP;
+	}
+	netif_info(adapter, drv, netdev, "csb: %s mode\n",
+		   on ? "paravirtual (CSB)" : "plain");
+	return 0;
+}
+
+/* ---------------- life cycle ---------------- */
+
+/* After the device was (re)programmed by e1000_csb_up(): apply the flag. */
+void e1000_csb_pv_up(struct e1000_csb_adapter *adapter)
+{
+	int err;
+
+	if (!(adapter->priv_flags & E1000_CSB_PFLAG_CSB))
+		return;
+	err = e1000_csb_pv_start(adapter);
+	if (err) {
+		e1000_csb_pv_refused(adapter, err);
+		adapter->priv_flags &= ~E1000_CSB_PFLAG_CSB;
+		return;
+	}
+	adapter->pv.switches++;
+}
+
+/* From e1000_csb_down(), after the device reset dropped the CSB. */
+void e1000_csb_pv_down(struct e1000_csb_adapter *adapter)
+{
+	hrtimer_cancel(&adapter->pv.reclaim_timer);
+	e1000_csb_pv_free(adapter);
+}
+
+static void e1000_csb_pv_fallback_task(struct work_struct *work)
+{
+	struct e1000_csb_adapter *adapter =
+		container_of(work, struct e1000_csb_adapter, pv.fallback_task);
+	struct e1000_csb_pv *pv = &adapter->pv;
+
+	rtnl_lock();
+	if (netif_running(adapter->netdev) && pv->active &&
+	    !e1000_csb_removed(adapter)) {
+		e1000_csb_pv_switch(adapter, false);
+		adapter->priv_flags &= ~E1000_CSB_PFLAG_CSB;
+		pv->fallbacks++;
+		if (net_ratelimit())
+			netdev_warn(adapter->netdev,
+				    "csb: falling back to plain mode: %s\n",
+				    pv->broken_why);
+	}
+	clear_bit(E1000_CSB_PV_BROKEN, &pv->broken);
+	rtnl_unlock();
+}
+
+/* Any context: the host misbehaved; leave CSB mode from process context. */
+static void e1000_csb_pv_host_error(struct e1000_csb_adapter *adapter,
+				    const char *what, u32 val, u32 count)
+{
+	struct e1000_csb_pv *pv = &adapter->pv;
+
+	if (test_and_set_bit(E1000_CSB_PV_BROKEN, &pv->broken))
+		return;
+	pv->host_errors++;
+	snprintf(pv->broken_why, sizeof(pv->broken_why),
+		 "host wrote %s = %#x for a ring of %u", what, val, count);
+	schedule_work(&pv->fallback_task);
+}
+
+/*
+ * From the watchdog: a host may drop the CSB on its own (spec section 2:
+ * RING, BUSMASTER, ADDR); the registers tell.  One read per period.
+ */
+void e1000_csb_pv_watchdog(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_pv *pv = &adapter->pv;
+	u32 status;
+
+	if (!pv->active)
+		return;
+	status = e1000_csb_pv_rd(adapter, E1000_CSB_STATUS);
+	if (status == ~0U || (status & E1000_CSB_STATUS_ACTIVE))
+		return;
+	if (test_and_set_bit(E1000_CSB_PV_BROKEN, &pv->broken))
+		return;
+	snprintf(pv->broken_why, sizeof(pv->broken_why),
+		 "the host dropped the CSB (%s)",
+		 e1000_csb_pv_strerror((status & E1000_CSB_STATUS_ERR_MASK) >>
+				       E1000_CSB_STATUS_ERR_SHIFT));
+	schedule_work(&pv->fallback_task);
+}
+
+static enum hrtimer_restart e1000_csb_pv_reclaim(struct hrtimer *timer)
+{
+	struct e1000_csb_adapter *adapter =
+		container_of(timer, struct e1000_csb_adapter, pv.reclaim_timer);
+
+	adapter->pv.reclaim_timer_runs++;
+	napi_schedule(&adapter->napi);
+	return HRTIMER_NORESTART;
+}
+
+void e1000_csb_pv_init(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_pv *pv = &adapter->pv;
+
+	INIT_WORK(&pv->fallback_task, e1000_csb_pv_fallback_task);
+	hrtimer_init(&pv->reclaim_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	pv->reclaim_timer.function = e1000_csb_pv_reclaim;
+	if (csb_default && pv->offered)
+		adapter->priv_flags |= E1000_CSB_PFLAG_CSB;
+}
+
+void e1000_csb_pv_remove(struct e1000_csb_adapter *adapter)
+{
+	cancel_work_sync(&adapter->pv.fallback_task);
+	hrtimer_cancel(&adapter->pv.reclaim_timer);
+}
+
+/* ---------------- doorbells (spec sections 5 and 6) ---------------- */
+
+/*
+ * A notification request from the host: NOTIFY | index, bits 30:16 zero,
+ * index below the ring size.  Anything else is a host bug.
+ */
+static bool e1000_csb_pv_req_valid(u32 req, u32 count)
+{
+	return !(req & ~(E1000_CSB_NOTIFY | E1000_CSB_INDEX_MASK)) &&
+	       (req & E1000_CSB_INDEX_MASK) < count;
+}
+
+static void e1000_csb_pv_arm_reclaim(struct e1000_csb_adapter *adapter)
+{
+	struct hrtimer *timer = &adapter->pv.reclaim_timer;
+
+	if (!hrtimer_is_queued(timer))
+		hrtimer_start(timer, ns_to_ktime(E1000_CSB_PV_RECLAIM_NS),
+			      HRTIMER_MODE_REL);
+}
+
+/**
+ * e1000_csb_pv_tx_publish - publish the TX tail in the CSB, kick if needed
+ * @adapter: board private structure
+ * @ring: the TX ring; caller holds the TX queue lock
+ */
+void e1000_csb_pv_tx_publish(struct e1000_csb_adapter *adapter,
+			     struct e1000_csb_tx_ring *ring)
+{
+	struct e1000_csb *block = adapter->pv.csb;
+	u32 old = ring->pv_published, new = ring->next_to_use, req;
+	bool kick;
+
+	if (old == new)
+		return;
+
+	/* the descriptors before the tail that hands them over */
+	virt_wmb();
+	WRITE_ONCE(block->tx_tail, cpu_to_le32(new));
+	ring->pv_published = new;
+	/*
+	 * Handshake TX-G (spec section 5): tail stored, full barrier, then
+	 * tx_kick loaded.  Pairs with TX-H in the device's TX thread, which
+	 * stores tx_kick, barriers and re-reads tx_tail before sleeping.
+	 */
+	virt_mb();
+	req = le32_to_cpu(READ_ONCE(block->tx_kick));
+
+	kick = req & E1000_CSB_NOTIFY;
+	if (kick && !e1000_csb_pv_req_valid(req, ring->count))
+		e1000_csb_pv_host_error(adapter, "tx_kick", req, ring->count);
+	else if (kick)
+		kick = e1000_csb_need_notify(req & E1000_CSB_INDEX_MASK, old,
+					     new, ring->count);
+
+	u64_stats_update_begin(&ring->syncp);
+	if (req & E1000_CSB_NOTIFY)
+		u64_stats_inc(&ring->pv_host_asleep);
+	if (kick)
+		u64_stats_inc(&ring->pv_kicks);
+	else
+		u64_stats_inc(&ring->pv_kicks_avoided);
+	u64_stats_update_end(&ring->syncp);
+
+	/* TDT rather than KICK: right in both modes if the host dropped us */
+	if (kick)
+		e1000_csb_wr32(adapter, E1000_CSB_REG_TDT, new);
+
+	e1000_csb_pv_arm_reclaim(adapter);
+}
+
+/**
+ * e1000_csb_pv_rx_publish - publish the RX tail in the CSB, kick if needed
+ * @adapter: board private structure
+ * @ring: the RX ring; caller owns NAPI (or the device is quiesced)
+ */
+void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
+			     struct e1000_csb_rx_ring *ring)
+{
+	struct e1000_csb *block = adapter->pv.csb;
+	u32 old = ring->pv_published, new = ring->next_to_use, req;
+	bool kick;
+
+	if (old == new)
+		return;
+
+	/* the refilled descriptors before the tail that hands them over */
+	virt_wmb();
+	WRITE_ONCE(block->rx_tail, cpu_to_le32(new));
+	ring->pv_published = new;
+	/*
+	 * Handshake RX-G (spec section 6): tail stored, full barrier, then
+	 * rx_kick loaded.  Pairs with RX-H in the device, which stores
+	 * rx_kick when starved, barriers and re-reads rx_tail.
+	 */
+	virt_mb();
+	req = le32_to_cpu(READ_ONCE(block->rx_kick));
+
+	kick = req & E1000_CSB_NOTIFY;
+	if (kick && !e1000_csb_pv_req_valid(req, ring->count))
+		e1000_csb_pv_host_error(adapter, "rx_kick", req, ring->count);
+	else if (kick)
+		kick = e1000_csb_need_notify(req & E1000_CSB_INDEX_MASK, old,
+					     new, ring->count);
+
+	u64_stats_update_begin(&ring->syncp);
+	if (req & E1000_CSB_NOTIFY)
+		u64_stats_inc(&ring->pv_host_starved);
+	if (kick)
+		u64_stats_inc(&ring->pv_kicks);
+	else
+		u64_stats_inc(&ring->pv_kicks_avoided);
+	u64_stats_update_end(&ring->syncp);
+
+	/* KICK, not RDT: RDT writes are batched under KVM's coalesced MMIO */
+	if (kick)
+		__e1000_csb_wr32(adapter, adapter->pv.regs + E1000_CSB_KICK,
+				 E1000_CSB_KICK_RX, E1000_CSB_RCLASS_DOORBELL);
+}
+
+/* ---------------- interrupt requests (spec section 7) ---------------- */
+
+static bool e1000_csb_pv_tx_desc_done(struct e1000_csb_tx_ring *ring, u32 i)
+{
+	return le32_to_cpu(READ_ONCE(E1000_CSB_TX_DESC(ring, i)->upper)) &
+	       E1000_CSB_TXD_STAT_DD;
+}
+
+/*
+ * Ask for a TX interrupt once everything queued so far is sent: the last
+ * used descriptor always ends a packet and has RS set, so its DD bit is the
+ * re-check.  Returns true if it is already done (no interrupt will come;
+ * the caller reclaims).
+ */
+static bool e1000_csb_pv_tx_request(struct e1000_csb_adapter *adapter,
+				    struct e1000_csb_tx_ring *ring)
+{
+	u32 last;
+
+	if (ring->next_to_clean == ring->next_to_use)
+		return false;
+	last = (ring->next_to_use ? ring->next_to_use : ring->count) - 1;
+	WRITE_ONCE(adapter->pv.csb->tx_irq,
+		   cpu_to_le32(E1000_CSB_NOTIFY | last));
+	u64_stats_update_begin(&ring->syncp);
+	u64_stats_inc(&ring->pv_irq_requests);
+	u64_stats_update_end(&ring->syncp);
+	/*
+	 * Handshake IRQ-G (spec section 7): request stored, full barrier,
+	 * then the descriptor loaded.  Pairs with IRQ-H in the device, which
+	 * stores tx_head, barriers and then loads tx_irq.
+	 */
+	virt_mb();
+	if (!e1000_csb_pv_tx_desc_done(ring, last))
+		return false;
+	WRITE_ONCE(adapter->pv.csb->tx_irq, 0);
+	return true;
+}
+
+/**
+ * e1000_csb_pv_tx_stopped - the TX queue stopped (ring full or BQL)
+ * @adapter: board private structure
+ * @ring: the TX ring; caller holds the TX queue lock
+ *
+ * Only now is a TX interrupt worth its cost: request one, and reclaim right
+ * away if the device finished meanwhile.
+ */
+void e1000_csb_pv_tx_stopped(struct e1000_csb_adapter *adapter,
+			     struct e1000_csb_tx_ring *ring)
+{
+	if (e1000_csb_pv_tx_request(adapter, ring)) {
+		e1000_csb_tx_clean(adapter, 0);
+		u64_stats_update_begin(&ring->syncp);
+		u64_stats_inc(&ring->pv_xmit_reclaims);
+		u64_stats_update_end(&ring->syncp);
+	}
+}
+
+/**
+ * e1000_csb_pv_tx_poll_done - NAPI finished cleaning TX
+ * @adapter: board private structure
+ * @ring: the TX ring; caller holds the TX queue lock
+ *
+ * The ISR withdrew the TX request when it scheduled NAPI: restore it if the
+ * queue is still stopped; otherwise let the reclaim timer cover what is
+ * still in flight.
+ */
+void e1000_csb_pv_tx_poll_done(struct e1000_csb_adapter *adapter,
+			       struct e1000_csb_tx_ring *ring)
+{
+	struct netdev_queue *txq = netdev_get_tx_queue(ring->netdev, 0);
+
+	if (netif_xmit_stopped(txq)) {
+		if (e1000_csb_pv_tx_request(adapter, ring))
+			e1000_csb_tx_clean(adapter, 0);
+	} else if (ring->next_to_clean != ring->next_to_use) {
+		e1000_csb_pv_arm_reclaim(adapter);
+	}
+}
+
+/* ISR, having won napi_schedule_prep(): no TX/RX interrupts while polling. */
+void e1000_csb_pv_irq_off(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb *block = adapter->pv.csb;
+
+	WRITE_ONCE(block->rx_irq, 0);
+	WRITE_ONCE(block->tx_irq, 0);
+}
+
+/**
+ * e1000_csb_pv_irq_rearm - NAPI completed: ask for the next RX interrupt
+ * @adapter: board private structure
+ *
+ * Returns true if a frame arrived before the device could see the request
+ * (the caller polls again).
+ */
+bool e1000_csb_pv_irq_rearm(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
+	struct e1000_csb *block = adapter->pv.csb;
+	struct e1000_csb_rx_desc *desc;
+
+	WRITE_ONCE(block->rx_irq,
+		   cpu_to_le32(E1000_CSB_NOTIFY | ring->next_to_clean));
+	u64_stats_update_begin(&ring->syncp);
+	u64_stats_inc(&ring->pv_irq_requests);
+	u64_stats_update_end(&ring->syncp);
+	/*
+	 * Handshake IRQ-G (spec section 7): request stored, full barrier,
+	 * then the next descriptor loaded.  Pairs with IRQ-H in the device
+	 * (rx_head stored, barrier, rx_irq loaded).
+	 */
+	virt_mb();
+	desc = E1000_CSB_RX_DESC(ring, ring->next_to_clean);
+	if (!(READ_ONCE(desc->status) & E1000_CSB_RXD_STAT_DD))
+		return false;
+	WRITE_ONCE(block->rx_irq, 0);
+	return true;
+}
