@@ -29,16 +29,6 @@ def describe(g, ifname):
     return info
 
 
-HOST_COUNTERS = ("x-stat-doorbell-writes", "x-stat-irq-reg-accesses",
-                 "x-stat-other-accesses", "x-stat-interrupts")
-
-
-def host_counters(g):
-    """Our QEMU's own count of the guest's trapping accesses to the NIC."""
-    return {c: g.qmp.execute("qom-get", path=f"/machine/peripheral/{g.nics[0].id}",
-                             property=c) for c in HOST_COUNTERS}
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", default=DEFAULT_KERNEL)
@@ -59,7 +49,7 @@ def main():
         print(f"Sending {args.count} verified UDP datagrams of {args.size}-byte frames "
               f"each way...\n", flush=True)
         before = {g.name: g.ethtool_stats(ep.ifname) for g, ep in ((a, link.a), (b, link.b))}
-        host_before = {g.name: host_counters(g) for g in (a, b)}
+        host_before = {g.name: g.host_counters() for g in (a, b)}
         ab = guest_to_guest(t, a, b, link.b.ip, count=args.count, size=args.size)
         ba = guest_to_guest(t, b, a, link.a.ip, count=args.count, size=args.size)
         rows = []
@@ -67,8 +57,8 @@ def main():
             info = describe(g, ep.ifname)
             after = g.ethtool_stats(ep.ifname)
             delta = {k: after[k] - before[g.name].get(k, 0) for k in after}
-            host_after = host_counters(g)
-            for c in HOST_COUNTERS:
+            host_after = g.host_counters()
+            for c in g.HOST_COUNTERS:
                 delta[c] = host_after[c] - host_before[g.name][c]
             pci_id = g.sh(f"cd /sys/class/net/{ep.ifname}/device && "
                           f"echo $(cat vendor):$(cat device)").strip().replace("0x", "")

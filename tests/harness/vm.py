@@ -244,6 +244,25 @@ wait_for {timeout} grep -qx 1 /sys/class/net/{ifname}/carrier || {{ echo "no car
                 stats[key.strip()] = int(value)
         return stats
 
+    HOST_COUNTERS = ("x-stat-doorbell-writes", "x-stat-irq-reg-accesses",
+                     "x-stat-other-accesses", "x-stat-interrupts")
+
+    def host_counters(self, nic_index=0, names=HOST_COUNTERS):
+        """Our QEMU's own counts for a NIC (QOM x-stat-* properties): the
+        guest's trapping accesses by class and the interrupts raised."""
+        path = f"/machine/peripheral/{self.nics[nic_index].id}"
+        return {c: self.qmp.execute("qom-get", path=path, property=c) for c in names}
+
+    def set_csb(self, on, ifname=None):
+        """Switch the e1000_csb interface to CSB mode (ON) or plain mode with
+        `ethtool --set-priv-flags`, and check that `ethtool -i` agrees."""
+        ifname = ifname or self.nics[0].ifname
+        want = "on" if on else "off"
+        self.sh(f"ethtool --set-priv-flags {ifname} csb {want}")
+        info = self.sh(f"ethtool -i {ifname}")
+        if f"csb {want}" not in info:
+            raise ScenarioFailure(f"{self.name}: csb {want} requested, ethtool -i says:\n{info}")
+
     def dmesg_problems(self):
         """Kernel log lines that indicate a bug (warnings, oopses)."""
         out = self.sh("dmesg")

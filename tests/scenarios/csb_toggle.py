@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The csb private flag toggled 100 times (200 mode switches) on guest a
+while verified UDP traffic runs both ways between it and guest b (plain
+mode): every datagram that arrives must be intact and
+arrive once; loss is counted and must stay within LOSS_BOUND (the driver
+keeps descriptors in flight across a switch, so none is expected). The mode
+switch counter must account for every switch, the interface must end in
+the mode last asked for, and the kernel log must stay clean."""
+from harness import KERNELS
+from harness.results import parse_result
+
+SLOTS = 2  # two guests
+MATRIX = {"kernel": KERNELS}
+TIMEOUT = 600
+CYCLES = 100
+RATE = 1000            # datagrams per second, each way
+COUNT = 40000          # per direction: longer than the toggling takes
+LOSS_BOUND = 0.01
+
+
+def check(t, res, what):
+    t.note(f"{what}: valid {res.get('valid')} lost {res.get('lost')} "
+           f"corrupt {res.get('corrupt')} duplicate {res.get('duplicate')}")
+    t.expect(res.get("corrupt") == 0 and res.get("duplicate") == 0,
+             f"{what}: corrupt {res.get('corrupt')}, duplicate {res.get('duplicate')}")
+    t.expect(res.get("valid", 0) >= COUNT * (1 - LOSS_BOUND),
+             f"{what}: only {res.get('valid')} of {COUNT} datagrams arrived")
+
+
+def run(t):
+    link = t.link()
+    a = t.guest(link.a, nic="e1000", qemu="build", driver="e1000_csb", name="a")
+    b = t.guest(link.b, nic="e1000", qemu="build", driver="e1000_csb", name="b")
+    ifn = link.a.ifname
+    before = a.ethtool_stats(ifn)
+
+    for g in (a, b):
+        g.sh(f"""
+bg_start rx udpblast recv --port 5050 --count {COUNT} --timeout 300 --idle 10 --flow 1
+wait_for 10 grep -q READY /tmp/rx.out
+""")
+    for g, dst in ((a, link.b.ip), (b, link.a.ip)):
+        g.sh(f"bg_start tx udpblast send --dst {dst} --port 5050 --count {COUNT} "
+             f"--size 200 --rate {RATE} --flow 1")
+
+    out = a.sh(f"""
+i=0
+while [ $i -lt {CYCLES} ]; do
+    ethtool --set-priv-flags {ifn} csb on || exit 1
+    ethtool --set-priv-flags {ifn} csb off || exit 1
+    i=$((i + 1))
+done
+grep -q RESULT /tmp/tx.out && echo "TRAFFIC ENDED EARLY" || echo "toggled under traffic"
+""", timeout=300)
+    t.expect("under traffic" in out, "the traffic ended before the toggling did")
+    a.set_csb(True)
+
+    for g in (a, b):
+        _, out = g.run("bg_wait tx 300", timeout=310)
+        sent = parse_result(out)
+        t.expect(sent.get("sent") == COUNT, f"{g.name} sent {sent.get('sent')} of {COUNT}")
+    for g, what in ((b, "a -> b"), (a, "b -> a")):
+        _, out = g.run("bg_wait rx 120", timeout=130)
+        check(t, parse_result(out), what)
+
+    after = a.ethtool_stats(ifn)
+    switches = after["csb_mode_switches"] - before["csb_mode_switches"]
+    t.note(f"{switches} mode switches; {after['tx_timeouts']} tx timeouts")
+    t.expect(switches == 2 * CYCLES + 1, f"{switches} mode switches, expected {2 * CYCLES + 1}")
+    t.expect(after["csb_active"] == 1, "not in CSB mode after the last switch")
+    t.expect(after["tx_timeouts"] == 0, "transmit timeouts")
+    for g in (a, b):
+        problems = g.dmesg_problems()
+        t.expect(not problems, f"{g.name} kernel log:\n" + "\n".join(problems))
