@@ -7,6 +7,12 @@
  *   surprise_remove  write 1: from now on the device's registers read
  *                    all-ones, as after a surprise removal; the driver must
  *                    notice, detach and never touch the hardware again
+ *   csb_bad_host     write 1: in CSB mode, overwrite the host's tx_kick
+ *                    with an out-of-range request, as a broken host might;
+ *                    the next transmit must make the driver fall back
+ *   csb_bad_guest    write 1: in CSB mode, publish a TX tail beyond the
+ *                    ring, as a broken driver might; the host drops the CSB
+ *                    and the watchdog must notice and fall back
  *
  * The removal is simulated without any cost on the register access path:
  * the MMIO base pointer is swapped for a buffer of all-ones bytes.
@@ -83,6 +89,49 @@ static int e1000_csb_dbg_remove_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(e1000_csb_dbg_remove_fops, NULL,
 			 e1000_csb_dbg_remove_set, "%llu\n");
 
+/* Scribble on one CSB field, with mode switches held off by RTNL. */
+static int e1000_csb_dbg_csb_poke(struct e1000_csb_adapter *adapter,
+				  bool host_line)
+{
+	struct e1000_csb *block;
+	int err = 0;
+
+	rtnl_lock();
+	block = adapter->pv.csb;
+	if (!block) {
+		err = -ENODEV;
+	} else if (host_line) {
+		netdev_warn(adapter->netdev,
+			    "debugfs: writing an out-of-range tx_kick into the CSB\n");
+		WRITE_ONCE(block->tx_kick,
+			   cpu_to_le32(E1000_CSB_NOTIFY | E1000_CSB_INDEX_MASK));
+	} else {
+		netdev_warn(adapter->netdev,
+			    "debugfs: publishing an out-of-range tx_tail in the CSB\n");
+		WRITE_ONCE(block->tx_tail, cpu_to_le32(E1000_CSB_INDEX_MASK));
+		/* make sure the host looks at it */
+		e1000_csb_wr32(adapter, E1000_CSB_REG_TDT, 0);
+	}
+	rtnl_unlock();
+	return err;
+}
+
+static int e1000_csb_dbg_bad_host_set(void *data, u64 val)
+{
+	return val == 1 ? e1000_csb_dbg_csb_poke(data, true) : -EINVAL;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(e1000_csb_dbg_bad_host_fops, NULL,
+			 e1000_csb_dbg_bad_host_set, "%llu\n");
+
+static int e1000_csb_dbg_bad_guest_set(void *data, u64 val)
+{
+	return val == 1 ? e1000_csb_dbg_csb_poke(data, false) : -EINVAL;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(e1000_csb_dbg_bad_guest_fops, NULL,
+			 e1000_csb_dbg_bad_guest_set, "%llu\n");
+
 void e1000_csb_debugfs_add(struct e1000_csb_adapter *adapter)
 {
 	adapter->dbg_dir = debugfs_create_dir(pci_name(adapter->pdev),
@@ -91,6 +140,10 @@ void e1000_csb_debugfs_add(struct e1000_csb_adapter *adapter)
 				   &e1000_csb_dbg_reset_fops);
 	debugfs_create_file_unsafe("surprise_remove", 0200, adapter->dbg_dir,
 				   adapter, &e1000_csb_dbg_remove_fops);
+	debugfs_create_file_unsafe("csb_bad_host", 0200, adapter->dbg_dir,
+				   adapter, &e1000_csb_dbg_bad_host_fops);
+	debugfs_create_file_unsafe("csb_bad_guest", 0200, adapter->dbg_dir,
+				   adapter, &e1000_csb_dbg_bad_guest_fops);
 }
 
 /* First thing on device removal: no test hook can run after this. */

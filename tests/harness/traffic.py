@@ -71,3 +71,15 @@ def guest_to_guest(t, src, dst, dst_ip, count=1000, size=60, port=5003, rate=Non
     sent = guest_send(src, dst_ip, port, count, size, rate)
     t.expect(sent.get("sent") == count, f"{src.name} sent {sent.get('sent')} of {count}")
     return verify_udp(guest_recv_result(dst), count, f"{dst.name} receiver")
+
+
+def tcp_transfer(t, src, dst, src_ip, port=6000):
+    """DST downloads 8 MiB of random data from an HTTP server on SRC
+    (busybox httpd and wget; SRC_IP may be an IPv6 address in brackets) and
+    the MD5 of what arrived must match what was served."""
+    src.sh(f"mkdir -p /tmp/www && dd if=/dev/urandom of=/tmp/www/data bs=64k count=128 "
+           f"2>/dev/null && (pidof httpd >/dev/null || httpd -p {port} -h /tmp/www)")
+    want = src.sh("md5sum < /tmp/www/data").split()[0]
+    out = dst.sh(f"wget -q -O - http://{src_ip}:{port}/data | md5sum", timeout=300)
+    got = out.split()[0] if out.split() else ""
+    t.expect(got == want, f"{src.name} -> {dst.name}: received data md5 {got}, sent {want}")

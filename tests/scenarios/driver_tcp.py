@@ -7,24 +7,12 @@ descriptors (MTU 9000) and GRO on the receiver; the driver counters must
 show TSO in use and no transmit timeouts. Then the same over IPv6 (checksum
 offload without TSO) plus 500 verified UDP/IPv6 datagrams."""
 from harness import KERNELS
-from harness.traffic import guest_to_guest
+from harness.traffic import guest_to_guest, tcp_transfer as transfer
 
 SLOTS = 2  # two guests
 MATRIX = {"kernel": KERNELS, "mtu": [1500, 9000]}
 TIMEOUT = 600
-PORT = 6000
 V6A, V6B = "2001:db8:c5::1", "2001:db8:c5::2"
-
-
-def transfer(t, src, dst, src_ip):
-    """DST downloads 8 MiB of random data from an HTTP server on SRC
-    (SRC_IP may be an IPv6 address in brackets)."""
-    src.sh(f"mkdir -p /tmp/www && dd if=/dev/urandom of=/tmp/www/data bs=64k count=128 "
-           f"2>/dev/null && (pidof httpd >/dev/null || httpd -p {PORT} -h /tmp/www)")
-    want = src.sh("md5sum < /tmp/www/data").split()[0]
-    out = dst.sh(f"wget -q -O - http://{src_ip}:{PORT}/data | md5sum", timeout=300)
-    got = out.split()[0] if out.split() else ""
-    t.expect(got == want, f"{src.name} -> {dst.name}: received data md5 {got}, sent {want}")
 
 
 def run(t):
