@@ -28,7 +28,7 @@ MODULE_EXCLUDES := $(addprefix --exclude=,'*.o' '*.ko' '*.mod' '*.mod.c' '.*.cmd
 INSTALL_MOD_DIR ?= updates
 
 .PHONY: all modules install uninstall clean distclean modules-all deps qemu \
-	qemu-asan guest tools qtest fuzz check check-static demo help
+	qemu-asan guest tools qtest fuzz check check-static demo bench help
 
 all: modules
 
@@ -41,6 +41,7 @@ help:
 	@echo "make guest         guest kernels and initramfs images into build/guest/"
 	@echo "make check         static checks and all VM scenarios"
 	@echo "make demo          two guests on the patched QEMU, traffic both ways, a report"
+	@echo "make bench         plain vs CSB mode: counts and rates per host polling budget"
 
 modules:
 	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): run 'make deps' or set KVER/KDIR" >&2; exit 1; }
@@ -113,6 +114,10 @@ check-static:
 demo: deps
 	@$(MAKE) -s qemu guest
 	@$(PYTHON) tests/demo.py
+
+bench: deps
+	@$(MAKE) -s qemu guest tools
+	@$(PYTHON) tests/bench.py
 
 # Not kbuild's "M=... clean": it deletes every *.ko below this directory,
 # including the fetched guest kernels' modules in $(BUILD)/kernels.

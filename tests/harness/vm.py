@@ -211,14 +211,13 @@ class Guest:
 
     # -- network setup -----------------------------------------------------
 
-    def bring_up(self, driver, nic_index=0, timeout=30):
-        """Load DRIVER with modprobe, address the NIC, wait for the link.
-
-        Returns the interface name.
+    def bring_up(self, driver, nic_index=0, timeout=30, params=""):
+        """Load DRIVER with modprobe (module parameters PARAMS), address the
+        NIC, wait for the link. Returns the interface name.
         """
         nic = self.nics[nic_index]
         ifname = self.sh(f"""
-modprobe {driver}
+modprobe {driver} {params}
 wait_for 10 ifname_of {driver} || {{ echo "no interface bound to {driver}"; ip link; exit 1; }}
 ifname_of {driver}
 """).strip().splitlines()[-1]

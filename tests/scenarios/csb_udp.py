@@ -4,8 +4,9 @@ switches the running interface to the paravirtual mode, `ethtool -i` says
 so, and verified UDP traffic both ways (small and near-MTU frames) flows
 with the doorbells in shared memory: most tails are published without a
 trap, the device's own counters agree that the CSB carried the traffic,
-and switching back to plain mode leaves a working interface. The kernel
-log stays clean."""
+switching back to plain mode leaves a working interface, and the module
+parameter csb=1 gives CSB mode from the first open. The kernel log stays
+clean."""
 from harness import KERNELS
 from harness.traffic import guest_to_host, host_to_guest
 
@@ -53,6 +54,14 @@ def run(t):
     t.expect("csb off" in info, f"ethtool -i after disabling:\n{info}")
     guest_to_host(t, g, link.a, count=500, size=300, port=5020)
     host_to_guest(t, g, link.a, count=500, size=300, port=5021)
+
+    # the module parameter: CSB mode from the first open
+    g.sh(f"ip link set {ifn} down; rmmod e1000_csb")
+    g.bring_up("e1000_csb", params="csb=1")
+    info = g.sh(f"ethtool -i {ifn}")
+    t.expect("csb on" in info, f"ethtool -i after modprobe csb=1:\n{info}")
+    guest_to_host(t, g, link.a, count=500, size=300, port=5022)
+    host_to_guest(t, g, link.a, count=500, size=300, port=5023)
 
     problems = g.dmesg_problems()
     t.expect(not problems, "kernel log shows problems:\n" + "\n".join(problems))
