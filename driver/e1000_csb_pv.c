@@ -259,8 +259,8 @@ static int e1000_csb_pv_switch(struct e1000_csb_adapter *adapter, bool on)
 	local_bh_disable();
 	napi_schedule(&adapter->napi);
 	local_bh_enable();
-	if (netif_carrier_ok(netdev))
-		netif_tx_wake_all_queues(netdev);
+	/* as in e1000_csb_up(): with the carrier off the qdisc holds back */
+	netif_tx_wake_all_queues(netdev);
 	return err;
 }
 
