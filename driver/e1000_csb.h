@@ -551,6 +551,10 @@ static inline void e1000_csb_debugfs_remove(struct e1000_csb_adapter *a) {}
 /* ---------------- e1000_csb_main.c ---------------- */
 int e1000_csb_up(struct e1000_csb_adapter *adapter);
 void e1000_csb_down(struct e1000_csb_adapter *adapter);
+void *e1000_csb_ring_mem_alloc(struct device *dev, u32 size, dma_addr_t *dma,
+			       u32 count, size_t buf_size, void **buffers);
+void e1000_csb_ring_mem_free(struct device *dev, u32 size, void **desc,
+			     dma_addr_t dma, void **buffers);
 int e1000_csb_open_rings(struct e1000_csb_adapter *adapter);
 void e1000_csb_free_rings(struct e1000_csb_adapter *adapter);
 void e1000_csb_schedule_reset(struct e1000_csb_adapter *adapter);

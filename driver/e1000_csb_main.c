@@ -240,6 +240,45 @@ static void e1000_csb_watchdog_task(struct work_struct *work)
 
 /* ---------------- bring-up / tear-down ---------------- */
 
+/**
+ * e1000_csb_ring_mem_alloc - memory of one descriptor ring
+ * @dev: DMA device
+ * @size: bytes of descriptors
+ * @dma: returns their bus address
+ * @count: number of descriptors
+ * @buf_size: bytes of driver bookkeeping per descriptor
+ * @buffers: returns the zeroed bookkeeping array
+ *
+ * Coherent allocations are page aligned, which satisfies the device's
+ * 16-byte (TX) and 128-byte length rules.  Returns the descriptors or NULL.
+ */
+void *e1000_csb_ring_mem_alloc(struct device *dev, u32 size, dma_addr_t *dma,
+			       u32 count, size_t buf_size, void **buffers)
+{
+	void *desc;
+
+	*buffers = kvcalloc(count, buf_size, GFP_KERNEL);
+	if (!*buffers)
+		return NULL;
+	desc = dma_alloc_coherent(dev, size, dma, GFP_KERNEL);
+	if (!desc) {
+		kvfree(*buffers);
+		*buffers = NULL;
+	}
+	return desc;
+}
+
+/* Undo e1000_csb_ring_mem_alloc(); either pointer may already be NULL. */
+void e1000_csb_ring_mem_free(struct device *dev, u32 size, void **desc,
+			     dma_addr_t dma, void **buffers)
+{
+	if (*desc)
+		dma_free_coherent(dev, size, *desc, dma);
+	*desc = NULL;
+	kvfree(*buffers);
+	*buffers = NULL;
+}
+
 int e1000_csb_open_rings(struct e1000_csb_adapter *adapter)
 {
 	int err;

@@ -24,18 +24,12 @@ int e1000_csb_rx_alloc_ring(struct e1000_csb_adapter *adapter)
 	ring->count = adapter->rx_ring_count;
 	ring->size = ring->count * sizeof(struct e1000_csb_rx_desc);
 
-	ring->buffers = kvcalloc(ring->count, sizeof(*ring->buffers),
-				 GFP_KERNEL);
-	if (!ring->buffers)
+	ring->desc = e1000_csb_ring_mem_alloc(ring->dev, ring->size,
+					      &ring->desc_dma, ring->count,
+					      sizeof(*ring->buffers),
+					      (void **)&ring->buffers);
+	if (!ring->desc)
 		return -ENOMEM;
-
-	ring->desc = dma_alloc_coherent(ring->dev, ring->size, &ring->desc_dma,
-					GFP_KERNEL);
-	if (!ring->desc) {
-		kvfree(ring->buffers);
-		ring->buffers = NULL;
-		return -ENOMEM;
-	}
 	ring->next_to_use = 0;
 	ring->next_to_clean = 0;
 	ring->skb = NULL;
@@ -47,12 +41,8 @@ void e1000_csb_rx_free_ring(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
 
-	if (ring->desc)
-		dma_free_coherent(ring->dev, ring->size, ring->desc,
-				  ring->desc_dma);
-	ring->desc = NULL;
-	kvfree(ring->buffers);
-	ring->buffers = NULL;
+	e1000_csb_ring_mem_free(ring->dev, ring->size, &ring->desc,
+				ring->desc_dma, (void **)&ring->buffers);
 }
 
 /* Release all receive buffers (device receive unit must be stopped). */

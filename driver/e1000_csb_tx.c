@@ -29,19 +29,12 @@ int e1000_csb_tx_alloc_ring(struct e1000_csb_adapter *adapter)
 	ring->count = adapter->tx_ring_count;
 	ring->size = ring->count * sizeof(struct e1000_csb_tx_desc);
 
-	ring->buffers = kvcalloc(ring->count, sizeof(*ring->buffers),
-				 GFP_KERNEL);
-	if (!ring->buffers)
+	ring->desc = e1000_csb_ring_mem_alloc(ring->dev, ring->size,
+					      &ring->desc_dma, ring->count,
+					      sizeof(*ring->buffers),
+					      (void **)&ring->buffers);
+	if (!ring->desc)
 		return -ENOMEM;
-
-	/* coherent allocations are page aligned: satisfies the 16 B rule */
-	ring->desc = dma_alloc_coherent(ring->dev, ring->size, &ring->desc_dma,
-					GFP_KERNEL);
-	if (!ring->desc) {
-		kvfree(ring->buffers);
-		ring->buffers = NULL;
-		return -ENOMEM;
-	}
 	ring->next_to_use = 0;
 	ring->next_to_clean = 0;
 	ring->ctx.valid = false;
@@ -52,12 +45,8 @@ void e1000_csb_tx_free_ring(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_tx_ring *ring = &adapter->tx_ring;
 
-	if (ring->desc)
-		dma_free_coherent(ring->dev, ring->size, ring->desc,
-				  ring->desc_dma);
-	ring->desc = NULL;
-	kvfree(ring->buffers);
-	ring->buffers = NULL;
+	e1000_csb_ring_mem_free(ring->dev, ring->size, &ring->desc,
+				ring->desc_dma, (void **)&ring->buffers);
 }
 
 /* Program the transmit unit; the ring must be empty. */
