@@ -177,7 +177,10 @@ static void e1000_csb_netpoll(struct net_device *netdev)
 {
 	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
 
-	disable_irq(adapter->pdev->irq);
+	/* netpoll runs with interrupts off: disable_irq() would wait forever
+	 * for a handler that cannot run; only mask the line
+	 */
+	disable_hardirq(adapter->pdev->irq);
 	e1000_csb_intr(adapter->pdev->irq, adapter);
 	enable_irq(adapter->pdev->irq);
 }

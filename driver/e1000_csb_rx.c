@@ -244,6 +244,8 @@ int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget)
 		len = le16_to_cpu(desc->length);
 		errors = desc->errors;
 		eop = status & E1000_CSB_RXD_STAT_EOP;
+		/* consumed: a slot not yet refilled must not look done again */
+		desc->status = 0;
 		if (++i == ring->count)
 			i = 0;
 
