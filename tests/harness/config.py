@@ -40,6 +40,19 @@ def initramfs(kver):
     return os.path.join(BUILD, "guest", kver, "initramfs.gz")
 
 
+# Machines a guest can run on: QEMU arguments (before any NIC) and what
+# the guest kernel's command line needs. "q35-iommu" puts every PCI device
+# behind an emulated Intel VT-d and has the kernel translate their DMA
+# (intel_iommu=on): the NIC's DMA addresses are then IOVAs, not guest-
+# physical addresses.
+MACHINES = {
+    "pc": {"args": ["-M", "pc"], "append": ""},
+    "q35": {"args": ["-M", "q35"], "append": ""},
+    "q35-iommu": {"args": ["-M", "q35", "-device", "intel-iommu"],
+                  "append": "intel_iommu=on"},
+}
+
+
 # NIC models QEMU offers and the PCI device ids they show the guest.
 NIC_MODELS = {
     "e1000": "8086:100e",          # 82540EM

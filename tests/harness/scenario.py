@@ -168,15 +168,18 @@ class Test:
         return link
 
     def guest(self, *endpoints, nic="e1000", kernel=None, qemu=None, name=None,
-              nic_props="", extra_args=(), append="", driver=None, start=True):
+              nic_props="", extra_args=(), append="", driver=None, start=True,
+              machine="pc"):
         """Start a guest with one NIC per endpoint; with driver=..., load it
-        and bring the first NIC up (address endpoint.ip/24, carrier)."""
+        and bring the first NIC up (address endpoint.ip/24, carrier).
+        machine: a key of config.MACHINES ("pc", "q35", or "q35-iommu":
+        Q35 with an Intel VT-d and the guest kernel's intel_iommu=on)."""
         name = name or f"guest{len(self._guests)}"
         nics = [NIC(ep, nic, i, nic_props) for i, ep in enumerate(endpoints)]
         from harness.vm import Guest
         g = Guest(self, name, kernel or self.params.get("kernel") or config.DEFAULT_KERNEL,
                   qemu or self.params.get("qemu", "build"), nics,
-                  extra_args=extra_args, append=append)
+                  extra_args=extra_args, append=append, machine=machine)
         self._guests.append(g)
         if start:
             g.start()

@@ -24,12 +24,13 @@ BEGIN_TIMEOUT = 10  # seconds for @@BEGIN before the request is sent again
 
 class Guest:
     def __init__(self, test, name, kernel, qemu, nics, memory=384, extra_args=(),
-                 append=""):
+                 append="", machine="pc"):
         self.test = test
         self.name = name
         self.kernel = kernel
         self.qemu = qemu
         self.nics = nics
+        self.machine = machine
         self.console_log = os.path.join(test.logdir, f"{name}-console.log")
         self.agent_log = os.path.join(test.logdir, f"{name}-agent.log")
         self.qemu_log = os.path.join(test.logdir, f"{name}-qemu.log")
@@ -46,8 +47,13 @@ class Guest:
         for f in (config.kernel_image(kernel), config.initramfs(kernel)):
             if not os.path.exists(f):
                 raise ScenarioFailure(f"{f} missing (make guest)")
+        if machine not in config.MACHINES:
+            raise ScenarioFailure(f"unknown machine {machine!r} "
+                                  f"(one of {', '.join(config.MACHINES)})")
+        mach = config.MACHINES[machine]
+        append = " ".join(a for a in (mach["append"], append) if a)
         self.argv = [
-            binary, "-name", name, "-M", "pc", "-accel", "tcg",
+            binary, "-name", name, *mach["args"], "-accel", "tcg",
             # maxcpus=2 keeps TCG in its parallel mode, where guest memory
             # barriers are honoured even with one vCPU (see PRIOR_ART).
             "-smp", "1,maxcpus=2", "-m", str(memory),
