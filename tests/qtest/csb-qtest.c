@@ -2146,8 +2146,9 @@ static void check_bait(struct t *c, const char *when)
 		uint8_t ts = qts_readb(c->q, TX_RING + (c->tx_n + i) * DESC_SIZE + TXD_STA_OFF);
 		uint8_t rs = qts_readb(c->q, RX_RING + (c->rx_n + i) * DESC_SIZE + RXD_STA_OFF);
 
-		CHECK(c, !ts && !rs, "%s: descriptor %u beyond the end of a ring was written "
-		      "(TX status 0x%x, RX status 0x%x)", when, c->tx_n + i, ts, rs);
+		CHECK(c, !ts && !rs, "%s: a descriptor beyond the end of a ring was written "
+		      "(TX %u: status 0x%x, RX %u: status 0x%x)", when, c->tx_n + i, ts,
+		      c->rx_n + i, rs);
 	}
 	qts_memread(c->q, BAIT_BUF + 0x8000, buf, sizeof(buf));
 	for (size_t i = 0; i < sizeof(buf); i++)
@@ -2441,41 +2442,7 @@ static void test_bad_ringregs(struct t *c)
 	      "with RING (a tail >= N)", st, err_name(st_err(st)));
 	if (st_active(csb_reg_r(c, E1000_CSB_STATUS)))
 		csb_off(c);
-	/* heads out of range, ring base on MMIO */
-	rings_setup(c, 16, 16, 8);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
-	{
-		/* a bait descriptor at index 40, outside the 16-entry ring */
-		uint8_t f[256], d[DESC_SIZE] = { 0 };
-		size_t len = make_frame(f, 0xbad40, 128, false);
-
-		qts_memwrite(c->q, BAIT_BUF, f, len);
-		put_le64(d, BAIT_BUF);
-		put_le16(d + TXD_LEN_OFF, (uint16_t)len);
-		d[TXD_CMD_OFF] = TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS;
-		qts_memwrite(c->q, TX_RING + 40 * DESC_SIZE, d, sizeof(d));
-	}
-	w32(c, E1K_TDH, 40);
-	w32(c, E1K_RDH, 40);
-	csbf_w(c, CSB_TX_TAIL, 3);
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX | E1000_CSB_KICK_RX);
-	inject(c, 2, 100);
-	settle(c, 100);
-	{
-		uint8_t got[2048];
-		ssize_t n;
-		unsigned int bait = 0;
-
-		while ((n = recv_frame(c, got, sizeof(got), 100)) >= 0)
-			bait += frame_seq(got, n) == 0xbad40;
-		note(c, "TDH = 40 (N = 16) while active: descriptor 40 %s (status 0x%x), "
-		     "TDH now %u, STATUS 0x%x", bait ? "was transmitted" : "was not used",
-		     qts_readb(c->q, TX_RING + 40 * DESC_SIZE + TXD_STA_OFF), r32(c, E1K_TDH),
-		     csb_reg_r(c, E1000_CSB_STATUS));
-	}
-	check_alive(c, "TDH/RDH >= N while active");
-	if (st_active(csb_reg_r(c, E1000_CSB_STATUS)))
-		csb_off(c);
+	/* ring base on MMIO (heads >= N: bad_heads) */
 	rings_setup(c, 16, 16, 8);
 	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
 	w32(c, E1K_TDBAL, BAR0_ADDR);
@@ -2488,6 +2455,140 @@ static void test_bad_ringregs(struct t *c)
 	/* the CSB moved under the device: nothing to do but survive */
 	csb_reg_w(c, E1000_CSB_CTRL, 0);
 	check_alive(c, "disable after all that");
+}
+
+/* Wait for STATUS = inactive with RING; ENABLE must be cleared too. */
+static void expect_ring_error(struct t *c, const char *what)
+{
+	uint32_t st = 0;
+
+	CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
+			E1000_CSB_ERR_RING << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
+	      "%s: STATUS 0x%x (%s), expected inactive with RING", what, st,
+	      err_name(st_err(st)));
+	check_enable_cleared(c, what);
+}
+
+/* 8. TDH/RDH >= N while the ring's tail comes from the CSB. A write of
+ * such a value is ignored and disables the CSB with RING (as a tail >= N
+ * does); a head that is >= N because TDLEN/RDLEN shrank under it is
+ * caught (RING) before a descriptor outside the ring is touched, also
+ * when a TCTL write or an arriving frame is what would use it. A write
+ * below N is taken as in plain mode: processing goes on from there,
+ * inside the ring. */
+static void test_bad_heads(struct t *c)
+{
+	static const uint32_t bad[] = { 16, 40, 0xffff, 0x10028, 0xffffffffu };
+	unsigned int i;
+	uint32_t v;
+
+	qemu_up(c, NULL);
+	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	c->tx_seq = 1;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* TDH written with a value >= 16 */
+		rings_setup(c, 16, 16, 8);
+		plant_bait(c);
+		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+		if (!csb_tx_batch(c, 2))
+			bail(c);
+		w32(c, E1K_TDH, bad[i]);
+		CHECK(c, r32(c, E1K_TDH) == 2, "TDH = 0x%x written while active (N = 16): TDH "
+		      "reads %u, expected the write ignored (2)", bad[i], r32(c, E1K_TDH));
+		expect_ring_error(c, "TDH >= N written while active");
+		CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last valid tail 2",
+		      r32(c, E1K_TDT));
+		for (unsigned int j = 2; j < 5; j++)
+			tx_fill(c, j, 0xbad20000u + j);
+		csbf_w(c, CSB_TX_TAIL, 5);
+		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);	/* inactive: nothing */
+		expect_quiet(c, 100, "TDH >= N written, then a tail and a kick");
+		check_bait(c, "TDH >= N written");
+		/* plain mode goes on from TDH = 2 */
+		tx_fill(c, 2, c->tx_seq);
+		w32(c, E1K_TDT, 3);
+		expect_tx(c, c->tx_seq++, 1, 5000);
+
+		/* RDH written with a value >= 16 */
+		rings_setup(c, 16, 16, 8);
+		plant_bait(c);
+		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+		w32(c, E1K_RDH, bad[i]);
+		CHECK(c, r32(c, E1K_RDH) == 0, "RDH = 0x%x written while active (N = 16): RDH "
+		      "reads %u, expected the write ignored (0)", bad[i], r32(c, E1K_RDH));
+		expect_ring_error(c, "RDH >= N written while active");
+		inject(c, 200 + i, 100);	/* plain mode: RDH 0, RDT 8 */
+		if (wait_rx(c, 0, 5000))
+			check_rx(c, 0, 200 + i, 100);
+		else
+			record(c, __LINE__, "plain RX after RDH >= N: no frame in descriptor 0");
+		settle(c, 20);
+		check_bait(c, "RDH >= N written");
+		check_alive(c, "heads >= N written");
+		udp_drain(&c->udp);
+	}
+
+	/* a head below N written while active: taken, TX goes on from it */
+	rings_setup(c, 16, 16, 8);
+	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	if (!csb_tx_batch(c, 3))
+		bail(c);
+	w32(c, E1K_TDH, 10);
+	CHECK(c, r32(c, E1K_TDH) == 10, "TDH = 10 (N = 16) written while active: reads %u",
+	      r32(c, E1K_TDH));
+	CHECK(c, st_active(csb_reg_r(c, E1000_CSB_STATUS)), "TDH = 10 (< N) disabled the CSB");
+	for (i = 0; i < 11; i++)
+		tx_fill(c, (10 + i) % 16, c->tx_seq + i);
+	csb_tx_publish(c, 5);
+	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+	expect_tx(c, c->tx_seq, 11, 5000);	/* descriptors 10..15, 0..4 */
+	c->tx_seq += 11;
+	CHECK(c, wait_csbf(c, CSB_TX_HEAD, ~0u, 5, 5000, &v), "tx_head = %u, expected 5", v);
+	csb_off(c);
+
+	/* TDH = 12, TDT = 3, then TDLEN shrunk under TDH (12 >= 8): a kick,
+	 * or a TCTL write (which in plain mode runs the TX engine at once) */
+	for (i = 0; i < 2; i++) {
+		rings_setup(c, 16, 16, 8);
+		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+		if (!csb_tx_batch(c, 3))
+			bail(c);
+		w32(c, E1K_TDH, 12);
+		w32(c, E1K_TDLEN, 8 * DESC_SIZE);
+		c->tx_n = 8;
+		plant_bait(c);			/* descriptors 8..23, TDH's 12 among them */
+		for (unsigned int j = 0; j < 3; j++)
+			tx_fill(c, j, 0xbad30000u + j);
+		if (!i)
+			csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+		else
+			w32(c, E1K_TCTL, r32(c, E1K_TCTL));
+		expect_ring_error(c, i ? "TDLEN shrunk under TDH, TCTL written" :
+				  "TDLEN shrunk under TDH, kicked");
+		expect_quiet(c, 100, "TDLEN shrunk under TDH");
+		check_bait(c, "TDLEN shrunk under TDH");
+		CHECK(c, r32(c, E1K_TDH) == 12, "TDH moved to %u (N = 8, TDH was 12)",
+		      r32(c, E1K_TDH));
+		udp_drain(&c->udp);
+	}
+
+	/* RDLEN shrunk under RDH (12 >= 8), then a frame */
+	rings_setup(c, 16, 16, 8);
+	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_rx_publish(c, 13);
+	for (i = 0; i < 12; i++)
+		inject(c, 300 + i, 100);
+	REQUIRE(c, wait_csbf(c, CSB_RX_HEAD, ~0u, 12, 5000, &v), "rx_head = %u, expected 12", v);
+	w32(c, E1K_RDLEN, 8 * DESC_SIZE);
+	c->rx_n = 8;
+	csbf_w(c, CSB_RX_TAIL, 3);
+	plant_bait(c);				/* descriptors 8..23, RDH's 12 among them */
+	inject(c, 400, 100);
+	expect_ring_error(c, "RDLEN shrunk under RDH, a frame arrives");
+	settle(c, 20);
+	check_bait(c, "RDLEN shrunk under RDH");
+	CHECK(c, r32(c, E1K_RDH) == 12, "RDH moved to %u (N = 8, RDH was 12)", r32(c, E1K_RDH));
+	check_alive(c, "heads >= N after the ring shrank");
 }
 
 /* i440FX PAM: 0xE0000-0xE3FFF is the low nibble of config byte 0x5e;
@@ -3492,6 +3593,7 @@ static const struct test tests[] = {
 	{ "bad_toggle", test_bad_toggle, "enable toggled while TX in flight" },
 	{ "bad_kick", test_bad_kick, "kicks while inactive, unknown bits, odd TDT/RDT" },
 	{ "bad_ringregs", test_bad_ringregs, "ring registers changed while active" },
+	{ "bad_heads", test_bad_heads, "TDH/RDH >= N: writes ignored, RING, no DMA outside" },
 	{ "csb_unmapped", test_csb_unmapped, "the CSB's RAM unmapped under it (PAM)" },
 	{ "hotunplug", test_hotunplug, "NIC hot-unplugged with the CSB active, a new one" },
 	{ "migration", test_migration, "migration with the CSB active (and inactive)" },

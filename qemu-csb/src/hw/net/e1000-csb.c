@@ -264,16 +264,38 @@ static uint32_t e1000_csb_ring_size(E1000Csb *csb, bool tx)
 }
 
 /*
+ * Is the head register TDH (@tx) or RDH inside the ring?  If not (the
+ * guest made TDLEN/RDLEN smaller under it, or wrote it before enabling),
+ * the CSB is disabled (RING) before the e1000 code uses a descriptor
+ * there.
+ */
+static bool e1000_csb_head_ok(E1000Csb *csb, bool tx)
+{
+    uint32_t n = e1000_csb_ring_size(csb, tx);
+    uint32_t head = csb->mac_reg[tx ? TDH : RDH];
+
+    if (head < n) {
+        return true;
+    }
+    e1000_csb_fail(csb, E1000_CSB_ERR_RING,
+                   "%s %u outside the ring of %u descriptors",
+                   tx ? "TDH" : "RDH", head, n);
+    return false;
+}
+
+/*
  * Take tx_tail (@tx) or rx_tail from the CSB into TDT or RDT.  An index
  * outside the ring disables the CSB (RING); the register keeps the last
- * valid tail.
+ * valid tail.  So does a head outside the ring: true means that the e1000
+ * code may process the ring from the head to the tail.
  */
 static bool e1000_csb_take_tail(E1000Csb *csb, bool tx, uint32_t *tail)
 {
     uint32_t n = e1000_csb_ring_size(csb, tx);
     uint32_t val;
 
-    if (!e1000_csb_get(csb, tx ? CSB_OFF(tx_tail) : CSB_OFF(rx_tail),
+    if (!e1000_csb_head_ok(csb, tx) ||
+        !e1000_csb_get(csb, tx ? CSB_OFF(tx_tail) : CSB_OFF(rx_tail),
                        &val)) {
         return false;
     }
@@ -734,13 +756,20 @@ bool e1000_csb_rx_check(E1000Csb *csb, size_t total_size,
     uint32_t n, head, tail, need, req;
 
     csb->rx_waiting = false;
-    if (!(csb->mode & E1000_CSB_F_RX) ||
-        !e1000_csb_take_tail(csb, false, &tail)) {
+    if (!(csb->mode & E1000_CSB_F_RX)) {
         return false;
     }
     n = e1000_csb_ring_size(csb, false);
     head = csb->mac_reg[RDH];
-    if (head >= n || !rxbuf_size) {
+    if (!e1000_csb_take_tail(csb, false, &tail)) {
+        if (head >= n) {
+            /* RING for the head: no descriptor outside the ring */
+            *has_bufs = false;
+            return true;
+        }
+        return false;           /* plain mode from here on */
+    }
+    if (!rxbuf_size) {
         return false;           /* nonsense the plain device judges */
     }
     need = total_size <= rxbuf_size ? 1 : DIV_ROUND_UP(total_size,
@@ -917,6 +946,28 @@ static void e1000_csb_account(E1000Csb *csb, unsigned int index,
     }
 }
 
+/*
+ * A write to TDH (@tx) or RDH while the ring's tail comes from the CSB: a
+ * value outside the ring is ignored, and disables the CSB (RING) as a
+ * tail outside the ring would (spec 8).  True if the write was handled.
+ */
+static bool e1000_csb_head_write(E1000Csb *csb, bool tx, uint64_t val)
+{
+    uint32_t n, head = val & 0xffff;  /* what the e1000 code would store */
+
+    if (!(csb->mode & (tx ? E1000_CSB_F_TX : E1000_CSB_F_RX))) {
+        return false;
+    }
+    n = e1000_csb_ring_size(csb, tx);
+    if (head < n) {
+        return false;
+    }
+    e1000_csb_fail(csb, E1000_CSB_ERR_RING,
+                   "%s written with %u, outside the ring of %u descriptors; "
+                   "ignored", tx ? "TDH" : "RDH", head, n);
+    return true;
+}
+
 bool e1000_csb_mmio_read(E1000Csb *csb, hwaddr addr, uint64_t *val)
 {
     unsigned int index = (addr & 0x1ffff) >> 2;
@@ -946,6 +997,7 @@ bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
     unsigned int index = (addr & 0x1ffff) >> 2;
     bool in_block;
     hwaddr reg = 0;
+    uint32_t tail;
 
     in_block = csb->on && e1000_csb_in_block(addr, &reg);
     e1000_csb_account(csb, index, in_block && reg == E1000_CSB_KICK, true);
@@ -972,9 +1024,22 @@ bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
             return true;
         }
         break;
+    case TDH:
+    case RDH:
+        return e1000_csb_head_write(csb, index == TDH, val);
     case TCTL:
         if (csb->mode & E1000_CSB_F_TX) {
-            e1000_csb_wake_tx(csb);     /* TX may just have been enabled */
+            /*
+             * What set_tctl() does, after taking and checking the tail
+             * as a kick would: with a head outside the ring, the CSB is
+             * disabled and the TX engine does not run.
+             */
+            csb->mac_reg[TCTL] = val;
+            if (e1000_csb_take_tail(csb, true, &tail)) {
+                csb->xmit(csb->dev);
+                e1000_csb_wake_tx(csb);
+            }
+            return true;
         }
         break;
     case CTRL:
