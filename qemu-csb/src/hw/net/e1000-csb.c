@@ -68,6 +68,7 @@
 struct E1000CsbMap {
     struct rcu_head rcu;        /* first, for call_rcu() */
     MemoryRegionCache cache;
+    bool iommu;                 /* each access is translated by an IOMMU */
 };
 
 /* ---- Access to the block ---- */
@@ -105,12 +106,32 @@ static bool e1000_csb_reachable(E1000Csb *csb)
 }
 
 /*
+ * Does the bus master address space reach @addr through an IOMMU region
+ * (rather than straight to RAM, as with no IOMMU or one that does not
+ * translate for the device right now)?
+ */
+static bool e1000_csb_behind_iommu(AddressSpace *as, hwaddr addr)
+{
+    MemoryRegionSection section;
+    bool iommu;
+
+    section = memory_region_find(as->root, addr, E1000_CSB_SIZE);
+    if (!section.mr) {
+        return false;
+    }
+    iommu = memory_region_is_iommu(section.mr);
+    memory_region_unref(section.mr);
+    return iommu;
+}
+
+/*
  * Map the block at csb->addr through the device's bus master address
  * space (so through the IOMMU, if any, and only while bus mastering is
  * on); NULL if it is not reachable RAM.
  */
 static E1000CsbMap *e1000_csb_map_new(E1000Csb *csb)
 {
+    AddressSpace *as = pci_get_address_space(csb->pdev);
     E1000CsbMap *map;
     int64_t len;
 
@@ -118,13 +139,13 @@ static E1000CsbMap *e1000_csb_map_new(E1000Csb *csb)
         return NULL;
     }
     map = g_new0(E1000CsbMap, 1);
-    len = address_space_cache_init(&map->cache,
-                                   pci_get_address_space(csb->pdev),
-                                   csb->addr, E1000_CSB_SIZE, true);
+    len = address_space_cache_init(&map->cache, as, csb->addr,
+                                   E1000_CSB_SIZE, true);
     if (len < E1000_CSB_SIZE) {
         e1000_csb_map_free(map);
         return NULL;
     }
+    map->iommu = e1000_csb_behind_iommu(as, csb->addr);
     return map;
 }
 
@@ -141,7 +162,8 @@ static void e1000_csb_set_map(E1000Csb *csb, E1000CsbMap *map)
 
 /*
  * Read the 32-bit field at @off: false if there is no block or the access
- * failed (an IOMMU fault).  Any thread, with or without the BQL.
+ * failed (an IOMMU fault).  With the BQL (e1000_csb_tx_poll() reads
+ * without it, only where no IOMMU translates).
  */
 static bool e1000_csb_load(E1000Csb *csb, hwaddr off, uint32_t *val)
 {
@@ -237,10 +259,35 @@ e1000_csb_fail(E1000Csb *csb, enum e1000_csb_err err, const char *fmt, ...)
     csb->stats.csb_errors++;
 }
 
+/*
+ * With the BQL, while active: have the block mapped.  The memory listener
+ * drops the mapping when an update of the memory map leaves the block
+ * unreachable, which may be only one step of a larger change (VT-d
+ * switches a device between its translated and untranslated address
+ * spaces in two steps); map it again now that the change is over.
+ */
+static bool e1000_csb_remap(E1000Csb *csb)
+{
+    E1000CsbMap *map;
+
+    if (csb->map) {
+        return true;
+    }
+    if (!csb->mode) {
+        return false;
+    }
+    map = e1000_csb_map_new(csb);
+    if (!map) {
+        return false;
+    }
+    e1000_csb_set_map(csb, map);
+    return true;
+}
+
 /* Read a field with the BQL held; failure disables the CSB (ADDR). */
 static bool e1000_csb_get(E1000Csb *csb, hwaddr off, uint32_t *val)
 {
-    if (e1000_csb_load(csb, off, val)) {
+    if (e1000_csb_remap(csb) && e1000_csb_load(csb, off, val)) {
         return true;
     }
     e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
@@ -250,7 +297,7 @@ static bool e1000_csb_get(E1000Csb *csb, hwaddr off, uint32_t *val)
 
 static bool e1000_csb_put(E1000Csb *csb, hwaddr off, uint32_t val)
 {
-    if (e1000_csb_store(csb, off, val)) {
+    if (e1000_csb_remap(csb) && e1000_csb_store(csb, off, val)) {
         return true;
     }
     e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
@@ -491,7 +538,11 @@ void e1000_csb_reset(E1000Csb *csb)
     csb->status = 0;
 }
 
-/* The memory map changed: map the block again, or give it up. */
+/*
+ * The memory map changed: map the block again.  If it is not reachable
+ * any more, drop the mapping and judge once the change is over (it may be
+ * one step of several: see e1000_csb_remap()), or at the next access.
+ */
 static void e1000_csb_listener_commit(MemoryListener *listener)
 {
     E1000Csb *csb = container_of(listener, E1000Csb, listener);
@@ -506,13 +557,21 @@ static void e1000_csb_listener_commit(MemoryListener *listener)
         return;
     }
     map = e1000_csb_map_new(csb);
-    if (!map) {
-        e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
-                       "the CSB at 0x%" PRIx64 " is no longer guest RAM",
-                       csb->addr);
-        return;
-    }
     e1000_csb_set_map(csb, map);
+    if (!map) {
+        qemu_bh_schedule(csb->remap_bh);
+    }
+}
+
+static void e1000_csb_remap_bh(void *opaque)
+{
+    E1000Csb *csb = opaque;
+
+    if (csb->mode && !e1000_csb_remap(csb)) {
+        e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
+                       "the CSB at 0x%" PRIx64 " is no longer guest RAM "
+                       "the device can reach", csb->addr);
+    }
 }
 
 /* ---- TX (F_TX) ---- */
@@ -605,12 +664,19 @@ static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
 
 /*
  * Without the BQL: poll tx_tail for up to csb-poll-us while it is still
- * @seen.  True if it moved (or could not be read: the caller finds out
- * why with the BQL).  Bounded, and cheap to stop: the spin ends when the
- * block goes away.
+ * @seen.  True if it moved; false when the time is up or the block could
+ * not be read (the caller's TX-H handshake, with the BQL, finds out why).
+ * Bounded, and cheap to stop: the spin ends when the block goes away.
+ *
+ * It does not poll a block that an IOMMU translates: a translation that
+ * fails reports a fault (fault recording registers, an MSI), which must
+ * happen with the BQL held.  There the thread goes straight to the TX-H
+ * handshake, as with csb-poll-us=0.
  */
 static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
 {
+    MemTxResult res;
+    E1000CsbMap *map;
     int64_t deadline;
     uint32_t tail;
 
@@ -619,7 +685,19 @@ static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
     }
     deadline = get_clock() + (int64_t)csb->poll_us * SCALE_US;
     do {
-        if (!e1000_csb_load(csb, CSB_OFF(tx_tail), &tail) || tail != seen) {
+        WITH_RCU_READ_LOCK_GUARD() {
+            map = qatomic_rcu_read(&csb->map);
+            if (!map || map->iommu) {
+                return false;
+            }
+            res = MEMTX_OK;
+            tail = address_space_ldl_le_cached(&map->cache, CSB_OFF(tx_tail),
+                                               MEMTXATTRS_UNSPECIFIED, &res);
+        }
+        if (res != MEMTX_OK) {
+            return false;
+        }
+        if (tail != seen) {
             return true;
         }
         if (qatomic_read(&csb->tx_stop)) {
@@ -1075,6 +1153,7 @@ static void e1000_csb_vm_state_change(void *opaque, bool running,
 
 bool e1000_csb_realize(E1000Csb *csb, Error **errp)
 {
+    DeviceState *dev = DEVICE(csb->pdev);
     uint8_t *cap;
     int off;
 
@@ -1100,6 +1179,8 @@ bool e1000_csb_realize(E1000Csb *csb, Error **errp)
     pci_set_long(cap + E1000_CSB_CAP_REGS, E1000_CSB_REGS_DEFAULT);
 
     qemu_event_init(&csb->tx_event, false);
+    csb->remap_bh = qemu_bh_new_guarded(e1000_csb_remap_bh, csb,
+                                        &dev->mem_reentrancy_guard);
     csb->listener = (MemoryListener) {
         .name = "e1000-csb",
         .commit = e1000_csb_listener_commit,
@@ -1121,6 +1202,7 @@ void e1000_csb_unrealize(E1000Csb *csb)
     e1000_csb_tx_thread_join(csb);
     e1000_csb_stop(csb);        /* in case the guest enabled it meanwhile */
     memory_listener_unregister(&csb->listener);
+    qemu_bh_delete(csb->remap_bh);
     qemu_del_vm_change_state_handler(csb->vm_state);
     qemu_event_destroy(&csb->tx_event);
 }
