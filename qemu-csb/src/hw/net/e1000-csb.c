@@ -16,11 +16,12 @@
  *    bus master address space (so through an IOMMU if there is one),
  *    published with RCU: the TX thread reads it without the BQL.  It is
  *    re-created whenever the memory map changes and dropped when the
- *    address stops being RAM or bus mastering is turned off.
+ *    address stops being RAM (for good once the change is complete) or
+ *    bus mastering is turned off.
  *  - TX (F_TX): a thread per device, started at the first enable and
  *    joined at unrealize, runs the e1000 TX engine under the BQL, polls
- *    tx_tail for csb-poll-us without the BQL, then sleeps with the TX-H
- *    handshake until a kick.
+ *    tx_tail for csb-poll-us without the BQL (unless an IOMMU translates
+ *    the block), then sleeps with the TX-H handshake until a kick.
  *  - RX (F_RX): rx_tail is taken whenever the e1000 code looks for RX
  *    buffers; when there are not enough, the RX-H handshake asks for a
  *    kick and the frame stays queued in the net layer.
