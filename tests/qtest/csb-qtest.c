@@ -66,7 +66,7 @@
 #define CANARY_BYTE	0xa5
 #define BUF_SLOT	2048
 #define BAR0_ADDR	0xfebc0000u
-#define NIC_IRQ		11		/* we route PIRQ A-D to GSI 11 */
+#define NIC_IRQ		11		/* -M pc: we route PIRQ A-D to GSI 11 */
 
 #define NIC_MAC		"52:54:00:12:34:56"
 static const uint8_t nic_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
@@ -122,6 +122,22 @@ struct t {
 	struct udp_wire udp;
 	int dev;		/* PCI device number on bus 0 */
 	uint32_t bar0;
+	int irq;		/* the IOAPIC input of the NIC's INTA */
+
+	/* platform, chosen by the test before qemu_up() */
+	bool q35;		/* -M q35 (else -M pc) */
+	const char *iommu;	/* -M q35 only: -device intel-iommu,<this> */
+	uint64_t dma_off;	/* device address = guest-physical address + this,
+				 * for the rings and buffers (an IOMMU maps them) */
+
+	/* Intel VT-d, with iommu (vtd_setup()) */
+	uint32_t vtd_iotlb;	/* offset of the IOTLB invalidate register */
+	uint32_t vtd_frcd;	/* offset of the first fault recording register */
+	unsigned int vtd_nfr;	/* how many there are */
+	unsigned int vtd_levels; /* page-table levels (3: 39-bit IOVAs) */
+	uint64_t vtd_slpt;	/* the device's second-level page table */
+	uint64_t vtd_next;	/* next free table page */
+	bool vtd_te;		/* translation enabled */
 
 	/* capability */
 	bool has_cap;
@@ -291,7 +307,7 @@ static void device_arg(char *buf, size_t len, const char *extra)
  * NULL-terminated list of more arguments (e.g. "-incoming", "defer"). */
 static void qemu_start(struct t *c, const char *extra_props, const char *const *extra_args)
 {
-	static char device[2048], netdev[512];
+	static char device[2048], netdev[512], iommu[256];
 	struct qts_config cfg = { 0 };
 	int n = 0;
 
@@ -310,7 +326,14 @@ static void qemu_start(struct t *c, const char *extra_props, const char *const *
 	cfg.sock_dir = opt.sockdir;
 	cfg.timeout_ms = opt.timeout_ms;
 	cfg.argv[n++] = "-M";
-	cfg.argv[n++] = "pc";
+	cfg.argv[n++] = c->q35 ? "q35" : "pc";
+	if (c->q35 && c->iommu) {
+		/* before the NIC, which takes its DMA address space at realize */
+		snprintf(iommu, sizeof(iommu), "intel-iommu%s%s", *c->iommu ? "," : "",
+			 c->iommu);
+		cfg.argv[n++] = "-device";
+		cfg.argv[n++] = iommu;
+	}
 	cfg.argv[n++] = "-accel";
 	if (opt.tcg) {
 		cfg.argv[n++] = "tcg";
@@ -470,14 +493,22 @@ static void bus_master(struct t *c, bool on)
 		(uint16_t)(PCI_COMMAND_MEMORY | (on ? PCI_COMMAND_MASTER : 0)));
 }
 
-/* Program BAR0 and COMMAND, route the PCI interrupts to GSI 11. */
+/* Program BAR0 and COMMAND, route the PCI interrupts to GSI 11 (-M pc). */
 static void pci_setup(struct t *c)
 {
 	c->bar0 = BAR0_ADDR;
 	cfg_w32(c, c->dev, PCI_BAR0, c->bar0);
 	bus_master(c, true);
-	/* PIIX3 at 00:01.0: PIRQA..D -> IRQ 11 (the BIOS' job normally) */
-	cfg_w32(c, 1, PIIX_PIRQRC, NIC_IRQ * 0x01010101u);
+	if (c->q35) {
+		/* ICH9: INTA of slot s is PIRQ E + s % 4, which the IOAPIC
+		 * sees at input 16 + its number, whatever the PIRQ routing
+		 * registers say (those route to the 8259 only) */
+		c->irq = ICH9_IOAPIC_PIRQE + c->dev % 4;
+	} else {
+		/* PIIX3 at 00:01.0: PIRQA..D -> IRQ 11 (the BIOS' job normally) */
+		cfg_w32(c, 1, PIIX_PIRQRC, NIC_IRQ * 0x01010101u);
+		c->irq = NIC_IRQ;
+	}
 }
 
 /* ---- MMIO and guest memory ---- */
@@ -597,7 +628,7 @@ static bool wait_irq(struct t *c, bool level, int ms)
 	uint64_t end = now_ms() + (uint64_t)ms;
 
 	for (;;) {
-		if (qts_irq(c->q, NIC_IRQ) == level)
+		if (qts_irq(c->q, c->irq) == level)
 			return true;
 		if (now_ms() >= end)
 			return false;
@@ -612,7 +643,7 @@ static void settle(struct t *c, int ms)
 {
 	sleep_ms((unsigned int)ms);
 	step_clock(c, 2000000);
-	(void)qts_irq(c->q, NIC_IRQ);
+	(void)qts_irq(c->q, c->irq);
 }
 
 /* ---- frames ---- */
@@ -707,7 +738,7 @@ static void tx_fill(struct t *c, unsigned int idx, uint32_t seq)
 	uint64_t buf = TX_BUF + (uint64_t)idx * BUF_SLOT;
 
 	qts_memwrite(c->q, buf, f, len);
-	put_le64(d, buf);
+	put_le64(d, buf + c->dma_off);
 	put_le16(d + TXD_LEN_OFF, (uint16_t)len);
 	d[TXD_CMD_OFF] = TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS;
 	qts_memwrite(c->q, TX_RING + (uint64_t)idx * DESC_SIZE, d, sizeof(d));
@@ -722,7 +753,7 @@ static void rx_desc_reset(struct t *c, unsigned int idx)
 {
 	uint8_t d[DESC_SIZE] = { 0 };
 
-	put_le64(d, RX_BUF + (uint64_t)idx * BUF_SLOT);
+	put_le64(d, RX_BUF + (uint64_t)idx * BUF_SLOT + c->dma_off);
 	qts_memwrite(c->q, RX_RING + (uint64_t)idx * DESC_SIZE, d, sizeof(d));
 }
 
@@ -792,15 +823,15 @@ static void rings_setup(struct t *c, unsigned int tx_n, unsigned int rx_n, unsig
 		rx_desc_reset(c, i);
 	w32(c, E1K_TCTL, 0);
 	w32(c, E1K_RCTL, 0);
-	w32(c, E1K_TDBAL, (uint32_t)TX_RING);
-	w32(c, E1K_TDBAH, 0);
+	w32(c, E1K_TDBAL, (uint32_t)(TX_RING + c->dma_off));
+	w32(c, E1K_TDBAH, (uint32_t)((TX_RING + c->dma_off) >> 32));
 	w32(c, E1K_TDLEN, tx_n * DESC_SIZE);
 	w32(c, E1K_TDH, 0);
 	w32(c, E1K_TDT, 0);
 	w32(c, E1K_TIPG, 0x0060200a);
 	w32(c, E1K_TCTL, E1K_TCTL_EN | E1K_TCTL_PSP | (0x0fu << 4) | (0x40u << 12));
-	w32(c, E1K_RDBAL, (uint32_t)RX_RING);
-	w32(c, E1K_RDBAH, 0);
+	w32(c, E1K_RDBAL, (uint32_t)(RX_RING + c->dma_off));
+	w32(c, E1K_RDBAH, (uint32_t)((RX_RING + c->dma_off) >> 32));
 	w32(c, E1K_RDLEN, rx_n * DESC_SIZE);
 	w32(c, E1K_RDH, 0);
 	w32(c, E1K_RDT, rx_tail);
@@ -1068,6 +1099,254 @@ static bool csb_tx_batch(struct t *c, unsigned int count)
 	return true;
 }
 
+/* ---- Intel VT-d: what a guest's IOMMU driver does, from the VT-d spec ---- */
+
+/* QEMU's Q35 puts the remapping unit (its ACPI DMAR table says so) here */
+#define VTD_BASE	UINT64_C(0xfed90000)
+#define VTD_CAP		0x08
+#define  VTD_CAP_SAGAW(cap)	(((cap) >> 8) & 0x1f)	/* bit 1: 3 levels, 2: 4 */
+#define  VTD_CAP_FRO(cap)	((((cap) >> 24) & 0x3ff) * 16)
+#define  VTD_CAP_NFR(cap)	((unsigned int)(((cap) >> 40) & 0xff) + 1)
+#define VTD_ECAP	0x10
+#define  VTD_ECAP_IRO(ecap)	((((ecap) >> 8) & 0x3ff) * 16)
+#define VTD_GCMD	0x18
+#define  VTD_GCMD_TE		(1u << 31)
+#define  VTD_GCMD_SRTP		(1u << 30)
+#define VTD_GSTS	0x1c
+#define  VTD_GSTS_TES		(1u << 31)
+#define  VTD_GSTS_RTPS		(1u << 30)
+#define VTD_RTADDR	0x20
+#define VTD_CCMD	0x28
+#define  VTD_CCMD_ICC		(UINT64_C(1) << 63)
+#define  VTD_CCMD_GLOBAL	(UINT64_C(1) << 61)
+#define VTD_FSTS	0x34
+#define  VTD_FSTS_PPF		(1u << 1)
+#define  VTD_FSTS_PFO		(1u << 0)
+/* IOTLB invalidate register, at ECAP.IRO + 8 */
+#define  VTD_IOTLB_IVT		(UINT64_C(1) << 63)
+#define  VTD_IOTLB_GLOBAL	(UINT64_C(1) << 60)
+/* fault recording registers, 16 bytes each from CAP.FRO: the fault info
+ * (page address) in bits 63:12, the source id in 79:64, F in bit 127 */
+#define  VTD_FRCD_F		(1u << 31)	/* in the dword at +12 */
+/* root and context entries (legacy mode), second-level page tables */
+#define VTD_ENTRY_P		UINT64_C(1)
+#define VTD_PTE_R		UINT64_C(1)
+#define VTD_PTE_W		UINT64_C(2)
+#define VTD_PTE_RW		(VTD_PTE_R | VTD_PTE_W)
+#define VTD_PAGE		UINT64_C(0x1000)
+#define VTD_DOMAIN		1
+
+/* Guest memory for the tables: root table, bus 0's context table, page
+ * tables (a page each, handed out in order) */
+#define VTD_TABLES	UINT64_C(0x500000)
+#define VTD_TABLES_LEN	UINT64_C(0x40000)
+
+/* IOVAs of the IOMMU tests: the rings and buffers (0x100000-0x3fffff of
+ * RAM) at their guest-physical address + DMA_OFF, a CSB far beyond RAM */
+#define DMA_OFF		UINT64_C(0x80000000)
+#define DMA_REGION	UINT64_C(0x100000)
+#define DMA_REGION_LEN	UINT64_C(0x300000)
+#define CSB_IOVA	UINT64_C(0x7000000000)	/* < 2^39, the 3-level limit */
+#define CSB_DECOY	UINT64_C(0x130000)	/* an IOVA that is a RAM address too */
+
+static uint32_t vtd_r32(struct t *c, uint32_t off)
+{
+	return qts_readl(c->q, VTD_BASE + off);
+}
+
+static void vtd_w32(struct t *c, uint32_t off, uint32_t v)
+{
+	qts_writel(c->q, VTD_BASE + off, v);
+}
+
+static uint64_t vtd_r64(struct t *c, uint32_t off)
+{
+	return qts_readq(c->q, VTD_BASE + off);
+}
+
+static void vtd_w64(struct t *c, uint32_t off, uint64_t v)
+{
+	qts_writeq(c->q, VTD_BASE + off, v);
+}
+
+/* Our NIC's requester id: bus 0, device c->dev, function 0. */
+static uint16_t vtd_sid(struct t *c)
+{
+	return (uint16_t)(c->dev << 3);
+}
+
+/* Write GCMD (persistent TE plus a command) and wait for GSTS to agree. */
+static void vtd_command(struct t *c, uint32_t cmd, uint32_t sts_mask, uint32_t sts_want)
+{
+	uint32_t st = 0;
+
+	vtd_w32(c, VTD_GCMD, (c->vtd_te ? VTD_GCMD_TE : 0) | cmd);
+	REQUIRE(c, wait32(c, VTD_BASE + VTD_GSTS, sts_mask, sts_want, 5000, &st),
+		"VT-d: GCMD 0x%x: GSTS 0x%x", cmd, st);
+}
+
+/* Global context-cache and IOTLB invalidation (register based). */
+static void vtd_flush(struct t *c)
+{
+	uint64_t end = now_ms() + 5000;
+
+	vtd_w64(c, VTD_CCMD, VTD_CCMD_ICC | VTD_CCMD_GLOBAL);
+	while (vtd_r64(c, VTD_CCMD) & VTD_CCMD_ICC)
+		REQUIRE(c, now_ms() < end, "VT-d: context-cache invalidation never completed");
+	vtd_w64(c, c->vtd_iotlb, VTD_IOTLB_IVT | VTD_IOTLB_GLOBAL);
+	while (vtd_r64(c, c->vtd_iotlb) & VTD_IOTLB_IVT)
+		REQUIRE(c, now_ms() < end, "VT-d: IOTLB invalidation never completed");
+}
+
+static uint64_t vtd_alloc(struct t *c)
+{
+	uint64_t page = c->vtd_next;
+
+	REQUIRE(c, page < VTD_TABLES + VTD_TABLES_LEN, "VT-d: out of table pages");
+	c->vtd_next += VTD_PAGE;
+	return page;
+}
+
+/* The address of the leaf entry for iova (tables created on the way if
+ * create, else 0 when there is none). */
+static uint64_t vtd_leaf(struct t *c, uint64_t iova, bool create)
+{
+	uint64_t table = c->vtd_slpt;
+
+	for (unsigned int level = c->vtd_levels; level > 1; level--) {
+		uint64_t slot = table + ((iova >> (12 + 9 * (level - 1))) & 511) * 8;
+		uint64_t e = qts_readq(c->q, slot);
+
+		if (!(e & VTD_PTE_RW)) {
+			if (!create)
+				return 0;
+			e = vtd_alloc(c) | VTD_PTE_RW;
+			qts_writeq(c->q, slot, e);
+		}
+		table = e & ~(VTD_PAGE - 1) & ((UINT64_C(1) << 52) - 1);
+	}
+	return table + ((iova >> 12) & 511) * 8;
+}
+
+/* Map [iova, iova + len) to [gpa, gpa + len) with perm (0: unmap); the
+ * caller flushes. */
+static void vtd_map(struct t *c, uint64_t iova, uint64_t gpa, uint64_t len, uint64_t perm)
+{
+	for (uint64_t off = 0; off < len; off += VTD_PAGE) {
+		uint64_t leaf = vtd_leaf(c, iova + off, perm != 0);
+
+		if (leaf)
+			qts_writeq(c->q, leaf, perm ? (gpa + off) | perm : 0);
+	}
+}
+
+/* Look for a recorded fault from our NIC at the page of iova; clear all. */
+static bool vtd_fault_seen(struct t *c, uint64_t iova)
+{
+	bool seen = false;
+
+	for (unsigned int i = 0; i < c->vtd_nfr; i++) {
+		uint32_t off = c->vtd_frcd + 16 * i;
+		uint32_t hi = vtd_r32(c, off + 12);
+		uint64_t fi = vtd_r64(c, off) & ~(VTD_PAGE - 1);
+		uint16_t sid = (uint16_t)vtd_r32(c, off + 8);
+
+		if (!(hi & VTD_FRCD_F))
+			continue;
+		note(c, "VT-d fault record %u: source %02x:%02x.%u, page 0x%" PRIx64
+		     ", reason 0x%x", i, sid >> 8, (sid >> 3) & 31, sid & 7, fi,
+		     vtd_r32(c, off + 12) & 0xff);
+		seen |= sid == vtd_sid(c) && fi == (iova & ~(VTD_PAGE - 1));
+		vtd_w32(c, off + 12, VTD_FRCD_F);	/* write 1 to clear */
+	}
+	vtd_w32(c, VTD_FSTS, VTD_FSTS_PFO);
+	return seen;
+}
+
+static bool vtd_faults_pending(struct t *c)
+{
+	return vtd_r32(c, VTD_FSTS) & (VTD_FSTS_PPF | VTD_FSTS_PFO);
+}
+
+/*
+ * Program the remapping unit for our NIC: a root table with bus 0, a
+ * context entry for 00:dev.0 (domain 1, translated through a 3-level
+ * second-level page table), the root table pointer latched, caches
+ * invalidated. Translation stays off until vtd_translate(c, true).
+ */
+static void vtd_setup(struct t *c)
+{
+	uint64_t cap = vtd_r64(c, VTD_CAP), ecap = vtd_r64(c, VTD_ECAP);
+	uint64_t root, ctx;
+
+	REQUIRE(c, cap != 0 && cap != ~UINT64_C(0), "no VT-d registers at 0x%" PRIx64
+		" (CAP 0x%" PRIx64 ")", VTD_BASE, cap);
+	REQUIRE(c, VTD_CAP_SAGAW(cap) & 2, "VT-d does not do 3-level (39-bit) tables: "
+		"CAP 0x%" PRIx64, cap);
+	c->vtd_levels = 3;
+	c->vtd_frcd = VTD_CAP_FRO(cap);
+	c->vtd_nfr = VTD_CAP_NFR(cap);
+	c->vtd_iotlb = VTD_ECAP_IRO(ecap) + 8;
+	c->vtd_te = false;
+	qts_memset(c->q, VTD_TABLES, 0, VTD_TABLES_LEN);
+	c->vtd_next = VTD_TABLES;
+	root = vtd_alloc(c);
+	ctx = vtd_alloc(c);
+	c->vtd_slpt = vtd_alloc(c);
+	qts_writeq(c->q, root, ctx | VTD_ENTRY_P);		/* bus 0 */
+	/* context entry: page table, TT = 0 (translate), P; AW = 1 (39 bits) */
+	qts_writeq(c->q, ctx + 16 * vtd_sid(c), c->vtd_slpt | VTD_ENTRY_P);
+	qts_writeq(c->q, ctx + 16 * vtd_sid(c) + 8, (c->vtd_levels - 2) | VTD_DOMAIN << 8);
+	vtd_w64(c, VTD_RTADDR, root);
+	vtd_command(c, VTD_GCMD_SRTP, VTD_GSTS_RTPS, VTD_GSTS_RTPS);
+	vtd_flush(c);
+	note(c, "VT-d: CAP 0x%" PRIx64 " ECAP 0x%" PRIx64 ", source id 0x%04x", cap, ecap,
+	     vtd_sid(c));
+}
+
+static void vtd_translate(struct t *c, bool on)
+{
+	c->vtd_te = on;
+	vtd_command(c, 0, VTD_GSTS_TES, on ? VTD_GSTS_TES : 0);
+}
+
+/* A QOM counter of our NIC (x-stat-*). */
+static uint64_t nic_stat(struct t *c, const char *prop)
+{
+	char *r = qts_qmp(c->q, "{\"execute\": \"qom-get\", \"arguments\": "
+			  "{\"path\": \"/machine/peripheral/nic0\", \"property\": \"%s\"}}",
+			  prop);
+	const char *v = strstr(r, "\"return\":");
+	uint64_t n = 0;
+	bool ok = v != NULL;
+
+	if (ok)
+		n = strtoull(v + 9, NULL, 10);
+	free(r);
+	REQUIRE(c, ok, "qom-get %s failed", prop);
+	return n;
+}
+
+/*
+ * The IOMMU tests' machine: Q35 with an Intel VT-d, the NIC's remapping
+ * programmed, the rings and buffers mapped at their address + DMA_OFF
+ * and used there (translation on if on).
+ */
+static void iommu_up(struct t *c, const char *extra_props, bool on)
+{
+	c->q35 = true;
+	c->iommu = "";
+	qemu_up(c, extra_props);
+	need_csb(c, E1000_CSB_F_ALL);
+	vtd_setup(c);
+	vtd_map(c, DMA_REGION + DMA_OFF, DMA_REGION, DMA_REGION_LEN, VTD_PTE_RW);
+	vtd_flush(c);
+	if (on) {
+		vtd_translate(c, true);
+		c->dma_off = DMA_OFF;
+	}
+}
+
 /* ================= tests ================= */
 
 /* 1. Plain mode: TX through TDT. */
@@ -1121,7 +1400,7 @@ static void test_plain_irq(struct t *c)
 
 	qemu_up(c, NULL);
 	rings_setup(c, 8, 8, 7);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "interrupt line high with everything masked");
+	CHECK(c, !qts_irq(c->q, c->irq), "interrupt line high with everything masked");
 	w32(c, E1K_IMS, E1K_ICR_TXDW | E1K_ICR_RXT0);
 	tx_fill(c, 0, 1);
 	w32(c, E1K_TDT, 1);
@@ -1129,7 +1408,7 @@ static void test_plain_irq(struct t *c)
 	CHECK(c, wait_irq(c, true, 3000), "no interrupt after a TX with RS (IMS has TXDW)");
 	icr = r32(c, E1K_ICR);
 	CHECK(c, icr & E1K_ICR_TXDW, "ICR = 0x%x lacks TXDW", icr);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "line still high after reading ICR");
+	CHECK(c, !qts_irq(c->q, c->irq), "line still high after reading ICR");
 	CHECK(c, r32(c, E1K_ICR) == 0, "ICR not cleared by the read");
 	step_clock(c, 2000000);
 
@@ -1139,7 +1418,7 @@ static void test_plain_irq(struct t *c)
 	CHECK(c, wait_irq(c, true, 3000), "no interrupt after a received frame (IMS has RXT0)");
 	icr = r32(c, E1K_ICR);
 	CHECK(c, icr & E1K_ICR_RXT0, "ICR = 0x%x lacks RXT0", icr);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "line still high after reading ICR");
+	CHECK(c, !qts_irq(c->q, c->irq), "line still high after reading ICR");
 
 	/* masked: the cause latches in ICR, the line stays low */
 	w32(c, E1K_IMC, 0xffffffffu);
@@ -1148,7 +1427,7 @@ static void test_plain_irq(struct t *c)
 	w32(c, E1K_TDT, 2);
 	expect_tx(c, 2, 1, 5000);
 	settle(c, 20);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "interrupt with IMS = 0");
+	CHECK(c, !qts_irq(c->q, c->irq), "interrupt with IMS = 0");
 	CHECK(c, r32(c, E1K_ICR) & E1K_ICR_TXDW, "TXDW not latched in ICR while masked");
 }
 
@@ -1817,13 +2096,13 @@ static void test_irq_tx(struct t *c)
 	csbf_w(c, CSB_TX_IRQ, 0);
 	csb_tx_batch(c, 1);
 	settle(c, 50);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "TX interrupt with tx_irq = 0 (no NOTIFY)");
+	CHECK(c, !qts_irq(c->q, c->irq), "TX interrupt with tx_irq = 0 (no NOTIFY)");
 	ics = r32(c, E1K_ICS);
 	CHECK(c, !(ics & E1K_ICR_TX_CAUSES), "suppressed TX causes latched in ICR (0x%x)", ics);
 	csbf_w(c, CSB_TX_IRQ, 1);	/* index 1 = head, NOTIFY clear */
 	csb_tx_batch(c, 1);
 	settle(c, 50);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "TX interrupt with tx_irq = 1 (index, no NOTIFY)");
+	CHECK(c, !qts_irq(c->q, c->irq), "TX interrupt with tx_irq = 1 (index, no NOTIFY)");
 
 	/* NOTIFY | head: the next batch passes it */
 	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | 2);
@@ -1834,7 +2113,7 @@ static void test_irq_tx(struct t *c)
 	CHECK(c, wait_csbf(c, CSB_ICR, ~0u, ics, 3000, &m), "icr mirror 0x%x, ICR 0x%x", m, ics);
 	icr = r32(c, E1K_ICR);
 	CHECK(c, icr & E1K_ICR_TXDW, "ICR read = 0x%x lacks TXDW", icr);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "line high after reading ICR");
+	CHECK(c, !qts_irq(c->q, c->irq), "line high after reading ICR");
 	CHECK(c, wait_csbf(c, CSB_ICR, ~0u, 0, 3000, &m),
 	      "icr mirror = 0x%x after ICR read cleared ICR", m);
 	step_clock(c, 2000000);
@@ -1843,7 +2122,7 @@ static void test_irq_tx(struct t *c)
 	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | 6);
 	csb_tx_batch(c, 1);		/* 3 -> 4 */
 	settle(c, 50);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "TX interrupt before the requested index (6) was "
+	CHECK(c, !qts_irq(c->q, c->irq), "TX interrupt before the requested index (6) was "
 	      "passed (head 3 -> 4)");
 	csb_tx_batch(c, 3);		/* 4 -> 7 passes 6 */
 	CHECK(c, wait_irq(c, true, 3000), "no TX interrupt when head moved 4 -> 7 past 6");
@@ -1855,7 +2134,7 @@ static void test_irq_tx(struct t *c)
 	for (unsigned int i = 0; i < 9; i++)	/* 7 -> 0 */
 		csb_tx_batch(c, 1);
 	settle(c, 50);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "TX interrupt before index 1 was passed (head at 0)");
+	CHECK(c, !qts_irq(c->q, c->irq), "TX interrupt before index 1 was passed (head at 0)");
 	csb_tx_batch(c, 2);		/* 0 -> 2 */
 	CHECK(c, wait_irq(c, true, 3000), "no TX interrupt when head wrapped past index 1");
 	(void)r32(c, E1K_ICR);
@@ -1884,7 +2163,7 @@ static void test_irq_rx(struct t *c)
 	inject(c, 1, 100);
 	REQUIRE(c, wait_rx(c, 0, 5000), "frame not received");
 	settle(c, 50);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "RX interrupt with rx_irq = 0");
+	CHECK(c, !qts_irq(c->q, c->irq), "RX interrupt with rx_irq = 0");
 	ics = r32(c, E1K_ICS);
 	CHECK(c, !(ics & E1K_ICR_RX_CAUSES), "suppressed RX causes latched in ICR (0x%x)", ics);
 
@@ -1894,7 +2173,7 @@ static void test_irq_rx(struct t *c)
 	CHECK(c, wait_irq(c, true, 3000), "no RX interrupt: rx_irq = NOTIFY|1, head 1 -> 2");
 	icr = r32(c, E1K_ICR);
 	CHECK(c, icr & E1K_ICR_RXT0, "ICR = 0x%x lacks RXT0", icr);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "line high after reading ICR");
+	CHECK(c, !qts_irq(c->q, c->irq), "line high after reading ICR");
 	step_clock(c, 2000000);
 
 	/* the guest's handler: rx_irq = 0 ... poll done: re-arm at next_to_clean */
@@ -1902,12 +2181,12 @@ static void test_irq_rx(struct t *c)
 	inject(c, 3, 100);
 	REQUIRE(c, wait_rx(c, 2, 5000), "frame not received");
 	settle(c, 50);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "RX interrupt with rx_irq = 0");
+	CHECK(c, !qts_irq(c->q, c->irq), "RX interrupt with rx_irq = 0");
 	csbf_w(c, CSB_RX_IRQ, E1000_CSB_NOTIFY | 5);
 	inject(c, 4, 100);
 	REQUIRE(c, wait_rx(c, 3, 5000), "frame not received");
 	settle(c, 50);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "RX interrupt before index 5 was passed");
+	CHECK(c, !qts_irq(c->q, c->irq), "RX interrupt before index 5 was passed");
 	inject(c, 5, 100);
 	inject(c, 6, 100);
 	REQUIRE(c, wait_rx(c, 5, 5000), "frames not received");
@@ -2055,16 +2334,16 @@ static void test_irq_itr(struct t *c)
 	csb_tx_batch(c, 1);
 	/* the first one is immediate: no interval running yet */
 	CHECK(c, wait32(c, c->csb + CSB_ICR, E1K_ICR_TXDW, E1K_ICR_TXDW, 3000, NULL) &&
-	      qts_irq(c->q, NIC_IRQ), "requested TX interrupt not raised at once");
+	      qts_irq(c->q, c->irq), "requested TX interrupt not raised at once");
 	(void)r32(c, E1K_ICR);
 	/* the second, requested too, within the interval: held */
 	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | 1);
 	csb_tx_batch(c, 1);
 	sleep_ms(100);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "a requested interrupt inside the ITR interval was "
+	CHECK(c, !qts_irq(c->q, c->irq), "a requested interrupt inside the ITR interval was "
 	      "raised without waiting (spec 7: ITR still applies)");
 	qts_clock_step(c->q, 5000000);
-	CHECK(c, !qts_irq(c->q, NIC_IRQ), "raised after 5 ms of a 10.24 ms interval");
+	CHECK(c, !qts_irq(c->q, c->irq), "raised after 5 ms of a 10.24 ms interval");
 	qts_clock_step(c->q, 6000000);
 	CHECK(c, wait_irq(c, true, 3000), "requested interrupt never raised after the interval");
 	CHECK(c, r32(c, E1K_ICR) & E1K_ICR_TXDW, "ICR lacks TXDW");
@@ -2146,8 +2425,9 @@ static void check_bait(struct t *c, const char *when)
 		uint8_t ts = qts_readb(c->q, TX_RING + (c->tx_n + i) * DESC_SIZE + TXD_STA_OFF);
 		uint8_t rs = qts_readb(c->q, RX_RING + (c->rx_n + i) * DESC_SIZE + RXD_STA_OFF);
 
-		CHECK(c, !ts && !rs, "%s: descriptor %u beyond the end of a ring was written "
-		      "(TX status 0x%x, RX status 0x%x)", when, c->tx_n + i, ts, rs);
+		CHECK(c, !ts && !rs, "%s: a descriptor beyond the end of a ring was written "
+		      "(TX %u: status 0x%x, RX %u: status 0x%x)", when, c->tx_n + i, ts,
+		      c->rx_n + i, rs);
 	}
 	qts_memread(c->q, BAIT_BUF + 0x8000, buf, sizeof(buf));
 	for (size_t i = 0; i < sizeof(buf); i++)
@@ -2441,41 +2721,7 @@ static void test_bad_ringregs(struct t *c)
 	      "with RING (a tail >= N)", st, err_name(st_err(st)));
 	if (st_active(csb_reg_r(c, E1000_CSB_STATUS)))
 		csb_off(c);
-	/* heads out of range, ring base on MMIO */
-	rings_setup(c, 16, 16, 8);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
-	{
-		/* a bait descriptor at index 40, outside the 16-entry ring */
-		uint8_t f[256], d[DESC_SIZE] = { 0 };
-		size_t len = make_frame(f, 0xbad40, 128, false);
-
-		qts_memwrite(c->q, BAIT_BUF, f, len);
-		put_le64(d, BAIT_BUF);
-		put_le16(d + TXD_LEN_OFF, (uint16_t)len);
-		d[TXD_CMD_OFF] = TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS;
-		qts_memwrite(c->q, TX_RING + 40 * DESC_SIZE, d, sizeof(d));
-	}
-	w32(c, E1K_TDH, 40);
-	w32(c, E1K_RDH, 40);
-	csbf_w(c, CSB_TX_TAIL, 3);
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX | E1000_CSB_KICK_RX);
-	inject(c, 2, 100);
-	settle(c, 100);
-	{
-		uint8_t got[2048];
-		ssize_t n;
-		unsigned int bait = 0;
-
-		while ((n = recv_frame(c, got, sizeof(got), 100)) >= 0)
-			bait += frame_seq(got, n) == 0xbad40;
-		note(c, "TDH = 40 (N = 16) while active: descriptor 40 %s (status 0x%x), "
-		     "TDH now %u, STATUS 0x%x", bait ? "was transmitted" : "was not used",
-		     qts_readb(c->q, TX_RING + 40 * DESC_SIZE + TXD_STA_OFF), r32(c, E1K_TDH),
-		     csb_reg_r(c, E1000_CSB_STATUS));
-	}
-	check_alive(c, "TDH/RDH >= N while active");
-	if (st_active(csb_reg_r(c, E1000_CSB_STATUS)))
-		csb_off(c);
+	/* ring base on MMIO (heads >= N: bad_heads) */
 	rings_setup(c, 16, 16, 8);
 	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
 	w32(c, E1K_TDBAL, BAR0_ADDR);
@@ -2488,6 +2734,140 @@ static void test_bad_ringregs(struct t *c)
 	/* the CSB moved under the device: nothing to do but survive */
 	csb_reg_w(c, E1000_CSB_CTRL, 0);
 	check_alive(c, "disable after all that");
+}
+
+/* Wait for STATUS = inactive with RING; ENABLE must be cleared too. */
+static void expect_ring_error(struct t *c, const char *what)
+{
+	uint32_t st = 0;
+
+	CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
+			E1000_CSB_ERR_RING << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
+	      "%s: STATUS 0x%x (%s), expected inactive with RING", what, st,
+	      err_name(st_err(st)));
+	check_enable_cleared(c, what);
+}
+
+/* 8. TDH/RDH >= N while the ring's tail comes from the CSB. A write of
+ * such a value is ignored and disables the CSB with RING (as a tail >= N
+ * does); a head that is >= N because TDLEN/RDLEN shrank under it is
+ * caught (RING) before a descriptor outside the ring is touched, also
+ * when a TCTL write or an arriving frame is what would use it. A write
+ * below N is taken as in plain mode: processing goes on from there,
+ * inside the ring. */
+static void test_bad_heads(struct t *c)
+{
+	static const uint32_t bad[] = { 16, 40, 0xffff, 0x10028, 0xffffffffu };
+	unsigned int i;
+	uint32_t v;
+
+	qemu_up(c, NULL);
+	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	c->tx_seq = 1;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* TDH written with a value >= 16 */
+		rings_setup(c, 16, 16, 8);
+		plant_bait(c);
+		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+		if (!csb_tx_batch(c, 2))
+			bail(c);
+		w32(c, E1K_TDH, bad[i]);
+		CHECK(c, r32(c, E1K_TDH) == 2, "TDH = 0x%x written while active (N = 16): TDH "
+		      "reads %u, expected the write ignored (2)", bad[i], r32(c, E1K_TDH));
+		expect_ring_error(c, "TDH >= N written while active");
+		CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last valid tail 2",
+		      r32(c, E1K_TDT));
+		for (unsigned int j = 2; j < 5; j++)
+			tx_fill(c, j, 0xbad20000u + j);
+		csbf_w(c, CSB_TX_TAIL, 5);
+		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);	/* inactive: nothing */
+		expect_quiet(c, 100, "TDH >= N written, then a tail and a kick");
+		check_bait(c, "TDH >= N written");
+		/* plain mode goes on from TDH = 2 */
+		tx_fill(c, 2, c->tx_seq);
+		w32(c, E1K_TDT, 3);
+		expect_tx(c, c->tx_seq++, 1, 5000);
+
+		/* RDH written with a value >= 16 */
+		rings_setup(c, 16, 16, 8);
+		plant_bait(c);
+		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+		w32(c, E1K_RDH, bad[i]);
+		CHECK(c, r32(c, E1K_RDH) == 0, "RDH = 0x%x written while active (N = 16): RDH "
+		      "reads %u, expected the write ignored (0)", bad[i], r32(c, E1K_RDH));
+		expect_ring_error(c, "RDH >= N written while active");
+		inject(c, 200 + i, 100);	/* plain mode: RDH 0, RDT 8 */
+		if (wait_rx(c, 0, 5000))
+			check_rx(c, 0, 200 + i, 100);
+		else
+			record(c, __LINE__, "plain RX after RDH >= N: no frame in descriptor 0");
+		settle(c, 20);
+		check_bait(c, "RDH >= N written");
+		check_alive(c, "heads >= N written");
+		udp_drain(&c->udp);
+	}
+
+	/* a head below N written while active: taken, TX goes on from it */
+	rings_setup(c, 16, 16, 8);
+	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	if (!csb_tx_batch(c, 3))
+		bail(c);
+	w32(c, E1K_TDH, 10);
+	CHECK(c, r32(c, E1K_TDH) == 10, "TDH = 10 (N = 16) written while active: reads %u",
+	      r32(c, E1K_TDH));
+	CHECK(c, st_active(csb_reg_r(c, E1000_CSB_STATUS)), "TDH = 10 (< N) disabled the CSB");
+	for (i = 0; i < 11; i++)
+		tx_fill(c, (10 + i) % 16, c->tx_seq + i);
+	csb_tx_publish(c, 5);
+	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+	expect_tx(c, c->tx_seq, 11, 5000);	/* descriptors 10..15, 0..4 */
+	c->tx_seq += 11;
+	CHECK(c, wait_csbf(c, CSB_TX_HEAD, ~0u, 5, 5000, &v), "tx_head = %u, expected 5", v);
+	csb_off(c);
+
+	/* TDH = 12, TDT = 3, then TDLEN shrunk under TDH (12 >= 8): a kick,
+	 * or a TCTL write (which in plain mode runs the TX engine at once) */
+	for (i = 0; i < 2; i++) {
+		rings_setup(c, 16, 16, 8);
+		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+		if (!csb_tx_batch(c, 3))
+			bail(c);
+		w32(c, E1K_TDH, 12);
+		w32(c, E1K_TDLEN, 8 * DESC_SIZE);
+		c->tx_n = 8;
+		plant_bait(c);			/* descriptors 8..23, TDH's 12 among them */
+		for (unsigned int j = 0; j < 3; j++)
+			tx_fill(c, j, 0xbad30000u + j);
+		if (!i)
+			csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+		else
+			w32(c, E1K_TCTL, r32(c, E1K_TCTL));
+		expect_ring_error(c, i ? "TDLEN shrunk under TDH, TCTL written" :
+				  "TDLEN shrunk under TDH, kicked");
+		expect_quiet(c, 100, "TDLEN shrunk under TDH");
+		check_bait(c, "TDLEN shrunk under TDH");
+		CHECK(c, r32(c, E1K_TDH) == 12, "TDH moved to %u (N = 8, TDH was 12)",
+		      r32(c, E1K_TDH));
+		udp_drain(&c->udp);
+	}
+
+	/* RDLEN shrunk under RDH (12 >= 8), then a frame */
+	rings_setup(c, 16, 16, 8);
+	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_rx_publish(c, 13);
+	for (i = 0; i < 12; i++)
+		inject(c, 300 + i, 100);
+	REQUIRE(c, wait_csbf(c, CSB_RX_HEAD, ~0u, 12, 5000, &v), "rx_head = %u, expected 12", v);
+	w32(c, E1K_RDLEN, 8 * DESC_SIZE);
+	c->rx_n = 8;
+	csbf_w(c, CSB_RX_TAIL, 3);
+	plant_bait(c);				/* descriptors 8..23, RDH's 12 among them */
+	inject(c, 400, 100);
+	expect_ring_error(c, "RDLEN shrunk under RDH, a frame arrives");
+	settle(c, 20);
+	check_bait(c, "RDLEN shrunk under RDH");
+	CHECK(c, r32(c, E1K_RDH) == 12, "RDH moved to %u (N = 8, RDH was 12)", r32(c, E1K_RDH));
+	check_alive(c, "heads >= N after the ring shrank");
 }
 
 /* i440FX PAM: 0xE0000-0xE3FFF is the low nibble of config byte 0x5e;
@@ -2958,6 +3338,306 @@ static void test_migration_compat(struct t *c)
 		free(r);
 	}
 	unlink(path);
+}
+
+/* ---- the CSB behind an IOMMU (spec 2: the address is an IOVA) ---- */
+
+/* Fill a 4 KiB page with a byte; does it still hold only that byte? */
+static void page_fill(struct t *c, uint64_t gpa, uint8_t v)
+{
+	qts_memset(c->q, gpa, v, VTD_PAGE);
+}
+
+static bool page_intact(struct t *c, uint64_t gpa, uint8_t v, size_t *where)
+{
+	uint8_t buf[VTD_PAGE];
+
+	qts_memread(c->q, gpa, buf, sizeof(buf));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		if (buf[i] != v) {
+			*where = i;
+			return false;
+		}
+	return true;
+}
+
+/* 2, 3, 5, 6, 7. Everything the device reads and writes goes through VT-d:
+ * rings and buffers at IOVAs 2 GiB above their guest-physical address,
+ * the CSB at an IOVA beyond RAM (untranslated, it would be refused with
+ * ADDR), then at an IOVA that is also a RAM address (which must stay
+ * untouched: the device uses the page the IOVA maps to). */
+static void test_iommu_dma(struct t *c)
+{
+	uint32_t st, v, k;
+	size_t where;
+
+	iommu_up(c, NULL, true);
+	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
+	vtd_flush(c);
+	rings_setup(c, 16, 16, 8);
+	w32(c, E1K_IMS, E1K_ICR_TX_CAUSES | E1K_ICR_RX_CAUSES);
+	csb_prepare(c, CSB_A, 0, 0);
+	csbf_w(c, CSB_STATUS_MIRROR, 0xdeadbeef);
+	st = csb_enable_raw(c, CSB_IOVA, E1000_CSB_F_ALL, CSB_ENABLE_V1);
+	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64 " (mapped to 0x%"
+		PRIx64 "): STATUS 0x%x (error %s)", CSB_IOVA, CSB_A, st, err_name(st_err(st)));
+	v = csbf(c, CSB_STATUS_MIRROR);
+	CHECK(c, v == r32(c, E1K_STATUS), "status mirror at guest-physical 0x%" PRIx64
+	      " is 0x%x, STATUS 0x%x: the device did not write the page the IOVA maps to",
+	      CSB_A, v, r32(c, E1K_STATUS));
+
+	/* TX: tails read, heads written through the translation */
+	c->tx_seq = 1;
+	for (unsigned int i = 0; i < 6; i++)
+		if (!csb_tx_batch(c, 1 + i % 4))
+			bail(c);
+	/* a requested TX interrupt: tx_irq read through the translation */
+	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | c->tx_tail);
+	csb_tx_batch(c, 2);
+	CHECK(c, wait_irq(c, true, 3000), "no TX interrupt: tx_irq = NOTIFY|head behind VT-d");
+	(void)r32(c, E1K_ICR);
+	csbf_w(c, CSB_TX_IRQ, 0);
+	csb_tx_batch(c, 1);
+	settle(c, 50);
+	CHECK(c, !qts_irq(c->q, c->irq), "TX interrupt with tx_irq = 0 behind VT-d");
+
+	/* RX: buffers handed over in rx_tail, frames DMAed into them */
+	csbf_w(c, CSB_RX_IRQ, E1000_CSB_NOTIFY | 0);
+	for (unsigned int i = 0; i < 4; i++)
+		inject(c, 100 + i, frame_len(100 + i));
+	for (unsigned int i = 0; i < 4; i++)
+		if (wait_rx(c, i, 5000))
+			check_rx(c, i, 100 + i, frame_len(100 + i));
+		else
+			record(c, __LINE__, "RX descriptor %u: no frame behind VT-d", i);
+	CHECK(c, wait_csbf(c, CSB_RX_HEAD, ~0u, 4, 5000, &v), "rx_head = %u, expected 4", v);
+	CHECK(c, wait_irq(c, true, 3000), "no RX interrupt: rx_irq = NOTIFY|0 behind VT-d");
+	(void)r32(c, E1K_ICR);
+	/* 4 more fill the buffers up to rx_tail 8; the 5th starves:
+	 * rx_kick written through the translation, then a kick */
+	for (unsigned int i = 4; i < 9; i++)
+		inject(c, 100 + i, frame_len(100 + i));
+	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, E1000_CSB_NOTIFY | 8, 5000, &k),
+	      "starved: rx_kick = 0x%x, expected NOTIFY|8", k);
+	CHECK(c, csb_rx_publish(c, 15), "rx_kick asked for index 8: publishing 8..14 needs a "
+	      "kick");
+	for (unsigned int i = 4; i < 9; i++)
+		if (wait_rx(c, i, 5000))
+			check_rx(c, i, 100 + i, frame_len(100 + i));
+		else
+			record(c, __LINE__, "no frame in RX descriptor %u behind VT-d", i);
+	st = csb_reg_r(c, E1000_CSB_STATUS);
+	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "STATUS 0x%x after TX and RX behind VT-d", st);
+	CHECK(c, !vtd_faults_pending(c), "VT-d recorded faults (FSTS 0x%x)",
+	      vtd_r32(c, VTD_FSTS));
+	csb_off(c);
+	CHECK(c, r32(c, E1K_TDT) == c->tx_tail, "TDT = %u after disable, expected tx_tail %u",
+	      r32(c, E1K_TDT), c->tx_tail);
+
+	/* an IOVA that is also a RAM address: the device uses CSB_B, which
+	 * the IOVA maps to, never the page at the IOVA's own address */
+	page_fill(c, CSB_DECOY, 0x5a);
+	vtd_map(c, CSB_DECOY, CSB_B, VTD_PAGE, VTD_PTE_RW);
+	vtd_flush(c);
+	csb_prepare(c, CSB_B, 0, 0);
+	st = csb_enable_raw(c, CSB_DECOY, E1000_CSB_F_ALL, CSB_ENABLE_V1);
+	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64 " (mapped to 0x%"
+		PRIx64 "): STATUS 0x%x", CSB_DECOY, CSB_B, st);
+	if (!csb_tx_batch(c, 3))
+		bail(c);
+	csb_rx_publish(c, (c->rx_tail + 4) % c->rx_n);
+	csb_off(c);
+	CHECK(c, page_intact(c, CSB_DECOY, 0x5a, &where), "the page at guest-physical 0x%"
+	      PRIx64 " (also the CSB's IOVA) was written at offset 0x%zx", CSB_DECOY, where);
+	CHECK(c, !vtd_faults_pending(c), "VT-d recorded faults (FSTS 0x%x)",
+	      vtd_r32(c, VTD_FSTS));
+	check_alive(c, "the CSB behind VT-d");
+}
+
+/* 2, 8. Refusals with ADDR for IOVAs the device cannot read and write, a
+ * fault recorded with our requester id; the mapping removed (and the
+ * IOTLB invalidated) under an active CSB: ADDR, never touched again;
+ * the mapping moved to another page: the device follows it. */
+static void test_iommu_faults(struct t *c)
+{
+	static const struct {
+		uint64_t iova, gpa, perm;
+		const char *what;
+		bool fault;
+	} bad[] = {
+		{ CSB_IOVA + 0x10000, 0, 0, "not mapped", true },
+		/* the read succeeds and fills VT-d's IOTLB, whose entry then
+		 * denies the write: QEMU's VT-d records no fault for that */
+		{ CSB_IOVA + 0x20000, CSB_B, VTD_PTE_R, "mapped read-only", false },
+		{ CSB_IOVA + 0x30000, CSB_B, VTD_PTE_W, "mapped write-only", true },
+		{ UINT64_C(0x8000000000), 0, 0, "beyond the 39-bit address width", true },
+		{ UINT64_C(0xfee00000), 0, 0, "in the interrupt window", false },
+	};
+	uint32_t st, v;
+	size_t where;
+
+	iommu_up(c, NULL, true);
+	rings_setup(c, 16, 16, 8);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (bad[i].perm)
+			vtd_map(c, bad[i].iova, bad[i].gpa, VTD_PAGE, bad[i].perm);
+		vtd_flush(c);
+		page_fill(c, CSB_B, 0x5a);
+		st = csb_enable_raw(c, bad[i].iova, E1000_CSB_F_ALL, CSB_ENABLE_V1);
+		CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_ADDR,
+		      "CSB at IOVA 0x%" PRIx64 " (%s): STATUS 0x%x (%s), expected ADDR",
+		      bad[i].iova, bad[i].what, st, err_name(st_err(st)));
+		check_enable_cleared(c, bad[i].what);
+		CHECK(c, page_intact(c, CSB_B, 0x5a, &where), "refused CSB (%s): the page "
+		      "behind the IOVA was written at offset 0x%zx", bad[i].what, where);
+		if (bad[i].fault)
+			CHECK(c, vtd_fault_seen(c, bad[i].iova), "CSB at IOVA 0x%" PRIx64
+			      " (%s): no VT-d fault recorded for 00:%02x.0 at that page",
+			      bad[i].iova, bad[i].what, c->dev);
+		else
+			(void)vtd_fault_seen(c, bad[i].iova);
+	}
+
+	/* active, then the IOVA unmapped and the IOTLB invalidated */
+	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
+	vtd_flush(c);
+	csb_prepare(c, CSB_A, 0, 0);
+	st = csb_enable_raw(c, CSB_IOVA, E1000_CSB_F_ALL, CSB_ENABLE_V1);
+	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "enable at a mapped IOVA: STATUS 0x%x", st);
+	c->tx_seq = 1;
+	if (!csb_tx_batch(c, 2))
+		bail(c);
+	vtd_map(c, CSB_IOVA, 0, VTD_PAGE, 0);
+	vtd_flush(c);
+	/* the guest keeps its side of the page; the device must not write it */
+	csbf_w(c, CSB_TX_HEAD, 0xa5a5a5a5u);
+	csbf_w(c, CSB_RX_HEAD, 0xa5a5a5a5u);
+	csbf_w(c, CSB_ICR, 0xa5a5a5a5u);
+	csbf_w(c, CSB_STATUS_MIRROR, 0xa5a5a5a5u);
+	tx_fill(c, 2, c->tx_seq);
+	csbf_w(c, CSB_TX_TAIL, 3);
+	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+	CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
+			E1000_CSB_ERR_ADDR << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
+	      "the CSB's IOVA unmapped under it, then a kick: STATUS 0x%x, expected inactive "
+	      "with ADDR", st);
+	check_enable_cleared(c, "the CSB's IOVA unmapped");
+	CHECK(c, vtd_fault_seen(c, CSB_IOVA), "no VT-d fault recorded for the unmapped CSB");
+	CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last valid tail 2",
+	      r32(c, E1K_TDT));
+	expect_quiet(c, 100, "kick with the CSB unmapped");
+	inject(c, 1, 100);		/* RX sees the CSB gone too */
+	w32(c, E1K_ICS, E1K_ICR_LSC);	/* an ICR change: the icr mirror */
+	settle(c, 50);
+	(void)r32(c, E1K_ICR);
+	v = csbf(c, CSB_TX_HEAD) & csbf(c, CSB_RX_HEAD) & csbf(c, CSB_ICR) &
+	    csbf(c, CSB_STATUS_MIRROR);
+	CHECK(c, v == 0xa5a5a5a5u, "the device wrote the CSB's page after its IOVA was "
+	      "unmapped (tx_head 0x%x rx_head 0x%x icr 0x%x status 0x%x)", csbf(c, CSB_TX_HEAD),
+	      csbf(c, CSB_RX_HEAD), csbf(c, CSB_ICR), csbf(c, CSB_STATUS_MIRROR));
+	/* plain mode goes on from the registers, through the rings' mapping */
+	w32(c, E1K_TDT, 3);
+	expect_tx(c, c->tx_seq, 1, 5000);
+	c->tx_seq++;
+	c->tx_tail = 3;
+
+	/* active again; the IOVA moved to another page (as a guest may do
+	 * between an unmap and a map): the device follows the new mapping
+	 * and leaves the old page alone */
+	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
+	vtd_flush(c);
+	csb_prepare(c, CSB_A, 0, 0);
+	st = csb_enable_raw(c, CSB_IOVA, E1000_CSB_F_ALL, CSB_ENABLE_V1);
+	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "re-enable at the IOVA: STATUS 0x%x", st);
+	if (!csb_tx_batch(c, 2))
+		bail(c);
+	{
+		uint8_t blk[E1000_CSB_SIZE];
+
+		qts_memread(c->q, CSB_A, blk, sizeof(blk));
+		qts_memwrite(c->q, CSB_B, blk, sizeof(blk));
+	}
+	page_fill(c, CSB_A, 0x5a);
+	vtd_map(c, CSB_IOVA, CSB_B, VTD_PAGE, VTD_PTE_RW);
+	vtd_flush(c);
+	c->csb = CSB_B;
+	for (unsigned int i = 0; i < 3; i++)
+		if (!csb_tx_batch(c, 2))
+			bail(c);
+	st = csb_reg_r(c, E1000_CSB_STATUS);
+	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "STATUS 0x%x after the IOVA moved", st);
+	CHECK(c, page_intact(c, CSB_A, 0x5a, &where), "the CSB's old page was written at "
+	      "offset 0x%zx after its IOVA was mapped elsewhere and the IOTLB invalidated",
+	      where);
+	CHECK(c, !vtd_faults_pending(c), "VT-d recorded faults (FSTS 0x%x)",
+	      vtd_r32(c, VTD_FSTS));
+	csb_off(c);
+	check_alive(c, "IOVAs unmapped and moved");
+}
+
+/* 2, 9. Translation turned on and off under an active CSB (the NIC's
+ * address space switches between RAM and VT-d), and the TX thread,
+ * which never polls where each access is translated. */
+static void test_iommu_switch(struct t *c)
+{
+	uint64_t spins;
+	uint32_t st;
+
+	/* VT-d present, translation off: the address is guest-physical */
+	iommu_up(c, "csb-poll-us=100000", false);
+	rings_setup(c, 16, 16, 8);
+	csb_on(c, E1000_CSB_F_ALL, 0, 0);
+	c->tx_seq = 1;
+	for (unsigned int i = 0; i < 4; i++)
+		if (!csb_tx_batch(c, 1))
+			bail(c);
+	note(c, "translation off: %" PRIu64 " TX spin hits", nic_stat(c, "x-stat-csb-tx-spin-hits"));
+
+	/* translation on, the CSB's address not mapped as an IOVA: ADDR at
+	 * once (the rings are not mapped either: nothing else must move) */
+	vtd_translate(c, true);
+	st = csb_reg_r(c, E1000_CSB_STATUS);
+	CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_ADDR,
+	      "translation on, the CSB's address unmapped: STATUS 0x%x (%s), expected ADDR",
+	      st, err_name(st_err(st)));
+	check_enable_cleared(c, "translation turned on");
+	(void)vtd_fault_seen(c, CSB_A);
+	vtd_translate(c, false);
+
+	/* identity-mapped: stays active when translation goes on and off */
+	vtd_map(c, CSB_A, CSB_A, VTD_PAGE, VTD_PTE_RW);
+	vtd_map(c, DMA_REGION, DMA_REGION, DMA_REGION_LEN, VTD_PTE_RW);
+	vtd_flush(c);
+	rings_setup(c, 16, 16, 8);
+	csb_on(c, E1000_CSB_F_ALL, 0, 0);
+	if (!csb_tx_batch(c, 2))
+		bail(c);
+	vtd_translate(c, true);
+	st = csb_reg_r(c, E1000_CSB_STATUS);
+	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "translation on, the CSB identity-mapped: "
+	      "STATUS 0x%x", st);
+	/* a poll under way when translation went on may still see this one */
+	if (!csb_tx_batch(c, 1))
+		bail(c);
+	spins = nic_stat(c, "x-stat-csb-tx-spin-hits");
+	for (unsigned int i = 0; i < 10; i++)
+		if (!csb_tx_batch(c, 1))
+			bail(c);
+	CHECK(c, nic_stat(c, "x-stat-csb-tx-spin-hits") == spins, "the TX thread found work "
+	      "by polling the CSB behind VT-d (csb-poll-us=100000): it must not read it "
+	      "without the BQL there");
+	note(c, "translation on: %lu kicks, %lu publishes without one", c->tx_kicks,
+	     c->tx_nokicks);
+	vtd_translate(c, false);
+	st = csb_reg_r(c, E1000_CSB_STATUS);
+	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "translation off again: STATUS 0x%x", st);
+	for (unsigned int i = 0; i < 3; i++)
+		if (!csb_tx_batch(c, 1))
+			bail(c);
+	CHECK(c, !vtd_faults_pending(c), "VT-d recorded faults (FSTS 0x%x)",
+	      vtd_r32(c, VTD_FSTS));
+	csb_off(c);
+	check_alive(c, "translation switched under the CSB");
 }
 
 /* ================= fuzz ================= */
@@ -3439,7 +4119,7 @@ static int run_fuzz(uint64_t seed, unsigned long iterations)
 	}
 	c->armed = false;
 	if (c->q)
-		f.irqs = c->q->irq_raises[NIC_IRQ];
+		f.irqs = c->q->irq_raises[c->irq];
 	if (c->failures)
 		fz_dump(&f);
 	qemu_stop(c);
@@ -3492,8 +4172,12 @@ static const struct test tests[] = {
 	{ "bad_toggle", test_bad_toggle, "enable toggled while TX in flight" },
 	{ "bad_kick", test_bad_kick, "kicks while inactive, unknown bits, odd TDT/RDT" },
 	{ "bad_ringregs", test_bad_ringregs, "ring registers changed while active" },
+	{ "bad_heads", test_bad_heads, "TDH/RDH >= N: writes ignored, RING, no DMA outside" },
 	{ "csb_unmapped", test_csb_unmapped, "the CSB's RAM unmapped under it (PAM)" },
 	{ "hotunplug", test_hotunplug, "NIC hot-unplugged with the CSB active, a new one" },
+	{ "iommu_dma", test_iommu_dma, "Q35 + VT-d: CSB, rings, buffers at IOVAs" },
+	{ "iommu_faults", test_iommu_faults, "VT-d: unmapped/read-only IOVAs, unmap, remap" },
+	{ "iommu_switch", test_iommu_switch, "VT-d translation on/off under the CSB; no poll" },
 	{ "migration", test_migration, "migration with the CSB active (and inactive)" },
 	{ "migration_compat", test_migration_compat,
 	  "streams and the capability: csb=on/off sources and destinations" },

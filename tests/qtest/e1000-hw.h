@@ -26,6 +26,8 @@
 #define INTEL_VENDOR		0x8086
 /* PIIX3 (bus 0, device 1): PIRQ[A-D] route control, one byte each */
 #define PIIX_PIRQRC		0x60
+/* ICH9 (Q35): IOAPIC inputs 16-23 are PIRQ A-H; this is PIRQ E */
+#define ICH9_IOAPIC_PIRQE	20
 
 /* ---- e1000 registers (offsets in BAR0) ---- */
 #define E1K_CTRL	0x00000

@@ -16,11 +16,12 @@
  *    bus master address space (so through an IOMMU if there is one),
  *    published with RCU: the TX thread reads it without the BQL.  It is
  *    re-created whenever the memory map changes and dropped when the
- *    address stops being RAM or bus mastering is turned off.
+ *    address stops being RAM (for good once the change is complete) or
+ *    bus mastering is turned off.
  *  - TX (F_TX): a thread per device, started at the first enable and
  *    joined at unrealize, runs the e1000 TX engine under the BQL, polls
- *    tx_tail for csb-poll-us without the BQL, then sleeps with the TX-H
- *    handshake until a kick.
+ *    tx_tail for csb-poll-us without the BQL (unless an IOMMU translates
+ *    the block), then sleeps with the TX-H handshake until a kick.
  *  - RX (F_RX): rx_tail is taken whenever the e1000 code looks for RX
  *    buffers; when there are not enough, the RX-H handshake asks for a
  *    kick and the frame stays queued in the net layer.
@@ -68,6 +69,7 @@
 struct E1000CsbMap {
     struct rcu_head rcu;        /* first, for call_rcu() */
     MemoryRegionCache cache;
+    bool iommu;                 /* each access is translated by an IOMMU */
 };
 
 /* ---- Access to the block ---- */
@@ -105,12 +107,32 @@ static bool e1000_csb_reachable(E1000Csb *csb)
 }
 
 /*
+ * Does the bus master address space reach @addr through an IOMMU region
+ * (rather than straight to RAM, as with no IOMMU or one that does not
+ * translate for the device right now)?
+ */
+static bool e1000_csb_behind_iommu(AddressSpace *as, hwaddr addr)
+{
+    MemoryRegionSection section;
+    bool iommu;
+
+    section = memory_region_find(as->root, addr, E1000_CSB_SIZE);
+    if (!section.mr) {
+        return false;
+    }
+    iommu = memory_region_is_iommu(section.mr);
+    memory_region_unref(section.mr);
+    return iommu;
+}
+
+/*
  * Map the block at csb->addr through the device's bus master address
  * space (so through the IOMMU, if any, and only while bus mastering is
  * on); NULL if it is not reachable RAM.
  */
 static E1000CsbMap *e1000_csb_map_new(E1000Csb *csb)
 {
+    AddressSpace *as = pci_get_address_space(csb->pdev);
     E1000CsbMap *map;
     int64_t len;
 
@@ -118,13 +140,13 @@ static E1000CsbMap *e1000_csb_map_new(E1000Csb *csb)
         return NULL;
     }
     map = g_new0(E1000CsbMap, 1);
-    len = address_space_cache_init(&map->cache,
-                                   pci_get_address_space(csb->pdev),
-                                   csb->addr, E1000_CSB_SIZE, true);
+    len = address_space_cache_init(&map->cache, as, csb->addr,
+                                   E1000_CSB_SIZE, true);
     if (len < E1000_CSB_SIZE) {
         e1000_csb_map_free(map);
         return NULL;
     }
+    map->iommu = e1000_csb_behind_iommu(as, csb->addr);
     return map;
 }
 
@@ -141,7 +163,8 @@ static void e1000_csb_set_map(E1000Csb *csb, E1000CsbMap *map)
 
 /*
  * Read the 32-bit field at @off: false if there is no block or the access
- * failed (an IOMMU fault).  Any thread, with or without the BQL.
+ * failed (an IOMMU fault).  With the BQL (e1000_csb_tx_poll() reads
+ * without it, only where no IOMMU translates).
  */
 static bool e1000_csb_load(E1000Csb *csb, hwaddr off, uint32_t *val)
 {
@@ -237,10 +260,35 @@ e1000_csb_fail(E1000Csb *csb, enum e1000_csb_err err, const char *fmt, ...)
     csb->stats.csb_errors++;
 }
 
+/*
+ * With the BQL, while active: have the block mapped.  The memory listener
+ * drops the mapping when an update of the memory map leaves the block
+ * unreachable, which may be only one step of a larger change (VT-d
+ * switches a device between its translated and untranslated address
+ * spaces in two steps); map it again now that the change is over.
+ */
+static bool e1000_csb_remap(E1000Csb *csb)
+{
+    E1000CsbMap *map;
+
+    if (csb->map) {
+        return true;
+    }
+    if (!csb->mode) {
+        return false;
+    }
+    map = e1000_csb_map_new(csb);
+    if (!map) {
+        return false;
+    }
+    e1000_csb_set_map(csb, map);
+    return true;
+}
+
 /* Read a field with the BQL held; failure disables the CSB (ADDR). */
 static bool e1000_csb_get(E1000Csb *csb, hwaddr off, uint32_t *val)
 {
-    if (e1000_csb_load(csb, off, val)) {
+    if (e1000_csb_remap(csb) && e1000_csb_load(csb, off, val)) {
         return true;
     }
     e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
@@ -250,7 +298,7 @@ static bool e1000_csb_get(E1000Csb *csb, hwaddr off, uint32_t *val)
 
 static bool e1000_csb_put(E1000Csb *csb, hwaddr off, uint32_t val)
 {
-    if (e1000_csb_store(csb, off, val)) {
+    if (e1000_csb_remap(csb) && e1000_csb_store(csb, off, val)) {
         return true;
     }
     e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
@@ -264,16 +312,38 @@ static uint32_t e1000_csb_ring_size(E1000Csb *csb, bool tx)
 }
 
 /*
+ * Is the head register TDH (@tx) or RDH inside the ring?  If not (the
+ * guest made TDLEN/RDLEN smaller under it, or wrote it before enabling),
+ * the CSB is disabled (RING) before the e1000 code uses a descriptor
+ * there.
+ */
+static bool e1000_csb_head_ok(E1000Csb *csb, bool tx)
+{
+    uint32_t n = e1000_csb_ring_size(csb, tx);
+    uint32_t head = csb->mac_reg[tx ? TDH : RDH];
+
+    if (head < n) {
+        return true;
+    }
+    e1000_csb_fail(csb, E1000_CSB_ERR_RING,
+                   "%s %u outside the ring of %u descriptors",
+                   tx ? "TDH" : "RDH", head, n);
+    return false;
+}
+
+/*
  * Take tx_tail (@tx) or rx_tail from the CSB into TDT or RDT.  An index
  * outside the ring disables the CSB (RING); the register keeps the last
- * valid tail.
+ * valid tail.  So does a head outside the ring: true means that the e1000
+ * code may process the ring from the head to the tail.
  */
 static bool e1000_csb_take_tail(E1000Csb *csb, bool tx, uint32_t *tail)
 {
     uint32_t n = e1000_csb_ring_size(csb, tx);
     uint32_t val;
 
-    if (!e1000_csb_get(csb, tx ? CSB_OFF(tx_tail) : CSB_OFF(rx_tail),
+    if (!e1000_csb_head_ok(csb, tx) ||
+        !e1000_csb_get(csb, tx ? CSB_OFF(tx_tail) : CSB_OFF(rx_tail),
                        &val)) {
         return false;
     }
@@ -469,7 +539,11 @@ void e1000_csb_reset(E1000Csb *csb)
     csb->status = 0;
 }
 
-/* The memory map changed: map the block again, or give it up. */
+/*
+ * The memory map changed: map the block again.  If it is not reachable
+ * any more, drop the mapping and judge once the change is over (it may be
+ * one step of several: see e1000_csb_remap()), or at the next access.
+ */
 static void e1000_csb_listener_commit(MemoryListener *listener)
 {
     E1000Csb *csb = container_of(listener, E1000Csb, listener);
@@ -484,13 +558,21 @@ static void e1000_csb_listener_commit(MemoryListener *listener)
         return;
     }
     map = e1000_csb_map_new(csb);
-    if (!map) {
-        e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
-                       "the CSB at 0x%" PRIx64 " is no longer guest RAM",
-                       csb->addr);
-        return;
-    }
     e1000_csb_set_map(csb, map);
+    if (!map) {
+        qemu_bh_schedule(csb->remap_bh);
+    }
+}
+
+static void e1000_csb_remap_bh(void *opaque)
+{
+    E1000Csb *csb = opaque;
+
+    if (csb->mode && !e1000_csb_remap(csb)) {
+        e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
+                       "the CSB at 0x%" PRIx64 " is no longer guest RAM "
+                       "the device can reach", csb->addr);
+    }
 }
 
 /* ---- TX (F_TX) ---- */
@@ -583,12 +665,19 @@ static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
 
 /*
  * Without the BQL: poll tx_tail for up to csb-poll-us while it is still
- * @seen.  True if it moved (or could not be read: the caller finds out
- * why with the BQL).  Bounded, and cheap to stop: the spin ends when the
- * block goes away.
+ * @seen.  True if it moved; false when the time is up or the block could
+ * not be read (the caller's TX-H handshake, with the BQL, finds out why).
+ * Bounded, and cheap to stop: the spin ends when the block goes away.
+ *
+ * It does not poll a block that an IOMMU translates: a translation that
+ * fails reports a fault (fault recording registers, an MSI), which must
+ * happen with the BQL held.  There the thread goes straight to the TX-H
+ * handshake, as with csb-poll-us=0.
  */
 static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
 {
+    MemTxResult res;
+    E1000CsbMap *map;
     int64_t deadline;
     uint32_t tail;
 
@@ -597,7 +686,19 @@ static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
     }
     deadline = get_clock() + (int64_t)csb->poll_us * SCALE_US;
     do {
-        if (!e1000_csb_load(csb, CSB_OFF(tx_tail), &tail) || tail != seen) {
+        WITH_RCU_READ_LOCK_GUARD() {
+            map = qatomic_rcu_read(&csb->map);
+            if (!map || map->iommu) {
+                return false;
+            }
+            res = MEMTX_OK;
+            tail = address_space_ldl_le_cached(&map->cache, CSB_OFF(tx_tail),
+                                               MEMTXATTRS_UNSPECIFIED, &res);
+        }
+        if (res != MEMTX_OK) {
+            return false;
+        }
+        if (tail != seen) {
             return true;
         }
         if (qatomic_read(&csb->tx_stop)) {
@@ -734,13 +835,20 @@ bool e1000_csb_rx_check(E1000Csb *csb, size_t total_size,
     uint32_t n, head, tail, need, req;
 
     csb->rx_waiting = false;
-    if (!(csb->mode & E1000_CSB_F_RX) ||
-        !e1000_csb_take_tail(csb, false, &tail)) {
+    if (!(csb->mode & E1000_CSB_F_RX)) {
         return false;
     }
     n = e1000_csb_ring_size(csb, false);
     head = csb->mac_reg[RDH];
-    if (head >= n || !rxbuf_size) {
+    if (!e1000_csb_take_tail(csb, false, &tail)) {
+        if (head >= n) {
+            /* RING for the head: no descriptor outside the ring */
+            *has_bufs = false;
+            return true;
+        }
+        return false;           /* plain mode from here on */
+    }
+    if (!rxbuf_size) {
         return false;           /* nonsense the plain device judges */
     }
     need = total_size <= rxbuf_size ? 1 : DIV_ROUND_UP(total_size,
@@ -917,6 +1025,28 @@ static void e1000_csb_account(E1000Csb *csb, unsigned int index,
     }
 }
 
+/*
+ * A write to TDH (@tx) or RDH while the ring's tail comes from the CSB: a
+ * value outside the ring is ignored, and disables the CSB (RING) as a
+ * tail outside the ring would (spec 8).  True if the write was handled.
+ */
+static bool e1000_csb_head_write(E1000Csb *csb, bool tx, uint64_t val)
+{
+    uint32_t n, head = val & 0xffff;  /* what the e1000 code would store */
+
+    if (!(csb->mode & (tx ? E1000_CSB_F_TX : E1000_CSB_F_RX))) {
+        return false;
+    }
+    n = e1000_csb_ring_size(csb, tx);
+    if (head < n) {
+        return false;
+    }
+    e1000_csb_fail(csb, E1000_CSB_ERR_RING,
+                   "%s written with %u, outside the ring of %u descriptors; "
+                   "ignored", tx ? "TDH" : "RDH", head, n);
+    return true;
+}
+
 bool e1000_csb_mmio_read(E1000Csb *csb, hwaddr addr, uint64_t *val)
 {
     unsigned int index = (addr & 0x1ffff) >> 2;
@@ -946,6 +1076,7 @@ bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
     unsigned int index = (addr & 0x1ffff) >> 2;
     bool in_block;
     hwaddr reg = 0;
+    uint32_t tail;
 
     in_block = csb->on && e1000_csb_in_block(addr, &reg);
     e1000_csb_account(csb, index, in_block && reg == E1000_CSB_KICK, true);
@@ -972,9 +1103,22 @@ bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
             return true;
         }
         break;
+    case TDH:
+    case RDH:
+        return e1000_csb_head_write(csb, index == TDH, val);
     case TCTL:
         if (csb->mode & E1000_CSB_F_TX) {
-            e1000_csb_wake_tx(csb);     /* TX may just have been enabled */
+            /*
+             * What set_tctl() does, after taking and checking the tail
+             * as a kick would: with a head outside the ring, the CSB is
+             * disabled and the TX engine does not run.
+             */
+            csb->mac_reg[TCTL] = val;
+            if (e1000_csb_take_tail(csb, true, &tail)) {
+                csb->xmit(csb->dev);
+                e1000_csb_wake_tx(csb);
+            }
+            return true;
         }
         break;
     case CTRL:
@@ -1010,6 +1154,7 @@ static void e1000_csb_vm_state_change(void *opaque, bool running,
 
 bool e1000_csb_realize(E1000Csb *csb, Error **errp)
 {
+    DeviceState *dev = DEVICE(csb->pdev);
     uint8_t *cap;
     int off;
 
@@ -1035,6 +1180,8 @@ bool e1000_csb_realize(E1000Csb *csb, Error **errp)
     pci_set_long(cap + E1000_CSB_CAP_REGS, E1000_CSB_REGS_DEFAULT);
 
     qemu_event_init(&csb->tx_event, false);
+    csb->remap_bh = qemu_bh_new_guarded(e1000_csb_remap_bh, csb,
+                                        &dev->mem_reentrancy_guard);
     csb->listener = (MemoryListener) {
         .name = "e1000-csb",
         .commit = e1000_csb_listener_commit,
@@ -1056,6 +1203,7 @@ void e1000_csb_unrealize(E1000Csb *csb)
     e1000_csb_tx_thread_join(csb);
     e1000_csb_stop(csb);        /* in case the guest enabled it meanwhile */
     memory_listener_unregister(&csb->listener);
+    qemu_bh_delete(csb->remap_bh);
     qemu_del_vm_change_state_handler(csb->vm_state);
     qemu_event_destroy(&csb->tx_event);
 }

@@ -104,6 +104,7 @@ typedef struct E1000Csb {
     bool vm_running;
 
     MemoryListener listener;
+    QEMUBH *remap_bh;           /* the block became unreachable: judge */
     VMChangeStateEntry *vm_state;
 
     E1000CsbStats stats;
