@@ -19,10 +19,11 @@ bg_start() {
 }
 
 # bg_wait NAME [SECONDS]: wait for a bg_start job, print its output and
-# return its exit status (124 and kill it on timeout).
+# return its exit status (124 and kill it on timeout). Looks every 0.1 s:
+# most jobs are receivers that finish a moment after the call.
 bg_wait() {
 	name=$1
-	left=${2:-60}
+	left=$((${2:-60} * 10))
 	while [ ! -e /tmp/"$name".rc ]; do
 		if [ "$left" -le 0 ]; then
 			kill "$(cat /tmp/"$name".pid)" 2>/dev/null
@@ -30,7 +31,7 @@ bg_wait() {
 			echo "bg_wait: $name timed out"
 			return 124
 		fi
-		sleep 1
+		usleep 100000
 		left=$((left - 1))
 	done
 	cat /tmp/"$name".out

@@ -11,4 +11,4 @@ See tests/README.md.
 """
 from harness.config import KERNELS, QEMUS, DEFAULT_KERNEL  # noqa: F401
 from harness.scenario import ScenarioFailure, Test  # noqa: F401
-from harness.results import parse_result, verify_udp  # noqa: F401
+from harness.results import parse_result, verify_udp, verify_udp_lossy  # noqa: F401

@@ -43,3 +43,23 @@ def verify_udp(res, count, what="receiver"):
     if problems:
         raise ScenarioFailure(f"{what}: " + ", ".join(problems))
     return res
+
+
+def verify_udp_lossy(res, sent, what="receiver"):
+    """Fail unless every datagram that did arrive was intact and arrived
+    once, for traffic that crossed a deliberate disruption (a ring resize,
+    an MTU change): datagrams may be lost then, never damaged or repeated.
+
+    At least one must have arrived and never more than SENT (a count above
+    SENT could only be a duplicate the receiver failed to notice).
+    """
+    problems = []
+    valid = res.get("valid", 0)
+    if not 0 < valid <= sent:
+        problems.append(f"valid={valid} of {sent} sent")
+    for bad in ("corrupt", "duplicate"):
+        if res.get(bad, 0) != 0:
+            problems.append(f"{bad}={res.get(bad)}")
+    if problems:
+        raise ScenarioFailure(f"{what}: " + ", ".join(problems))
+    return res

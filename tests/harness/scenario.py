@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 
 from harness import config
 
@@ -134,6 +135,56 @@ class HostPeer:
             self.proc.wait()
 
 
+class FrameSocket:
+    """A plain UDP socket on a link endpoint, in l2peer's place: it gets the
+    Ethernet frames the guest's NIC sends (one per datagram) and picks out
+    the payloads of UDP datagrams to a given port, whatever they carry
+    (netconsole's text, for example), and sends only frames it is given."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.sock.bind(("127.0.0.1", endpoint.port))
+
+    @staticmethod
+    def udp_payload(frame, port):
+        """The UDP payload of FRAME if it is IPv4/UDP to PORT, else None."""
+        if len(frame) < 42 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
+            return None
+        udp = 14 + (frame[14] & 15) * 4
+        if int.from_bytes(frame[udp + 2:udp + 4], "big") != port:
+            return None
+        length = int.from_bytes(frame[udp + 4:udp + 6], "big")
+        return frame[udp + 8:udp + length]
+
+    def udp_payloads(self, port, done=lambda payloads: False, idle=5, timeout=60):
+        """Payloads of datagrams to PORT, read until DONE(payloads) is true,
+        nothing came for IDLE seconds, or TIMEOUT seconds passed."""
+        payloads = []
+        deadline = time.monotonic() + timeout
+        while not done(payloads):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self.sock.settimeout(min(idle, left))
+            try:
+                frame = self.sock.recv(65536)
+            except socket.timeout:
+                break
+            payload = self.udp_payload(frame, port)
+            if payload is not None:
+                payloads.append(payload)
+        return payloads
+
+    def send(self, frame):
+        """Send one Ethernet frame (bytes, no FCS) to the guest's NIC."""
+        self.sock.sendto(frame, ("127.0.0.1", self.endpoint.peer.port))
+
+    def close(self):
+        self.sock.close()
+
+
 class Test:
     """Handed to a scenario's run(t). Also the context that cleans up."""
 
@@ -148,6 +199,7 @@ class Test:
         self._links = []
         self._guests = []
         self._peers = []
+        self._sockets = []
         self.notes = []
 
     # Matrix parameters, for example t.kernel and t.qemu.
@@ -194,6 +246,12 @@ class Test:
         self._peers.append(peer)
         return peer
 
+    def frame_socket(self, endpoint):
+        """A FrameSocket on ENDPOINT (instead of an l2peer there)."""
+        sock = FrameSocket(endpoint)
+        self._sockets.append(sock)
+        return sock
+
     def expect(self, condition, message):
         if not condition:
             raise ScenarioFailure(message)
@@ -205,6 +263,8 @@ class Test:
     def cleanup(self):
         for p in self._peers:
             p.stop()
+        for s in self._sockets:
+            s.close()
         for g in self._guests:
             g.stop()
         shutil.rmtree(self.sockdir, ignore_errors=True)

@@ -18,10 +18,13 @@ def default_rate(size):
     return min(10000, 4_000_000 // size)
 
 
-def guest_recv_start(g, port, count, name="rx", timeout=60, flow=1):
-    """Start `udpblast recv` in the background in guest G."""
+def guest_recv_start(g, port, count, name="rx", timeout=60, flow=1, idle=None):
+    """Start `udpblast recv` in the background in guest G. It stops after
+    COUNT datagrams, after TIMEOUT seconds, or IDLE seconds (tool default
+    5) after the last one."""
+    extra = f" --idle {idle}" if idle is not None else ""
     g.sh(f"""
-bg_start {name} udpblast recv --port {port} --count {count} --timeout {timeout} --flow {flow}
+bg_start {name} udpblast recv --port {port} --count {count} --timeout {timeout} --flow {flow}{extra}
 wait_for 10 grep -q READY /tmp/{name}.out || {{ cat /tmp/{name}.out; exit 1; }}
 """)
 
@@ -39,6 +42,35 @@ def guest_send(g, dst, port, count, size, rate=None, flow=1):
     return parse_result(out)
 
 
+def guest_send_start(g, dst, port, count, size, rate=None, flow=1, name="tx"):
+    """guest_send() in the background; guest_send_result() collects it."""
+    rate = rate or default_rate(size)
+    g.sh(f"bg_start {name} udpblast send --dst {dst} --port {port} --count {count} "
+         f"--size {size} --rate {rate} --flow {flow}")
+
+
+def guest_send_result(g, name="tx", timeout=120):
+    """Wait for a guest_send_start() sender and parse its RESULT (a sender
+    that met errors, e.g. while its interface was down, still reports)."""
+    _, out = g.run(f"bg_wait {name} {timeout}", timeout + 10)
+    return parse_result(out)
+
+
+def host_send_start(t, ep, port, count, size, rate=None, flow=1, peer_mac=None):
+    """Start l2peer sending COUNT datagrams to the guest NIC on endpoint EP
+    (from EP's peer); returns the HostPeer, whose result() waits for it.
+    With PEER_MAC the frames go to that MAC without asking ARP first (the
+    guest then sends nothing in reply)."""
+    rate = rate or default_rate(size)
+    timeout = max(60, count // rate + 30)
+    args = ["send", "--peer-ip", ep.ip, "--port", str(port), "--count", str(count),
+            "--size", str(size), "--rate", str(rate), "--timeout", str(timeout),
+            "--flow", str(flow)]
+    if peer_mac:
+        args += ["--peer-mac", peer_mac]
+    return t.l2peer(ep.peer, *args)
+
+
 def guest_to_host(t, g, ep, count=1000, size=60, port=5001, rate=None):
     """COUNT datagrams from guest G (its NIC on endpoint EP) to a host peer
     on the other end of EP's link. Returns the peer's verified RESULT."""
@@ -51,14 +83,12 @@ def guest_to_host(t, g, ep, count=1000, size=60, port=5001, rate=None):
     return verify_udp(peer.result(timeout=10), count, "host receiver")
 
 
-def host_to_guest(t, g, ep, count=1000, size=60, port=5002, rate=None):
-    """COUNT datagrams from a host peer to guest G (NIC on endpoint EP).
+def host_to_guest(t, g, ep, count=1000, size=60, port=5002, rate=None, peer_mac=None):
+    """COUNT datagrams from a host peer to guest G (NIC on endpoint EP),
+    to PEER_MAC if given (no ARP; a broadcast or multicast MAC works too).
     Returns the guest receiver's verified RESULT."""
-    rate = rate or default_rate(size)
     guest_recv_start(g, port, count)
-    peer = t.l2peer(ep.peer, "send", "--peer-ip", ep.ip, "--port", str(port),
-                    "--count", str(count), "--size", str(size), "--rate", str(rate),
-                    "--timeout", "60", "--flow", "1")
+    peer = host_send_start(t, ep, port, count, size, rate, peer_mac=peer_mac)
     sent = peer.result()
     t.expect(sent.get("sent") == count and sent["exit"] == 0,
              f"host peer sent {sent.get('sent')} of {count} (exit {sent['exit']})")

@@ -7,6 +7,7 @@ second carries the agent protocol described in tests/guest/agent.sh.
 import base64
 import hashlib
 import os
+import re
 import select
 import signal
 import socket
@@ -127,8 +128,32 @@ class Guest:
 
     def _check_alive(self):
         if self.proc.poll() is not None:
-            raise ScenarioFailure(f"{self.name}: QEMU exited with status {self.proc.returncode} "
+            raise ScenarioFailure(f"{self.name}: QEMU exited with status {self.proc.returncode}"
+                                  f"{self._crash_summary()} "
                                   f"(see {self.qemu_log} and {self.console_log})")
+
+    def _crash_summary(self):
+        """If the guest kernel died (it panics on an oops, and QEMU, with
+        -no-reboot, then exits): the first oops or panic line of the console
+        log, where the CPU was and the first frame in a module."""
+        try:
+            with open(self.console_log, errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            return ""
+        marks = ("BUG:", "Oops", "general protection", "Kernel panic", "double fault")
+        for i, line in enumerate(lines):
+            if any(m in line for m in marks):
+                after = lines[i:i + 40]
+                rip = next((r.split("RIP: 0010:", 1)[1].strip() for r in after
+                            if "RIP: 0010:" in r), "")
+                # the first frame of a module (ours, most likely)
+                module = next((r.split("] ", 1)[-1].strip() for r in after
+                               if re.search(r"\+0x\w+/0x\w+ \[\w+\]$", r)), "")
+                text = line.split("] ", 1)[-1].strip()
+                return (f"; guest kernel: {text}" + (f" at {rip}" if rip else "")
+                        + (f", called from {module}" if module else ""))
+        return ""
 
     # -- agent channel -----------------------------------------------------
 
@@ -147,10 +172,19 @@ class Guest:
             if not ready:
                 self._check_alive()
                 continue
-            data = self.sock.recv(65536)
+            try:
+                data = self.sock.recv(65536)
+            except ConnectionResetError:
+                data = b""
             if not data:
+                # a guest that panicked: QEMU (-no-reboot) is on its way out
+                try:
+                    self.proc.wait(2)
+                except subprocess.TimeoutExpired:
+                    pass
                 self._check_alive()
-                raise ScenarioFailure(f"{self.name}: agent connection closed")
+                raise ScenarioFailure(f"{self.name}: agent connection closed "
+                                      f"(see {self.console_log})")
             self.buf += data
         line, _, self.buf = self.buf.partition(b"\n")
         return line.decode(errors="replace").rstrip("\r")
@@ -172,6 +206,9 @@ class Guest:
             # (a busy guest's serial port) is sent again; the agent never
             # runs an id twice.
             for attempt in range(RUN_ATTEMPTS):
+                if attempt:
+                    with open(self.agent_log, "a") as log:
+                        log.write(f"[no @@BEGIN {tag} yet: request sent again]\n")
                 self._send(request)
                 resend = time.monotonic() + BEGIN_TIMEOUT
                 while not started:
@@ -272,5 +309,6 @@ wait_for {timeout} grep -qx 1 /sys/class/net/{ifname}/carrier || {{ echo "no car
         """Kernel log lines that indicate a bug (warnings, oopses)."""
         out = self.sh("dmesg")
         bad = ("WARNING:", "BUG:", "Oops", "general protection", "Call Trace",
-               "kernel BUG", "NETDEV WATCHDOG", "UBSAN", "KASAN")
+               "kernel BUG", "NETDEV WATCHDOG", "UBSAN", "KASAN",
+               "unregister_netdevice: waiting", "blocked for more than")
         return [line for line in out.splitlines() if any(b in line for b in bad)]

@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0
+"""netconsole over e1000_csb: the kernel's log, sent by netpoll (the driver's
+transmit function called with interrupts off and, whenever netpoll finds
+the transmit queue stopped, its ndo_poll_controller, e1000_csb_netpoll,
+counted with a kprobe), reaches a plain socket at the host end of the link:
+1,000 messages written to /dev/kmsg at once arrive exactly once, in order.
+The transmit ring is 80 descriptors.
+
+"flood": interrupts as usual. Byte queue limits stop the queue now and
+then, so the poll controller runs a few times, while the NIC's own
+completion interrupts come and go: the guest must survive that (a poll
+controller that waits for the interrupt line, which cannot be serviced with
+interrupts off, hangs the guest here).
+"deferred": NAPI keeps hard interrupts off and polls only every 2 s
+(napi_defer_hard_irqs and gro_flush_timeout, armed by a few received
+frames), so completions are not reclaimed and netpoll finds the ring full
+over and over: the poll controller must reclaim it, many times.
+
+Afterwards the NIC carries verified traffic both ways and the kernel log
+has no warnings."""
+import re
+
+from harness import KERNELS, ScenarioFailure
+from harness.traffic import guest_to_host, host_to_guest
+
+MATRIX = {"kernel": KERNELS, "load": ["deferred", "flood"]}
+TIMEOUT = 300
+PORT = 6666
+COUNT = 1000
+TRACING = "/sys/kernel/debug/tracing"
+NETPOLL = "e1000_csb_netpoll"
+# where a guest stuck in the poll controller has been found spinning
+SUSPECTS = (NETPOLL, "disable_irq", "synchronize_irq", "__synchronize_hardirq",
+            "ioapic_irq_get_chip_state", "native_io_apic_read")
+
+
+def mac_bytes(mac):
+    return bytes(int(b, 16) for b in mac.split(":"))
+
+
+def where_stuck(g, symbols):
+    """Where the guest's CPU is, from the monitor, named after the nearest
+    preceding symbol of SYMBOLS if it is close."""
+    places = []
+    for _ in range(3):
+        m = re.search(r"RIP=([0-9a-f]+)", g.monitor("info registers"))
+        rip = int(m.group(1), 16) if m else 0
+        near = [(rip - addr, name) for addr, name in symbols if 0 <= rip - addr < 0x400]
+        places.append(f"{min(near)[1]}+{min(near)[0]:#x}" if near else f"{rip:#x}")
+    return ", ".join(places)
+
+
+def run(t):
+    link = t.link()
+    ep = link.a
+    sink = t.frame_socket(ep.peer)
+    g = t.guest(ep, nic="e1000", qemu="stock", driver="e1000_csb")
+    ifn = ep.ifname
+    g.sh(f"echo 'p:{NETPOLL} e1000_csb:{NETPOLL}' >> {TRACING}/kprobe_events && "
+         f"echo 1 > {TRACING}/events/kprobes/{NETPOLL}/enable")
+    g.sh(f"modprobe netconsole netconsole=6665@{ep.ip}/{ifn},{PORT}@{ep.peer.ip}/{ep.peer.mac}")
+    log = g.sh("dmesg | tail -n 5")
+    t.expect("netconsole: network logging started" in log, f"netconsole did not start:\n{log}")
+    symbols = []
+    for line in g.sh(f"grep -wE '{'|'.join(SUSPECTS)}' /proc/kallsyms").splitlines():
+        addr, _, name = line.split()[:3]
+        symbols.append((int(addr, 16), name))
+
+    flood = f'for i in $(seq 1 {COUNT}); do echo "<3>nctest $i" > /dev/kmsg; done'
+    g.sh(f"ethtool -G {ifn} tx 80; sleep 1.5")
+    if t.load == "deferred":
+        # frames of an unused EtherType: received work for NAPI, which then
+        # keeps hard interrupts off and polls every gro_flush_timeout
+        frame = mac_bytes(ep.mac) + mac_bytes(ep.peer.mac) + b"\x88\xb5" + bytes(46)
+        g.sh(f"echo 1000 > /sys/class/net/{ifn}/napi_defer_hard_irqs; "
+             f"echo 2000000000 > /sys/class/net/{ifn}/gro_flush_timeout")
+        for _ in range(20):
+            sink.send(frame)
+        g.sh("sleep 0.5")
+    before = g.ethtool_stats()
+    try:
+        g.sh(flood, timeout=60)
+    except ScenarioFailure as e:
+        if "timed out" not in str(e):
+            raise
+        raise ScenarioFailure(
+            f"the guest stopped answering while netconsole wrote ({t.load}); its CPU is at "
+            f"{where_stuck(g, symbols)}; see the console log") from None
+    g.sh(f"echo 0 > /sys/class/net/{ifn}/napi_defer_hard_irqs; "
+         f"echo 0 > /sys/class/net/{ifn}/gro_flush_timeout")
+    after = g.ethtool_stats()
+    profile = g.sh(f"cat {TRACING}/kprobe_profile")
+    calls = int(re.search(rf"{NETPOLL}\s+(\d+)", profile).group(1))
+    stops = after["tx_queue_stops"] - before["tx_queue_stops"]
+    t.note(f"{t.load}: poll controller called {calls} times, transmit queue stopped {stops} "
+           f"times")
+    t.expect(calls > 0, f"netpoll never called {NETPOLL} (queue stops: {stops})")
+
+    payloads = sink.udp_payloads(PORT, done=lambda p: any(b"nctest %d\n" % COUNT in x for x in p))
+    sink.close()  # the link's host end is l2peer's again
+    got = [int(m.group(1)) for m in (re.search(rb"nctest (\d+)\n", p) for p in payloads) if m]
+    t.expect(got == list(range(1, COUNT + 1)),
+             f"netconsole delivered {len(got)} of {COUNT} messages "
+             f"(missing {sorted(set(range(1, COUNT + 1)) - set(got))[:10]}, "
+             f"repeated {sorted({n for n in got if got.count(n) > 1})[:10]}, "
+             f"in order: {got == sorted(got)})")
+
+    host_to_guest(t, g, ep, count=300, size=600)
+    guest_to_host(t, g, ep, count=300, size=600)
+    problems = g.dmesg_problems()
+    t.expect(not problems, "kernel log shows problems:\n" + "\n".join(problems))
