@@ -28,7 +28,10 @@
 #  3. configure (fresh meson build dir) when the tree was re-unpacked or
 #     the configure options changed; then ninja, through ccache with
 #     CCACHE_DIR=~/.cache/e1000-csb/ccache (outside the clone, so that a
-#     fresh clone on the same machine, as CI makes, reuses the objects).
+#     fresh clone on the same machine, as CI makes, reuses the objects:
+#     CCACHE_BASEDIR makes the clone's absolute paths relative and
+#     CCACHE_NOHASHDIR keeps the -g build's working directory out of the
+#     key, so a clone at another path hits too).
 # A stamp in the build dir keys on all of the above: a run with nothing
 # changed does nothing and prints nothing.  A run that built prints one
 # line; on failure the tail of the failing step's log (build/logs/) is
@@ -55,6 +58,8 @@ FW_PATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 DEVICES=e1000-csb   # qemu-csb/src/configs/devices/x86_64-softmmu/e1000-csb.mak
 
 export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/e1000-csb/ccache}
+export CCACHE_BASEDIR=$ROOT
+export CCACHE_NOHASHDIR=true
 export LC_ALL=C
 
 die() {

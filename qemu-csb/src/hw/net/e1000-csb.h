@@ -59,7 +59,7 @@ typedef struct E1000CsbMap E1000CsbMap;
 /* E1000Csb.mode: the CSB is active; the low bits are accepted features. */
 #define E1000_CSB_MODE_ACTIVE       BIT(31)
 
-#define E1000_CSB_POLL_US_DEFAULT   50
+#define E1000_CSB_POLL_US_DEFAULT   200
 #define E1000_CSB_POLL_US_MAX       100000
 
 typedef struct E1000Csb {
