@@ -128,7 +128,8 @@ struct t {
 	bool q35;		/* -M q35 (else -M pc) */
 	const char *iommu;	/* -M q35 only: -device intel-iommu,<this> */
 	uint64_t dma_off;	/* device address = guest-physical address + this,
-				 * for the rings and buffers (an IOMMU maps them) */
+				 * for the rings and buffers (an IOMMU maps them)
+				 */
 
 	/* Intel VT-d, with iommu (vtd_setup()) */
 	uint32_t vtd_iotlb;	/* offset of the IOTLB invalidate register */
@@ -198,11 +199,23 @@ static void __attribute__((noreturn)) bail(struct t *c)
 	exit(2);
 }
 
+/* record(), then bail(): the failure of a REQUIRE. */
+static void __attribute__((noreturn, format(printf, 3, 4)))
+record_bail(struct t *c, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vrecord(c, line, fmt, ap);
+	va_end(ap);
+	bail(c);
+}
+
 /* CHECK: record and go on; REQUIRE: record and end the test. */
 #define CHECK(c, cond, ...) \
 	do { if (!(cond)) record((c), __LINE__, __VA_ARGS__); } while (0)
 #define REQUIRE(c, cond, ...) \
-	do { if (!(cond)) { record((c), __LINE__, __VA_ARGS__); bail(c); } } while (0)
+	do { if (!(cond)) record_bail((c), __LINE__, __VA_ARGS__); } while (0)
 
 static void note(struct t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -267,9 +280,8 @@ static bool probe_qtest_accel(const char *qemu)
 	FILE *p;
 
 	snprintf(cmd, sizeof(cmd),
-		 "printf '{\"execute\": \"qmp_capabilities\"}\\n{\"execute\": \"quit\"}\\n' | "
-		 "'%s' -M none -accel qtest -display none -nodefaults -qtest null "
-		 "-qtest-log none -qmp stdio 2>&1", qemu);
+		 "printf '{\"execute\": \"qmp_capabilities\"}\\n{\"execute\": \"quit\"}\\n' | '%s' -M none -accel qtest -display none -nodefaults -qtest null -qtest-log none -qmp stdio 2>&1",
+		 qemu);
 	p = popen(cmd, "r");
 	if (!p)
 		return true;
@@ -300,11 +312,13 @@ static void make_halt_bios(const char *path)
 static void device_arg(char *buf, size_t len, const char *extra)
 {
 	snprintf(buf, len, "%s,id=nic0,netdev=n0,romfile=,mac=%s%s%s%s%s", opt.model, NIC_MAC,
-		 opt.props[0] ? "," : "", opt.props, extra && *extra ? "," : "", extra ? extra : "");
+		 opt.props[0] ? "," : "", opt.props, extra && *extra ? "," : "",
+		 extra ? extra : "");
 }
 
 /* Start QEMU for this test. extra_props: appended to -device; extra_args:
- * NULL-terminated list of more arguments (e.g. "-incoming", "defer"). */
+ * NULL-terminated list of more arguments (e.g. "-incoming", "defer").
+ */
 static void qemu_start(struct t *c, const char *extra_props, const char *const *extra_args)
 {
 	static char device[2048], netdev[512], iommu[256];
@@ -318,8 +332,7 @@ static void qemu_start(struct t *c, const char *extra_props, const char *const *
 		qts_fatal("log directory path too long");
 	device_arg(device, sizeof(device), extra_props);
 	snprintf(netdev, sizeof(netdev),
-		 "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=%d,"
-		 "remote.type=inet,remote.host=127.0.0.1,remote.port=%d",
+		 "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=%d,remote.type=inet,remote.host=127.0.0.1,remote.port=%d",
 		 c->udp.qemu_port, c->udp.our_port);
 	cfg.qemu = opt.qemu;
 	cfg.log_path = c->log_path;
@@ -502,7 +515,8 @@ static void pci_setup(struct t *c)
 	if (c->q35) {
 		/* ICH9: INTA of slot s is PIRQ E + s % 4, which the IOAPIC
 		 * sees at input 16 + its number, whatever the PIRQ routing
-		 * registers say (those route to the 8259 only) */
+		 * registers say (those route to the 8259 only)
+		 */
 		c->irq = ICH9_IOAPIC_PIRQE + c->dev % 4;
 	} else {
 		/* PIIX3 at 00:01.0: PIRQA..D -> IRQ 11 (the BIOS' job normally) */
@@ -544,7 +558,8 @@ static void mem_w32(struct t *c, uint64_t addr, uint32_t v)
 }
 
 /* Advance virtual time by ns. Without the qtest accelerator the virtual
- * clock follows real time (the VM runs, its CPU halted): just wait. */
+ * clock follows real time (the VM runs, its CPU halted): just wait.
+ */
 static void step_clock(struct t *c, uint64_t ns)
 {
 	if (!opt.tcg)
@@ -592,7 +607,8 @@ static uint32_t get_le32(const uint8_t *p)
 }
 
 /* Poll a 32-bit location (guest memory, or MMIO when mmio) until
- * (value & mask) == want, for at most ms milliseconds. */
+ * (value & mask) == want, for at most ms milliseconds.
+ */
 static bool wait32(struct t *c, uint64_t addr, uint32_t mask, uint32_t want, int ms,
 		   uint32_t *last)
 {
@@ -622,7 +638,8 @@ static bool wait_csbf(struct t *c, size_t field, uint32_t mask, uint32_t want, i
 }
 
 /* Wait for the NIC's interrupt line to reach level, stepping the virtual
- * clock so that interrupt mitigation (ITR, at least 128 us) can fire. */
+ * clock so that interrupt mitigation (ITR, at least 128 us) can fire.
+ */
 static bool wait_irq(struct t *c, bool level, int ms)
 {
 	uint64_t end = now_ms() + (uint64_t)ms;
@@ -638,7 +655,8 @@ static bool wait_irq(struct t *c, bool level, int ms)
 }
 
 /* Let asynchronous work finish before a negative check: real time for a
- * device thread, virtual time for the mitigation timer. */
+ * device thread, virtual time for the mitigation timer.
+ */
 static void settle(struct t *c, int ms)
 {
 	sleep_ms((unsigned int)ms);
@@ -673,7 +691,8 @@ static uint32_t frame_seq(const uint8_t *f, ssize_t n)
 
 /* The next frame of ours from the wire (ethertype 0x88b5), skipping
  * anything QEMU sends by itself (the RARP self-announce after an incoming
- * migration); length or -1. */
+ * migration); length or -1.
+ */
 static ssize_t recv_frame(struct t *c, uint8_t *buf, size_t cap, int ms)
 {
 	uint64_t end = now_ms() + (uint64_t)ms;
@@ -684,7 +703,8 @@ static ssize_t recv_frame(struct t *c, uint8_t *buf, size_t cap, int ms)
 
 		if (n < 0)
 			return -1;
-		if (n >= 14 && get_le16(buf + 12) == (ETHERTYPE_TEST >> 8 | (ETHERTYPE_TEST & 0xff) << 8))
+		if (n >= 14 &&
+		    get_le16(buf + 12) == (ETHERTYPE_TEST >> 8 | (ETHERTYPE_TEST & 0xff) << 8))
 			return n;
 		note(c, "ignored a %zd-byte frame with ethertype 0x%02x%02x", n,
 		     n >= 14 ? buf[12] : 0, n >= 14 ? buf[13] : 0);
@@ -812,7 +832,8 @@ static bool wait_rx(struct t *c, unsigned int idx, int ms)
 
 /* Plain-mode rings: tx_n TX descriptors (TDH = TDT = 0), rx_n RX
  * descriptors with buffers, RDH = 0, RDT = rx_tail; TX and RX enabled,
- * all interrupts masked and ICR clear. */
+ * all interrupts masked and ICR clear.
+ */
 static void rings_setup(struct t *c, unsigned int tx_n, unsigned int rx_n, unsigned int rx_tail)
 {
 	c->tx_n = tx_n;
@@ -882,7 +903,8 @@ static void cap_find(struct t *c)
 }
 
 /* Does the device have every property named in props ("a=1,b=2")? The
- * first one missing goes to *missing. */
+ * first one missing goes to *missing.
+ */
 static bool device_has_props(const char *props, char *missing, size_t len)
 {
 	static char *help;
@@ -910,7 +932,8 @@ static bool device_has_props(const char *props, char *missing, size_t len)
 }
 
 /* Start QEMU, find the NIC, program PCI, intercept the IOAPIC inputs,
- * look for the capability. */
+ * look for the capability.
+ */
 static void qemu_up(struct t *c, const char *extra_props)
 {
 	char missing[128];
@@ -977,8 +1000,9 @@ static void check_enable_cleared(struct t *c, const char *when)
 {
 	uint32_t v = csb_reg_r(c, E1000_CSB_CTRL);
 
-	CHECK(c, !(v & E1000_CSB_CTRL_ENABLE), "%s: CTRL = 0x%x still has ENABLE (spec 2: "
-	      "cleared when the device refuses or drops the CSB)", when, v);
+	CHECK(c, !(v & E1000_CSB_CTRL_ENABLE),
+	      "%s: CTRL = 0x%x still has ENABLE (spec 2: cleared when the device refuses or drops the CSB)",
+	      when, v);
 }
 
 /* Write a fresh CSB at addr as spec 4 steps 1-2 say. */
@@ -1080,7 +1104,8 @@ static bool csb_rx_publish(struct t *c, unsigned int new_tail)
 }
 
 /* Fill count TX descriptors from the current tail, publish them through
- * the CSB, check they go out in order and that tx_head follows. */
+ * the CSB, check they go out in order and that tx_head follows.
+ */
 static bool csb_tx_batch(struct t *c, unsigned int count)
 {
 	unsigned int start = c->tx_tail, end = (start + count) % c->tx_n;
@@ -1126,7 +1151,8 @@ static bool csb_tx_batch(struct t *c, unsigned int count)
 #define  VTD_IOTLB_IVT		(UINT64_C(1) << 63)
 #define  VTD_IOTLB_GLOBAL	(UINT64_C(1) << 60)
 /* fault recording registers, 16 bytes each from CAP.FRO: the fault info
- * (page address) in bits 63:12, the source id in 79:64, F in bit 127 */
+ * (page address) in bits 63:12, the source id in 79:64, F in bit 127
+ */
 #define  VTD_FRCD_F		(1u << 31)	/* in the dword at +12 */
 /* root and context entries (legacy mode), second-level page tables */
 #define VTD_ENTRY_P		UINT64_C(1)
@@ -1137,12 +1163,14 @@ static bool csb_tx_batch(struct t *c, unsigned int count)
 #define VTD_DOMAIN		1
 
 /* Guest memory for the tables: root table, bus 0's context table, page
- * tables (a page each, handed out in order) */
+ * tables (a page each, handed out in order)
+ */
 #define VTD_TABLES	UINT64_C(0x500000)
 #define VTD_TABLES_LEN	UINT64_C(0x40000)
 
 /* IOVAs of the IOMMU tests: the rings and buffers (0x100000-0x3fffff of
- * RAM) at their guest-physical address + DMA_OFF, a CSB far beyond RAM */
+ * RAM) at their guest-physical address + DMA_OFF, a CSB far beyond RAM
+ */
 #define DMA_OFF		UINT64_C(0x80000000)
 #define DMA_REGION	UINT64_C(0x100000)
 #define DMA_REGION_LEN	UINT64_C(0x300000)
@@ -1208,7 +1236,8 @@ static uint64_t vtd_alloc(struct t *c)
 }
 
 /* The address of the leaf entry for iova (tables created on the way if
- * create, else 0 when there is none). */
+ * create, else 0 when there is none).
+ */
 static uint64_t vtd_leaf(struct t *c, uint64_t iova, bool create)
 {
 	uint64_t table = c->vtd_slpt;
@@ -1229,7 +1258,8 @@ static uint64_t vtd_leaf(struct t *c, uint64_t iova, bool create)
 }
 
 /* Map [iova, iova + len) to [gpa, gpa + len) with perm (0: unmap); the
- * caller flushes. */
+ * caller flushes.
+ */
 static void vtd_map(struct t *c, uint64_t iova, uint64_t gpa, uint64_t len, uint64_t perm)
 {
 	for (uint64_t off = 0; off < len; off += VTD_PAGE) {
@@ -1281,8 +1311,8 @@ static void vtd_setup(struct t *c)
 
 	REQUIRE(c, cap != 0 && cap != ~UINT64_C(0), "no VT-d registers at 0x%" PRIx64
 		" (CAP 0x%" PRIx64 ")", VTD_BASE, cap);
-	REQUIRE(c, VTD_CAP_SAGAW(cap) & 2, "VT-d does not do 3-level (39-bit) tables: "
-		"CAP 0x%" PRIx64, cap);
+	REQUIRE(c, VTD_CAP_SAGAW(cap) & 2,
+		"VT-d does not do 3-level (39-bit) tables: CAP 0x%" PRIx64, cap);
 	c->vtd_levels = 3;
 	c->vtd_frcd = VTD_CAP_FRO(cap);
 	c->vtd_nfr = VTD_CAP_NFR(cap);
@@ -1313,12 +1343,12 @@ static void vtd_translate(struct t *c, bool on)
 /* A QOM counter of our NIC (x-stat-*). */
 static uint64_t nic_stat(struct t *c, const char *prop)
 {
-	char *r = qts_qmp(c->q, "{\"execute\": \"qom-get\", \"arguments\": "
-			  "{\"path\": \"/machine/peripheral/nic0\", \"property\": \"%s\"}}",
+	char *r = qts_qmp(c->q,
+			  "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"/machine/peripheral/nic0\", \"property\": \"%s\"}}",
 			  prop);
 	const char *v = strstr(r, "\"return\":");
 	uint64_t n = 0;
-	bool ok = v != NULL;
+	bool ok = v;
 
 	if (ok)
 		n = strtoull(v + 9, NULL, 10);
@@ -1474,7 +1504,8 @@ static void test_capability(struct t *c)
 		cfg_w32(c, c->dev, c->cap_off + off, ~before);
 		cfg_w8(c, c->dev, c->cap_off + off + 3, 0x5a);
 		v = cfg_r32(c, c->dev, c->cap_off + off);
-		CHECK(c, v == before, "capability dword +0x%x changed by a config write: 0x%x -> 0x%x",
+		CHECK(c, v == before,
+		      "capability dword +0x%x changed by a config write: 0x%x -> 0x%x",
 		      off, before, v);
 	}
 	/* registers after reset */
@@ -1642,9 +1673,10 @@ static void test_negotiate_errors(struct t *c)
 		if (!r->busmaster)
 			bus_master(c, true);
 		CHECK(c, !st_active(st) && st_err(st) == r->err,
-		      "%s (addr 0x%" PRIx64 ", features 0x%x, major %u): STATUS 0x%x = %s%s, "
-		      "expected error %s", r->what, r->addr, features, r->major, st,
-		      st_active(st) ? "ACTIVE, " : "", err_name(st_err(st)), err_name(r->err));
+		      "%s (addr 0x%" PRIx64
+		      ", features 0x%x, major %u): STATUS 0x%x = %s%s, expected error %s",
+		      r->what, r->addr, features, r->major, st, st_active(st) ? "ACTIVE, " : "",
+		      err_name(st_err(st)), err_name(r->err));
 		qts_memread(c->q, CSB_A, after, sizeof(after));
 		CHECK(c, !memcmp(pattern, after, sizeof(after)),
 		      "%s: the refused enable wrote guest memory near 0x%" PRIx64, r->what, CSB_A);
@@ -1658,8 +1690,9 @@ static void test_negotiate_errors(struct t *c)
 
 			csb_reg_w(c, E1000_CSB_CTRL, 0);
 			st2 = csb_reg_r(c, E1000_CSB_STATUS);
-			CHECK(c, st2 == st, "%s: STATUS 0x%x after the refusal, 0x%x after CTRL = 0: "
-			      "the error code must stay", r->what, st, st2);
+			CHECK(c, st2 == st,
+			      "%s: STATUS 0x%x after the refusal, 0x%x after CTRL = 0: the error code must stay",
+			      r->what, st, st2);
 		}
 		check_alive(c, r->what);
 	}
@@ -1861,15 +1894,16 @@ static void test_busmaster_off(struct t *c)
 	c->tx_seq = 1;
 	csb_tx_batch(c, 2);
 	/* rx_tail = 5, with a kick so that the device reads it: with bus
-	 * mastering off it can only copy tails it has read */
+	 * mastering off it can only copy tails it has read
+	 */
 	csbf_w(c, CSB_RX_TAIL, 5);
 	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_RX);
 	settle(c, 20);
 	bus_master(c, false);
 	st = csb_reg_r(c, E1000_CSB_STATUS);
 	CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_BUSMASTER,
-	      "bus mastering turned off while active: STATUS 0x%x (%s), expected inactive, "
-	      "BUSMASTER", st, err_name(st_err(st)));
+	      "bus mastering turned off while active: STATUS 0x%x (%s), expected inactive, BUSMASTER",
+	      st, err_name(st_err(st)));
 	bus_master(c, true);
 	check_enable_cleared(c, "bus mastering off");
 	CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last tx_tail 2", r32(c, E1K_TDT));
@@ -1962,12 +1996,14 @@ static void test_tx_poll(struct t *c)
 	qemu_stop(c);
 
 	/* a 100 ms budget (our device's maximum): right after a batch the
-	 * worker is still polling */
+	 * worker is still polling
+	 */
 	qemu_up(c, "csb-poll-us=100000");
 	rings_setup(c, 16, 8, 0);
 	csb_on(c, E1000_CSB_F_TX, 0, 0);
 	c->tx_seq = 1;
-	c->tx_kicks = c->tx_nokicks = 0;
+	c->tx_kicks = 0;
+	c->tx_nokicks = 0;
 	if (!csb_tx_batch(c, 1))	/* wakes the worker (kick if it slept) */
 		bail(c);
 	kicks_before = c->tx_kicks;
@@ -1977,8 +2013,7 @@ static void test_tx_poll(struct t *c)
 	note(c, "poll 100 ms: %lu kicks in 10 back-to-back batches",
 	     c->tx_kicks - kicks_before);
 	CHECK(c, c->tx_kicks - kicks_before < 10,
-	      "csb-poll-us=100000: all 10 back-to-back publishes saw NOTIFY in tx_kick; a "
-	      "polling worker should have left tx_kick clear");
+	      "csb-poll-us=100000: all 10 back-to-back publishes saw NOTIFY in tx_kick; a polling worker should have left tx_kick clear");
 	/* and once the budget is over, it sleeps */
 	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, E1000_CSB_NOTIFY | c->tx_tail, 10000, &k),
 	      "after the poll budget: tx_kick = 0x%x, expected NOTIFY|%u", k, c->tx_tail);
@@ -2013,10 +2048,10 @@ static void test_rx_csb(struct t *c)
 	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, E1000_CSB_NOTIFY | 2, 5000, &k),
 	      "starved with a frame: rx_kick = 0x%x, expected NOTIFY|2", k);
 	settle(c, 50);
-	CHECK(c, !(rx_status(c, 2) & RXD_STAT_DD), "frame written to descriptor 2, which "
-	      "only RDT (not rx_tail) handed over");
-	CHECK(c, csb_rx_publish(c, 5), "rx_kick asked for index 2 but publishing 2..4 did not "
-	      "need a kick");
+	CHECK(c, !(rx_status(c, 2) & RXD_STAT_DD),
+	      "frame written to descriptor 2, which only RDT (not rx_tail) handed over");
+	CHECK(c, csb_rx_publish(c, 5),
+	      "rx_kick asked for index 2 but publishing 2..4 did not need a kick");
 	CHECK(c, wait_rx(c, 2, 5000), "held frame not delivered after rx_tail grew and a kick");
 	check_rx(c, 2, 3, frame_len(3));
 	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, 0, 5000, &k),
@@ -2028,13 +2063,13 @@ static void test_rx_csb(struct t *c)
 	/* RDH = 3, tail = 5: 2 buffers, the frame needs 4 (3,4,5,6) */
 	inject(c, 4, 1000);
 	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, E1000_CSB_NOTIFY | 6, 5000, &k),
-	      "a 4-buffer frame with 2 buffers: rx_kick = 0x%x, expected NOTIFY|6 (the last "
-	      "descriptor it needs)", k);
+	      "a 4-buffer frame with 2 buffers: rx_kick = 0x%x, expected NOTIFY|6 (the last descriptor it needs)",
+	      k);
 	for (unsigned int i = 3; i < 8; i++)
 		rx_desc_reset(c, i);
 	rx_desc_reset(c, 0);
-	CHECK(c, !csb_rx_publish(c, 6), "3 buffers (tail 6) should not need a kick when "
-	      "rx_kick asks for index 6");
+	CHECK(c, !csb_rx_publish(c, 6),
+	      "3 buffers (tail 6) should not need a kick when rx_kick asks for index 6");
 	settle(c, 50);
 	CHECK(c, !(rx_status(c, 3) & RXD_STAT_DD), "frame delivered with only 3 of 4 buffers");
 	CHECK(c, csb_rx_publish(c, 7), "tail 7 covers index 6: a kick is needed");
@@ -2122,8 +2157,8 @@ static void test_irq_tx(struct t *c)
 	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | 6);
 	csb_tx_batch(c, 1);		/* 3 -> 4 */
 	settle(c, 50);
-	CHECK(c, !qts_irq(c->q, c->irq), "TX interrupt before the requested index (6) was "
-	      "passed (head 3 -> 4)");
+	CHECK(c, !qts_irq(c->q, c->irq),
+	      "TX interrupt before the requested index (6) was passed (head 3 -> 4)");
 	csb_tx_batch(c, 3);		/* 4 -> 7 passes 6 */
 	CHECK(c, wait_irq(c, true, 3000), "no TX interrupt when head moved 4 -> 7 past 6");
 	(void)r32(c, E1K_ICR);
@@ -2208,8 +2243,8 @@ static void test_irq_mirrors(struct t *c)
 	st = r32(c, E1K_STATUS);
 	CHECK(c, csbf(c, CSB_STATUS_MIRROR) == st, "status mirror 0x%x, STATUS 0x%x",
 	      csbf(c, CSB_STATUS_MIRROR), st);
-	qts_qmp_ok(c->q, "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"nic0\", "
-		   "\"up\": false}}");
+	qts_qmp_ok(c->q,
+		   "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"nic0\", \"up\": false}}");
 	st = r32(c, E1K_STATUS);
 	CHECK(c, !(st & E1K_STATUS_LU), "link down but STATUS.LU set");
 	CHECK(c, wait_csbf(c, CSB_STATUS_MIRROR, ~0u, st, 3000, &m),
@@ -2220,8 +2255,8 @@ static void test_irq_mirrors(struct t *c)
 	icr = r32(c, E1K_ICR);
 	CHECK(c, icr & E1K_ICR_LSC, "ICR 0x%x lacks LSC", icr);
 	CHECK(c, wait_csbf(c, CSB_ICR, ~0u, 0, 3000, &m), "icr mirror 0x%x after ICR read", m);
-	qts_qmp_ok(c->q, "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"nic0\", "
-		   "\"up\": true}}");
+	qts_qmp_ok(c->q,
+		   "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"nic0\", \"up\": true}}");
 	step_clock(c, 3000000000ull);	/* autonegotiation */
 	st = r32(c, E1K_STATUS);
 	CHECK(c, st & E1K_STATUS_LU, "link up again but STATUS.LU clear");
@@ -2254,12 +2289,13 @@ static void test_features_partial(struct t *c)
 	st = csb_enable_raw(c, CSB_A, E1000_CSB_F_RX, CSB_ENABLE_V1);
 	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "enable with F_RX only: STATUS 0x%x", st);
 	v = csbf(c, CSB_TX_KICK);
-	CHECK(c, v == 0x12345678u, "enable with F_RX only wrote tx_kick (F_TX's field): 0x%x "
-	      "(spec 3: left alone)", v);
+	CHECK(c, v == 0x12345678u,
+	      "enable with F_RX only wrote tx_kick (F_TX's field): 0x%x (spec 3: left alone)", v);
 	csbf_w(c, CSB_TX_KICK, 0x12345678u);
 	v = csbf(c, CSB_TX_HEAD);
-	CHECK(c, v == 0, "enable with F_RX only: tx_head = 0x%x, expected TDH 0 (spec 3: "
-	      "written whenever active)", v);
+	CHECK(c, v == 0,
+	      "enable with F_RX only: tx_head = 0x%x, expected TDH 0 (spec 3: written whenever active)",
+	      v);
 	tx_fill(c, 0, 1);
 	w32(c, E1K_TDT, 1);
 	expect_tx(c, 1, 1, 5000);
@@ -2287,8 +2323,8 @@ static void test_features_partial(struct t *c)
 	st = csb_enable_raw(c, CSB_A, E1000_CSB_F_TX, CSB_ENABLE_V1);
 	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "enable with F_TX only: STATUS 0x%x", st);
 	v = csbf(c, CSB_RX_KICK);
-	CHECK(c, v == 0x12345678u, "enable with F_TX only wrote rx_kick (F_RX's field): 0x%x "
-	      "(spec 3: left alone)", v);
+	CHECK(c, v == 0x12345678u,
+	      "enable with F_TX only wrote rx_kick (F_RX's field): 0x%x (spec 3: left alone)", v);
 	csbf_w(c, CSB_RX_KICK, 0x12345678u);
 	inject(c, 3, 300);		/* no buffers: waits */
 	settle(c, 100);
@@ -2321,7 +2357,8 @@ static void test_features_partial(struct t *c)
 }
 
 /* 7. ITR still applies to requested interrupts: with the virtual clock
- * standing still, a second requested interrupt waits for the interval. */
+ * standing still, a second requested interrupt waits for the interval.
+ */
 static void test_irq_itr(struct t *c)
 {
 	qemu_up(c, NULL);
@@ -2340,8 +2377,8 @@ static void test_irq_itr(struct t *c)
 	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | 1);
 	csb_tx_batch(c, 1);
 	sleep_ms(100);
-	CHECK(c, !qts_irq(c->q, c->irq), "a requested interrupt inside the ITR interval was "
-	      "raised without waiting (spec 7: ITR still applies)");
+	CHECK(c, !qts_irq(c->q, c->irq),
+	      "a requested interrupt inside the ITR interval was raised without waiting (spec 7: ITR still applies)");
 	qts_clock_step(c->q, 5000000);
 	CHECK(c, !qts_irq(c->q, c->irq), "raised after 5 ms of a 10.24 ms interval");
 	qts_clock_step(c->q, 6000000);
@@ -2351,7 +2388,8 @@ static void test_irq_itr(struct t *c)
 }
 
 /* 4. After CTRL = 0 the block is the guest's again, even if the worker
- * was polling it at that moment. */
+ * was polling it at that moment.
+ */
 static void test_disable_polling(struct t *c)
 {
 	uint8_t pattern[E1000_CSB_SIZE], after[E1000_CSB_SIZE];
@@ -2378,8 +2416,9 @@ static void test_disable_polling(struct t *c)
 		qts_memread(c->q, CSB_A, after, sizeof(after));
 		for (size_t i = 0; i < sizeof(after); i++)
 			if (after[i] != 0x5a) {
-				record(c, __LINE__, "round %u: byte 0x%zx of the block written after "
-				       "disable (0x%02x)", round, i, after[i]);
+				record(c, __LINE__,
+				       "round %u: byte 0x%zx of the block written after disable (0x%02x)",
+				       round, i, after[i]);
 				break;
 			}
 		if (c->failures)
@@ -2425,21 +2464,22 @@ static void check_bait(struct t *c, const char *when)
 		uint8_t ts = qts_readb(c->q, TX_RING + (c->tx_n + i) * DESC_SIZE + TXD_STA_OFF);
 		uint8_t rs = qts_readb(c->q, RX_RING + (c->rx_n + i) * DESC_SIZE + RXD_STA_OFF);
 
-		CHECK(c, !ts && !rs, "%s: a descriptor beyond the end of a ring was written "
-		      "(TX %u: status 0x%x, RX %u: status 0x%x)", when, c->tx_n + i, ts,
-		      c->rx_n + i, rs);
+		CHECK(c, !ts && !rs,
+		      "%s: a descriptor beyond the end of a ring was written (TX %u: status 0x%x, RX %u: status 0x%x)",
+		      when, c->tx_n + i, ts, c->rx_n + i, rs);
 	}
 	qts_memread(c->q, BAIT_BUF + 0x8000, buf, sizeof(buf));
 	for (size_t i = 0; i < sizeof(buf); i++)
 		if (buf[i] != 0xee) {
-			record(c, 0, "%s: RX DMA into a buffer beyond the ring (offset 0x%zx)", when,
-			       i);
+			record(c, 0, "%s: RX DMA into a buffer beyond the ring (offset 0x%zx)",
+			       when, i);
 			break;
 		}
 }
 
 /* 7. Tails >= N: disabled with RING, last valid tails kept, no DMA out
- * of the ring, plain mode continues. */
+ * of the ring, plain mode continues.
+ */
 static void test_bad_ring_tail(struct t *c)
 {
 	const uint32_t bad[] = { 8, 9, 0xffff, 0x10002, 0x80000001u, 0xffffffffu };
@@ -2497,7 +2537,8 @@ static void test_bad_ring_tail(struct t *c)
 		inject(c, seq, 100);
 		CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
 				E1000_CSB_ERR_RING << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
-		      "rx_tail = 0x%x with N = 8: STATUS 0x%x, expected inactive with RING", bt, st);
+		      "rx_tail = 0x%x with N = 8: STATUS 0x%x, expected inactive with RING",
+		      bt, st);
 		check_enable_cleared(c, "RING (rx_tail)");
 		v = r32(c, E1K_RDT);
 		CHECK(c, v == rdh, "rx_tail = 0x%x: RDT = %u, expected the last valid tail %u", bt,
@@ -2528,15 +2569,15 @@ static void test_bad_requests(struct t *c)
 	csb_on(c, E1000_CSB_F_ALL, 0x7fff0003u, 0);	/* bits 30:16 set, NOTIFY clear */
 	c->tx_seq = 1;
 	csb_tx_batch(c, 1);		/* 0 -> 1 passes index 0 */
-	CHECK(c, wait_irq(c, true, 3000), "tx_irq = 0x7fff0003 (treated as NOTIFY|0): no "
-	      "interrupt when head passed 0");
+	CHECK(c, wait_irq(c, true, 3000),
+	      "tx_irq = 0x7fff0003 (treated as NOTIFY|0): no interrupt when head passed 0");
 	(void)r32(c, E1K_ICR);
 	step_clock(c, 2000000);
 	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | 0xffff);	/* index >= N */
 	for (unsigned int i = 0; i < 8; i++)			/* 1 -> 1, via 0 -> 1 */
 		csb_tx_batch(c, 1);
-	CHECK(c, wait_irq(c, true, 3000), "tx_irq = NOTIFY|0xffff (treated as NOTIFY|0): no "
-	      "interrupt when head wrapped past 0");
+	CHECK(c, wait_irq(c, true, 3000),
+	      "tx_irq = NOTIFY|0xffff (treated as NOTIFY|0): no interrupt when head wrapped past 0");
 	(void)r32(c, E1K_ICR);
 	csbf_w(c, CSB_TX_IRQ, 0xffffffffu);
 	csbf_w(c, CSB_RX_IRQ, 0xffffffffu);
@@ -2631,9 +2672,9 @@ static void test_bad_toggle(struct t *c)
 				break;
 			}
 			if (frame_seq(got, n) != seq0 + i) {
-				record(c, 0, "round %u: frame #%u where #%u was expected "
-				       "(lost, duplicated or reordered)", round, frame_seq(got, n),
-				       seq0 + i);
+				record(c, 0,
+				       "round %u: frame #%u where #%u was expected (lost, duplicated or reordered)",
+				       round, frame_seq(got, n), seq0 + i);
 				break;
 			}
 		}
@@ -2697,8 +2738,8 @@ static void test_bad_ringregs(struct t *c)
 	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
 	CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
 			E1000_CSB_ERR_RING << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
-	      "TDLEN shrunk to 8 descriptors under tx_tail 12: STATUS 0x%x, expected inactive "
-	      "with RING", st);
+	      "TDLEN shrunk to 8 descriptors under tx_tail 12: STATUS 0x%x, expected inactive with RING",
+	      st);
 	expect_quiet(c, 200, "TDLEN shrunk under the tail");
 	check_bait(c, "TDLEN shrunk under the tail");
 	check_alive(c, "TDLEN shrunk under the tail");
@@ -2717,8 +2758,8 @@ static void test_bad_ringregs(struct t *c)
 	check_alive(c, "TDLEN = RDLEN = 0 while active");
 	st = csb_reg_r(c, E1000_CSB_STATUS);
 	CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_RING,
-	      "TDLEN = RDLEN = 0 (N = 0), tails 1, kicked: STATUS 0x%x (%s), expected inactive "
-	      "with RING (a tail >= N)", st, err_name(st_err(st)));
+	      "TDLEN = RDLEN = 0 (N = 0), tails 1, kicked: STATUS 0x%x (%s), expected inactive with RING (a tail >= N)",
+	      st, err_name(st_err(st)));
 	if (st_active(csb_reg_r(c, E1000_CSB_STATUS)))
 		csb_off(c);
 	/* ring base on MMIO (heads >= N: bad_heads) */
@@ -2754,7 +2795,8 @@ static void expect_ring_error(struct t *c, const char *what)
  * caught (RING) before a descriptor outside the ring is touched, also
  * when a TCTL write or an arriving frame is what would use it. A write
  * below N is taken as in plain mode: processing goes on from there,
- * inside the ring. */
+ * inside the ring.
+ */
 static void test_bad_heads(struct t *c)
 {
 	static const uint32_t bad[] = { 16, 40, 0xffff, 0x10028, 0xffffffffu };
@@ -2772,8 +2814,9 @@ static void test_bad_heads(struct t *c)
 		if (!csb_tx_batch(c, 2))
 			bail(c);
 		w32(c, E1K_TDH, bad[i]);
-		CHECK(c, r32(c, E1K_TDH) == 2, "TDH = 0x%x written while active (N = 16): TDH "
-		      "reads %u, expected the write ignored (2)", bad[i], r32(c, E1K_TDH));
+		CHECK(c, r32(c, E1K_TDH) == 2,
+		      "TDH = 0x%x written while active (N = 16): TDH reads %u, expected the write ignored (2)",
+		      bad[i], r32(c, E1K_TDH));
 		expect_ring_error(c, "TDH >= N written while active");
 		CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last valid tail 2",
 		      r32(c, E1K_TDT));
@@ -2793,8 +2836,9 @@ static void test_bad_heads(struct t *c)
 		plant_bait(c);
 		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
 		w32(c, E1K_RDH, bad[i]);
-		CHECK(c, r32(c, E1K_RDH) == 0, "RDH = 0x%x written while active (N = 16): RDH "
-		      "reads %u, expected the write ignored (0)", bad[i], r32(c, E1K_RDH));
+		CHECK(c, r32(c, E1K_RDH) == 0,
+		      "RDH = 0x%x written while active (N = 16): RDH reads %u, expected the write ignored (0)",
+		      bad[i], r32(c, E1K_RDH));
 		expect_ring_error(c, "RDH >= N written while active");
 		inject(c, 200 + i, 100);	/* plain mode: RDH 0, RDT 8 */
 		if (wait_rx(c, 0, 5000))
@@ -2826,7 +2870,8 @@ static void test_bad_heads(struct t *c)
 	csb_off(c);
 
 	/* TDH = 12, TDT = 3, then TDLEN shrunk under TDH (12 >= 8): a kick,
-	 * or a TCTL write (which in plain mode runs the TX engine at once) */
+	 * or a TCTL write (which in plain mode runs the TX engine at once)
+	 */
 	for (i = 0; i < 2; i++) {
 		rings_setup(c, 16, 16, 8);
 		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
@@ -2871,7 +2916,8 @@ static void test_bad_heads(struct t *c)
 }
 
 /* i440FX PAM: 0xE0000-0xE3FFF is the low nibble of config byte 0x5e;
- * 0 = not RAM (PCI/ROM), 1 = reads RAM, 3 = RAM read/write. */
+ * 0 = not RAM (PCI/ROM), 1 = reads RAM, 3 = RAM read/write.
+ */
 #define PAM_E0000	0x5e
 #define CSB_PAM		UINT64_C(0xe0000)
 
@@ -2882,7 +2928,8 @@ static void pam_e0000(struct t *c, uint8_t mode)
 
 /* 3/8. ADDR for memory that is not writable RAM, and RAM that goes away
  * under an active CSB (spec 8: "CSB memory unmapped ... disabled with
- * ADDR"), using the chipset's PAM registers. */
+ * ADDR"), using the chipset's PAM registers.
+ */
 static void test_csb_unmapped(struct t *c)
 {
 	uint32_t st;
@@ -2895,7 +2942,8 @@ static void test_csb_unmapped(struct t *c)
 	CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_ADDR,
 	      "CSB at 0xe0000 with PAM off (BIOS ROM / PCI): STATUS 0x%x, expected ADDR", st);
 	/* PAM read-only: QEMU's DMA writes go through read-only aliases to the
-	 * RAM behind them (for any device), so either answer is defensible */
+	 * RAM behind them (for any device), so either answer is defensible
+	 */
 	pam_e0000(c, 1);
 	st = csb_enable_raw(c, CSB_PAM, E1000_CSB_F_TX | E1000_CSB_F_RX, CSB_ENABLE_V1);
 	note(c, "CSB at 0xe0000 with PAM read-only: STATUS 0x%x", st);
@@ -2941,7 +2989,8 @@ static void test_csb_unmapped(struct t *c)
 }
 
 /* ACPI PCI hotplug of the PIIX4 PM (-M pc): the guest acknowledges an
- * unplug request by writing the slot's bit to the eject register. */
+ * unplug request by writing the slot's bit to the eject register.
+ */
 #define ACPI_PCIHP_EJ	(0xae00 + 0x0008)
 
 static bool nic_present(struct t *c, int dev)
@@ -2965,7 +3014,8 @@ static void unplug_nic(struct t *c, const char *id)
 }
 
 /* 8. The NIC hot-unplugged with the CSB active and its TX worker busy;
- * a new one plugged in takes over the netdev and works. */
+ * a new one plugged in takes over the netdev and works.
+ */
 static void test_hotunplug(struct t *c)
 {
 	static const unsigned int polls[] = { 0, 100000 };
@@ -2991,10 +3041,9 @@ static void test_hotunplug(struct t *c)
 		check_alive(c, "unplugging the NIC with the CSB active");
 		udp_drain(&c->udp);
 		/* a new one on the same netdev */
-		snprintf(dev, sizeof(dev), "\"driver\": \"%s\", \"id\": \"nic1\", "
-			 "\"netdev\": \"n0\", \"romfile\": \"\", \"mac\": \"%s\", "
-			 "\"csb\": true, \"csb-poll-us\": %u, \"addr\": \"0x%x\"", opt.model,
-			 NIC_MAC, polls[round], c->dev);
+		snprintf(dev, sizeof(dev),
+			 "\"driver\": \"%s\", \"id\": \"nic1\", \"netdev\": \"n0\", \"romfile\": \"\", \"mac\": \"%s\", \"csb\": true, \"csb-poll-us\": %u, \"addr\": \"0x%x\"",
+			 opt.model, NIC_MAC, polls[round], c->dev);
 		qts_qmp_ok(c->q, "{\"execute\": \"device_add\", \"arguments\": {%s}}", dev);
 		REQUIRE(c, nic_present(c, c->dev), "device_add: no NIC at 00:%02x.0", c->dev);
 		pci_setup(c);
@@ -3011,12 +3060,13 @@ static void test_hotunplug(struct t *c)
 			/* and the new one goes too, with its worker asleep or polling */
 			unplug_nic(c, "nic1");
 			check_alive(c, "unplugging the second NIC");
-			snprintf(dev, sizeof(dev), "\"driver\": \"%s\", \"id\": \"nic0\", "
-				 "\"netdev\": \"n0\", \"romfile\": \"\", \"mac\": \"%s\", "
-				 "\"addr\": \"0x%x\"", opt.model, NIC_MAC, c->dev);
+			snprintf(dev, sizeof(dev),
+				 "\"driver\": \"%s\", \"id\": \"nic0\", \"netdev\": \"n0\", \"romfile\": \"\", \"mac\": \"%s\", \"addr\": \"0x%x\"",
+				 opt.model, NIC_MAC, c->dev);
 			qts_qmp_ok(c->q, "{\"execute\": \"device_add\", \"arguments\": {%s}}",
 				   dev);
-			REQUIRE(c, nic_present(c, c->dev), "device_add: no NIC at 00:%02x.0", c->dev);
+			REQUIRE(c, nic_present(c, c->dev), "device_add: no NIC at 00:%02x.0",
+				c->dev);
 			pci_setup(c);
 			cap_find(c);
 		}
@@ -3056,8 +3106,9 @@ static void incoming_from_file(struct t *c, const char *extra_props, const char 
 
 	c->udp.qemu_port = udp_free_port();
 	qemu_start(c, extra_props, inc);
-	qts_qmp_ok(c->q, "{\"execute\": \"migrate-incoming\", \"arguments\": {\"uri\": "
-		   "\"file:%s\"}}", path);
+	qts_qmp_ok(c->q,
+		   "{\"execute\": \"migrate-incoming\", \"arguments\": {\"uri\": \"file:%s\"}}",
+		   path);
 	while (now_ms() < end) {
 		char *r = qts_qmp(c->q, "{\"execute\": \"query-status\"}");
 
@@ -3138,7 +3189,8 @@ static void test_migration(struct t *c)
 		expect_quiet(c, 300, "a frame the source had sent, sent again");
 	} else {
 		/* tx_tail = 4 was published before the migration; look at tx_kick
-		 * (the destination may already have resumed and sent it) */
+		 * (the destination may already have resumed and sent it)
+		 */
 		v = csbf(c, CSB_TX_KICK);
 		if ((v & E1000_CSB_NOTIFY) &&
 		    e1000_csb_need_notify(request_index(c, "tx_kick", v, 16), tx_tail, 4, 16))
@@ -3180,8 +3232,9 @@ static bool incoming_try(struct t *c, const char *extra_props, const char *path,
 
 	c->udp.qemu_port = udp_free_port();
 	qemu_start(c, extra_props, inc);
-	qts_qmp_ok(c->q, "{\"execute\": \"migrate-incoming\", \"arguments\": {\"uri\": "
-		   "\"file:%s\", \"exit-on-error\": false}}", path);
+	qts_qmp_ok(c->q,
+		   "{\"execute\": \"migrate-incoming\", \"arguments\": {\"uri\": \"file:%s\", \"exit-on-error\": false}}",
+		   path);
 	err[0] = 0;
 	while (now_ms() < end) {
 		char *r = qts_qmp(c->q, "{\"execute\": \"query-migrate\"}");
@@ -3234,7 +3287,8 @@ static unsigned int file_count(const char *path, const char *needle)
 }
 
 /* The destination after an incoming migration that completed: running,
- * then a plain frame through TDT. */
+ * then a plain frame through TDT.
+ */
 static void dest_plain_tx(struct t *c)
 {
 	char status[64] = "";
@@ -3254,7 +3308,8 @@ static void dest_plain_tx(struct t *c)
 /* 10. Compatibility of migration streams: the capability is part of the
  * PCI configuration space, so a device offering it migrates only to one
  * offering it too, active or not; an inactive CSB adds nothing to the
- * stream; csb=off is the unmodified e1000 both ways. */
+ * stream; csb=off is the unmodified e1000 both ways.
+ */
 static void test_migration_compat(struct t *c)
 {
 	char path[PATH_MAX], err[512], why[512];
@@ -3277,8 +3332,9 @@ static void test_migration_compat(struct t *c)
 	migrate_to_file(c, path);
 	qemu_stop(c);
 	n = file_count(path, "csb");
-	CHECK(c, n == 0, "CSB never enabled, yet the stream holds 'csb' %u times (spec 10: "
-	      "nothing is added while inactive)", n);
+	CHECK(c, n == 0,
+	      "CSB never enabled, yet the stream holds 'csb' %u times (spec 10: nothing is added while inactive)",
+	      n);
 	ok = incoming_try(c, NULL, path, err, sizeof(err));
 	CHECK(c, ok, "CSB never enabled: a destination with the CSB refused the stream: %s: %s",
 	      err, qemu_error_line(c->log_path, why, sizeof(why)));
@@ -3293,8 +3349,8 @@ static void test_migration_compat(struct t *c)
 
 	/* 2. the same stream to a destination without the capability: refused */
 	ok = incoming_try(c, "csb=off", path, err, sizeof(err));
-	CHECK(c, !ok, "a stream from a device with the capability loaded into one without "
-	      "(csb=off) (spec 10: it migrates only to one that offers it too)");
+	CHECK(c, !ok,
+	      "a stream from a device with the capability loaded into one without (csb=off) (spec 10: it migrates only to one that offers it too)");
 	note(c, "csb=on -> csb=off refused: %s: %s", err,
 	     qemu_error_line(c->log_path, why, sizeof(why)));
 	qemu_stop(c);
@@ -3327,8 +3383,8 @@ static void test_migration_compat(struct t *c)
 	n = file_count(path, "csb");
 	note(c, "stream with the CSB active holds 'csb' %u times", n);
 	ok = incoming_try(c, "csb=off", path, err, sizeof(err));
-	CHECK(c, !ok, "CSB active: a destination with csb=off accepted the stream (spec 10: "
-	      "it must refuse)");
+	CHECK(c, !ok,
+	      "CSB active: a destination with csb=off accepted the stream (spec 10: it must refuse)");
 	REQUIRE(c, qts_alive(c->q), "destination died after refusing the stream");
 	{
 		char *r = qts_qmp(c->q, "{\"execute\": \"query-status\"}");
@@ -3365,7 +3421,8 @@ static bool page_intact(struct t *c, uint64_t gpa, uint8_t v, size_t *where)
  * rings and buffers at IOVAs 2 GiB above their guest-physical address,
  * the CSB at an IOVA beyond RAM (untranslated, it would be refused with
  * ADDR), then at an IOVA that is also a RAM address (which must stay
- * untouched: the device uses the page the IOVA maps to). */
+ * untouched: the device uses the page the IOVA maps to).
+ */
 static void test_iommu_dma(struct t *c)
 {
 	uint32_t st, v, k;
@@ -3414,13 +3471,13 @@ static void test_iommu_dma(struct t *c)
 	CHECK(c, wait_irq(c, true, 3000), "no RX interrupt: rx_irq = NOTIFY|0 behind VT-d");
 	(void)r32(c, E1K_ICR);
 	/* 4 more fill the buffers up to rx_tail 8; the 5th starves:
-	 * rx_kick written through the translation, then a kick */
+	 * rx_kick written through the translation, then a kick
+	 */
 	for (unsigned int i = 4; i < 9; i++)
 		inject(c, 100 + i, frame_len(100 + i));
 	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, E1000_CSB_NOTIFY | 8, 5000, &k),
 	      "starved: rx_kick = 0x%x, expected NOTIFY|8", k);
-	CHECK(c, csb_rx_publish(c, 15), "rx_kick asked for index 8: publishing 8..14 needs a "
-	      "kick");
+	CHECK(c, csb_rx_publish(c, 15), "rx_kick asked for index 8: publishing 8..14 needs a kick");
 	for (unsigned int i = 4; i < 9; i++)
 		if (wait_rx(c, i, 5000))
 			check_rx(c, i, 100 + i, frame_len(100 + i));
@@ -3435,7 +3492,8 @@ static void test_iommu_dma(struct t *c)
 	      r32(c, E1K_TDT), c->tx_tail);
 
 	/* an IOVA that is also a RAM address: the device uses CSB_B, which
-	 * the IOVA maps to, never the page at the IOVA's own address */
+	 * the IOVA maps to, never the page at the IOVA's own address
+	 */
 	page_fill(c, CSB_DECOY, 0x5a);
 	vtd_map(c, CSB_DECOY, CSB_B, VTD_PAGE, VTD_PTE_RW);
 	vtd_flush(c);
@@ -3457,7 +3515,8 @@ static void test_iommu_dma(struct t *c)
 /* 2, 8. Refusals with ADDR for IOVAs the device cannot read and write, a
  * fault recorded with our requester id; the mapping removed (and the
  * IOTLB invalidated) under an active CSB: ADDR, never touched again;
- * the mapping moved to another page: the device follows it. */
+ * the mapping moved to another page: the device follows it.
+ */
 static void test_iommu_faults(struct t *c)
 {
 	static const struct {
@@ -3467,7 +3526,8 @@ static void test_iommu_faults(struct t *c)
 	} bad[] = {
 		{ CSB_IOVA + 0x10000, 0, 0, "not mapped", true },
 		/* the read succeeds and fills VT-d's IOTLB, whose entry then
-		 * denies the write: QEMU's VT-d records no fault for that */
+		 * denies the write: QEMU's VT-d records no fault for that
+		 */
 		{ CSB_IOVA + 0x20000, CSB_B, VTD_PTE_R, "mapped read-only", false },
 		{ CSB_IOVA + 0x30000, CSB_B, VTD_PTE_W, "mapped write-only", true },
 		{ UINT64_C(0x8000000000), 0, 0, "beyond the 39-bit address width", true },
@@ -3488,8 +3548,9 @@ static void test_iommu_faults(struct t *c)
 		      "CSB at IOVA 0x%" PRIx64 " (%s): STATUS 0x%x (%s), expected ADDR",
 		      bad[i].iova, bad[i].what, st, err_name(st_err(st)));
 		check_enable_cleared(c, bad[i].what);
-		CHECK(c, page_intact(c, CSB_B, 0x5a, &where), "refused CSB (%s): the page "
-		      "behind the IOVA was written at offset 0x%zx", bad[i].what, where);
+		CHECK(c, page_intact(c, CSB_B, 0x5a, &where),
+		      "refused CSB (%s): the page behind the IOVA was written at offset 0x%zx",
+		      bad[i].what, where);
 		if (bad[i].fault)
 			CHECK(c, vtd_fault_seen(c, bad[i].iova), "CSB at IOVA 0x%" PRIx64
 			      " (%s): no VT-d fault recorded for 00:%02x.0 at that page",
@@ -3519,8 +3580,8 @@ static void test_iommu_faults(struct t *c)
 	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
 	CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
 			E1000_CSB_ERR_ADDR << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
-	      "the CSB's IOVA unmapped under it, then a kick: STATUS 0x%x, expected inactive "
-	      "with ADDR", st);
+	      "the CSB's IOVA unmapped under it, then a kick: STATUS 0x%x, expected inactive with ADDR",
+	      st);
 	check_enable_cleared(c, "the CSB's IOVA unmapped");
 	CHECK(c, vtd_fault_seen(c, CSB_IOVA), "no VT-d fault recorded for the unmapped CSB");
 	CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last valid tail 2",
@@ -3532,9 +3593,10 @@ static void test_iommu_faults(struct t *c)
 	(void)r32(c, E1K_ICR);
 	v = csbf(c, CSB_TX_HEAD) & csbf(c, CSB_RX_HEAD) & csbf(c, CSB_ICR) &
 	    csbf(c, CSB_STATUS_MIRROR);
-	CHECK(c, v == 0xa5a5a5a5u, "the device wrote the CSB's page after its IOVA was "
-	      "unmapped (tx_head 0x%x rx_head 0x%x icr 0x%x status 0x%x)", csbf(c, CSB_TX_HEAD),
-	      csbf(c, CSB_RX_HEAD), csbf(c, CSB_ICR), csbf(c, CSB_STATUS_MIRROR));
+	CHECK(c, v == 0xa5a5a5a5u,
+	      "the device wrote the CSB's page after its IOVA was unmapped (tx_head 0x%x rx_head 0x%x icr 0x%x status 0x%x)",
+	      csbf(c, CSB_TX_HEAD), csbf(c, CSB_RX_HEAD), csbf(c, CSB_ICR),
+	      csbf(c, CSB_STATUS_MIRROR));
 	/* plain mode goes on from the registers, through the rings' mapping */
 	w32(c, E1K_TDT, 3);
 	expect_tx(c, c->tx_seq, 1, 5000);
@@ -3543,7 +3605,8 @@ static void test_iommu_faults(struct t *c)
 
 	/* active again; the IOVA moved to another page (as a guest may do
 	 * between an unmap and a map): the device follows the new mapping
-	 * and leaves the old page alone */
+	 * and leaves the old page alone
+	 */
 	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
 	vtd_flush(c);
 	csb_prepare(c, CSB_A, 0, 0);
@@ -3566,8 +3629,8 @@ static void test_iommu_faults(struct t *c)
 			bail(c);
 	st = csb_reg_r(c, E1000_CSB_STATUS);
 	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "STATUS 0x%x after the IOVA moved", st);
-	CHECK(c, page_intact(c, CSB_A, 0x5a, &where), "the CSB's old page was written at "
-	      "offset 0x%zx after its IOVA was mapped elsewhere and the IOTLB invalidated",
+	CHECK(c, page_intact(c, CSB_A, 0x5a, &where),
+	      "the CSB's old page was written at offset 0x%zx after its IOVA was mapped elsewhere and the IOTLB invalidated",
 	      where);
 	CHECK(c, !vtd_faults_pending(c), "VT-d recorded faults (FSTS 0x%x)",
 	      vtd_r32(c, VTD_FSTS));
@@ -3577,7 +3640,8 @@ static void test_iommu_faults(struct t *c)
 
 /* 2, 9. Translation turned on and off under an active CSB (the NIC's
  * address space switches between RAM and VT-d), and the TX thread,
- * which never polls where each access is translated. */
+ * which never polls where each access is translated.
+ */
 static void test_iommu_switch(struct t *c)
 {
 	uint64_t spins;
@@ -3591,10 +3655,12 @@ static void test_iommu_switch(struct t *c)
 	for (unsigned int i = 0; i < 4; i++)
 		if (!csb_tx_batch(c, 1))
 			bail(c);
-	note(c, "translation off: %" PRIu64 " TX spin hits", nic_stat(c, "x-stat-csb-tx-spin-hits"));
+	note(c, "translation off: %" PRIu64 " TX spin hits",
+	     nic_stat(c, "x-stat-csb-tx-spin-hits"));
 
 	/* translation on, the CSB's address not mapped as an IOVA: ADDR at
-	 * once (the rings are not mapped either: nothing else must move) */
+	 * once (the rings are not mapped either: nothing else must move)
+	 */
 	vtd_translate(c, true);
 	st = csb_reg_r(c, E1000_CSB_STATUS);
 	CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_ADDR,
@@ -3614,8 +3680,8 @@ static void test_iommu_switch(struct t *c)
 		bail(c);
 	vtd_translate(c, true);
 	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "translation on, the CSB identity-mapped: "
-	      "STATUS 0x%x", st);
+	CHECK(c, st == E1000_CSB_STATUS_ACTIVE,
+	      "translation on, the CSB identity-mapped: STATUS 0x%x", st);
 	/* a poll under way when translation went on may still see this one */
 	if (!csb_tx_batch(c, 1))
 		bail(c);
@@ -3623,9 +3689,8 @@ static void test_iommu_switch(struct t *c)
 	for (unsigned int i = 0; i < 10; i++)
 		if (!csb_tx_batch(c, 1))
 			bail(c);
-	CHECK(c, nic_stat(c, "x-stat-csb-tx-spin-hits") == spins, "the TX thread found work "
-	      "by polling the CSB behind VT-d (csb-poll-us=100000): it must not read it "
-	      "without the BQL there");
+	CHECK(c, nic_stat(c, "x-stat-csb-tx-spin-hits") == spins,
+	      "the TX thread found work by polling the CSB behind VT-d (csb-poll-us=100000): it must not read it without the BQL there");
 	note(c, "translation on: %lu kicks, %lu publishes without one", c->tx_kicks,
 	     c->tx_nokicks);
 	vtd_translate(c, false);
@@ -3758,7 +3823,8 @@ static void fz_setup(struct fuzz *f)
 		fz_fill_tx(f, i);
 		fz_fill_rx(f, i);
 	}
-	f->tx_n = f->rx_n = 16;
+	f->tx_n = 16;
+	f->rx_n = 16;
 	f->rctl = E1K_RCTL_EN | E1K_RCTL_BAM | E1K_RCTL_SECRC;
 	w32(c, E1K_IMS, (uint32_t)rnd());
 	if (f->csb_ok) {
@@ -3775,7 +3841,8 @@ static void fz_step(struct fuzz *f)
 
 	/* spend most steps with the CSB active: enable it often (while it is
 	 * active, that is the BUSY / "no effect" path). Nothing here depends
-	 * on the device's state, so a seed always gives the same inputs. */
+	 * on the device's state, so a seed always gives the same inputs.
+	 */
 	bool try_enable = chance(20), from_regs = chance(30);
 	uint32_t feats = chance(80) ? E1000_CSB_F_ALL : 0;
 
@@ -3850,8 +3917,8 @@ static void fz_step(struct fuzz *f)
 				qts_writew(c->q, c->bar0 + c->regs + (reg & ~1u), (uint16_t)v);
 				break;
 			default:
-				fz_log(f, "csb reg 0x%x = 0x%x (8-bit), read back 0x%x", reg, v & 0xff,
-				       qts_readb(c->q, c->bar0 + c->regs + reg));
+				fz_log(f, "csb reg 0x%x = 0x%x (8-bit), read back 0x%x", reg,
+				       v & 0xff, qts_readb(c->q, c->bar0 + c->regs + reg));
 				qts_writeb(c->q, c->bar0 + c->regs + reg, (uint8_t)v);
 				break;
 			}
@@ -3891,7 +3958,9 @@ static void fz_step(struct fuzz *f)
 	case 10: case 11: ring:		/* ring registers */
 		switch (rnd_below(6)) {
 		case 0: case 1: {
-			static const uint32_t lens[] = { 0, 128, 256, 512, 1024, 4096, 0x80, 0x380 };
+			static const uint32_t lens[] = {
+				0, 128, 256, 512, 1024, 4096, 0x80, 0x380
+			};
 
 			v = lens[rnd_below(8)];
 			reg = chance(50) ? E1K_TDLEN : E1K_RDLEN;
@@ -3947,7 +4016,8 @@ static void fz_step(struct fuzz *f)
 
 		f->rctl = E1K_RCTL_BAM | sizes[rnd_below(6)] |
 			(chance(90) ? E1K_RCTL_EN : 0) | (chance(50) ? E1K_RCTL_SECRC : 0) |
-			(chance(20) ? E1K_RCTL_UPE | E1K_RCTL_MPE : 0) | (chance(20) ? E1K_RCTL_LPE : 0);
+			(chance(20) ? E1K_RCTL_UPE | E1K_RCTL_MPE : 0) |
+			(chance(20) ? E1K_RCTL_LPE : 0);
 		fz_log(f, "RCTL = 0x%x", f->rctl);
 		w32(c, E1K_RCTL, f->rctl);
 		if (chance(70))
@@ -4011,8 +4081,9 @@ static void fz_step(struct fuzz *f)
 			break;
 		v = chance(50);
 		fz_log(f, "set_link %s", v ? "up" : "down");
-		qts_qmp_ok(c->q, "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"nic0\", "
-			   "\"up\": %s}}", v ? "true" : "false");
+		qts_qmp_ok(c->q,
+			   "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"nic0\", \"up\": %s}}",
+			   v ? "true" : "false");
 		break;
 	case 22:
 		if (!f->csb_ok)
@@ -4052,7 +4123,8 @@ static bool canary_intact(struct t *c, uint64_t *where)
 }
 
 /* After each step: alive, answering, STATUS sane, memory outside the
- * areas the device may use untouched. */
+ * areas the device may use untouched.
+ */
 static void fz_after_step(struct fuzz *f)
 {
 	struct t *c = f->c;
@@ -4079,8 +4151,8 @@ static void fz_after_step(struct fuzz *f)
 		f->frames_out += (unsigned long)udp_drain(&c->udp);
 	}
 	if (f->step % 500 == 499 && !canary_intact(c, &where))
-		REQUIRE(c, false, "step %lu: guest memory at 0x%" PRIx64 " (outside rings, "
-			"buffers and CSB) was written", f->step, where);
+		REQUIRE(c, false, "step %lu: guest memory at 0x%" PRIx64
+			" (outside rings, buffers and CSB) was written", f->step, where);
 }
 
 static int run_fuzz(uint64_t seed, unsigned long iterations)
@@ -4102,8 +4174,8 @@ static int run_fuzz(uint64_t seed, unsigned long iterations)
 		qemu_up(c, NULL);
 		f.csb_ok = c->has_cap;
 		if (!f.csb_ok)
-			printf("  fuzz: no CSB capability: fuzzing the plain device and the unused "
-			       "register range only\n");
+			fprintf(stdout,
+				"  fuzz: no CSB capability: fuzzing the plain device and the unused register range only\n");
 		qts_memset(c->q, CANARY, CANARY_BYTE, CANARY_LEN);
 		fz_setup(&f);
 		for (f.step = 0; f.step < iterations; f.step++) {
@@ -4113,8 +4185,8 @@ static int run_fuzz(uint64_t seed, unsigned long iterations)
 				break;
 		}
 		if (!canary_intact(c, &where))
-			record(c, 0, "guest memory at 0x%" PRIx64 " (outside rings, buffers and CSB) "
-			       "was written", where);
+			record(c, 0, "guest memory at 0x%" PRIx64
+			       " (outside rings, buffers and CSB) was written", where);
 		check_alive(c, "the last fuzz step");
 	}
 	c->armed = false;
@@ -4125,16 +4197,17 @@ static int run_fuzz(uint64_t seed, unsigned long iterations)
 	qemu_stop(c);
 	udp_wire_close(&c->udp);
 	if (c->failures) {
-		printf("FAIL fuzz: %s (seed %" PRIu64 ", step %lu of %lu; reproduce with: "
-		       "csb-qtest --qemu %s%s%s fuzz --seed %" PRIu64 " --iterations %lu)\n",
+		printf("FAIL fuzz: %s (seed %" PRIu64
+		       ", step %lu of %lu; reproduce with: csb-qtest --qemu %s%s%s fuzz --seed %"
+		       PRIu64 " --iterations %lu)\n",
 		       c->first_failure, seed, f.step, iterations, opt.qemu,
 		       opt.props[0] ? " --props " : "", opt.props, seed, f.step + 1);
 		return 1;
 	}
-	printf("PASS fuzz (seed %" PRIu64 ", %lu steps, %.1f s; CSB active after %lu steps, "
-	       "%lu frames injected, %lu sent, %lu interrupts)\n", seed, iterations,
-	       (double)(now_ms() - start) / 1000.0, f.actives, f.frames_in, f.frames_out,
-	       f.irqs);
+	printf("PASS fuzz (seed %" PRIu64
+	       ", %lu steps, %.1f s; CSB active after %lu steps, %lu frames injected, %lu sent, %lu interrupts)\n",
+	       seed, iterations, (double)(now_ms() - start) / 1000.0, f.actives, f.frames_in,
+	       f.frames_out, f.irqs);
 	return 0;
 }
 
@@ -4157,7 +4230,8 @@ static const struct test tests[] = {
 	{ "disable", test_disable, "disable copies tails, stops using the block" },
 	{ "reset", test_reset, "CTRL.RST and system reset disable and clear" },
 	{ "busmaster_off", test_busmaster_off, "bus mastering off while active" },
-	{ "disable_polling", test_disable_polling, "block untouched after disable, worker polling" },
+	{ "disable_polling", test_disable_polling,
+	  "block untouched after disable, worker polling" },
 	{ "tx_csb", test_tx_csb, "TX published through tx_tail only, kicks, tx_head" },
 	{ "tx_poll", test_tx_poll, "csb-poll-us: sleeping announced, kicks avoided" },
 	{ "rx_csb", test_rx_csb, "RX through rx_tail only; starvation and rx_kick" },
@@ -4233,7 +4307,7 @@ static bool selected(const char *name, char **sel, int nsel)
 	return false;
 }
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: csb-qtest [--qemu PATH] [--csb on|off|auto] [--props P] [--model M]\n"
@@ -4272,8 +4346,9 @@ int main(int argc, char **argv)
 			opt.qemu = next;
 			i++;
 		} else if (!strcmp(a, "--props") && next) {
-			snprintf(opt.props + strlen(opt.props), sizeof(opt.props) - strlen(opt.props),
-				 "%s%s", opt.props[0] ? "," : "", next);
+			snprintf(opt.props + strlen(opt.props),
+				 sizeof(opt.props) - strlen(opt.props), "%s%s",
+				 opt.props[0] ? "," : "", next);
 			i++;
 		} else if (!strcmp(a, "--csb") && next) {
 			opt.csb = next;
@@ -4303,10 +4378,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "fuzz")) {
 			fuzz = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
+			print_usage(stdout);
 			return 0;
 		} else if (a[0] == '-') {
-			usage(stderr);
+			print_usage(stderr);
 			return 2;
 		} else if (nsel < 64) {
 			sel[nsel++] = argv[i];
@@ -4359,7 +4434,7 @@ int main(int argc, char **argv)
 				printf("note: %s has no '%s.csb' property: running without it\n",
 				       opt.qemu, opt.model);
 		} else {
-			usage(stderr);
+			print_usage(stderr);
 			return 2;
 		}
 		if (prop)
@@ -4387,8 +4462,9 @@ int main(int argc, char **argv)
 		opt.tcg = true;
 		snprintf(opt.halt_bios, sizeof(opt.halt_bios), "%.4000s/halt.bin", opt.sockdir);
 		make_halt_bios(opt.halt_bios);
-		printf("note: %s has no qtest accelerator: using TCG with a halting BIOS, "
-		       "virtual time follows real time\n", opt.qemu);
+		fprintf(stdout,
+			"note: %s has no qtest accelerator: using TCG with a halting BIOS, virtual time follows real time\n",
+			opt.qemu);
 	}
 	if (opt.verbose)
 		printf("qemu %s, device props '%s', logs in %s\n", opt.qemu, opt.props, opt.logdir);

@@ -177,7 +177,8 @@ static int accept_timeout(struct qts *q, int lfd, const char *what)
 
 /* Read one line from fd into the growing buffer; returns a pointer to a
  * NUL-terminated line (without the newline), consumed from the buffer on
- * the next call. */
+ * the next call.
+ */
 static char *read_line(struct qts *q, int fd, char **bufp, size_t *lenp, size_t *capp,
 		       size_t *consumed)
 {
@@ -316,7 +317,8 @@ struct qts *qts_start(const struct qts_config *cfg)
 		dup2(logfd, 1);
 		dup2(logfd, 2);
 		/* sanitizer builds: any report is fatal and goes to the log */
-		setenv("ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=66", 0);
+		setenv("ASAN_OPTIONS",
+		       "detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=66", 0);
 		setenv("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=67", 0);
 		execv(cfg->qemu, (char *const *)argv);
 		fprintf(stderr, "exec %s: %s\n", cfg->qemu, strerror(errno));

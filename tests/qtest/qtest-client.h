@@ -24,7 +24,8 @@
 struct qts_config {
 	const char *qemu;		/* the binary */
 	const char *argv[QTS_MAX_ARGS];	/* arguments after the binary, NULL-ended;
-					 * "-qtest", "-qmp" are added by us */
+					 * "-qtest", "-qmp" are added by us
+					 */
 	const char *log_path;		/* QEMU's stdout and stderr (appended) */
 	const char *sock_dir;		/* where the unix sockets go (short path) */
 	int timeout_ms;			/* per command and for startup */
@@ -59,7 +60,8 @@ void qts_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 
 /* Start QEMU and connect; fatal if it does not come up. */
 struct qts *qts_start(const struct qts_config *cfg);
 /* QMP quit, wait for the exit; returns the wait status (or -1 when it had
- * to be killed). Frees q. */
+ * to be killed). Frees q.
+ */
 int qts_quit(struct qts *q);
 /* SIGKILL and reap, free q. Safe on NULL. */
 void qts_kill(struct qts *q);
@@ -67,7 +69,8 @@ void qts_kill(struct qts *q);
 bool qts_alive(struct qts *q);
 
 /* One qtest command; returns the text after "OK" (may be ""), valid until
- * the next command. A "FAIL"/"ERR" answer is fatal. */
+ * the next command. A "FAIL"/"ERR" answer is fatal.
+ */
 const char *qts_cmd(struct qts *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 uint8_t qts_inb(struct qts *q, uint16_t port);
@@ -93,16 +96,19 @@ uint64_t qts_clock_step(struct qts *q, uint64_t ns);
 /* irq_intercept_in PATH (e.g. "ioapic"). */
 void qts_irq_intercept_in(struct qts *q, const char *path);
 /* Level of intercepted line N, after a round trip that collects any
- * pending IRQ lines. */
+ * pending IRQ lines.
+ */
 bool qts_irq(struct qts *q, int n);
 
 /* QMP: send one command (JSON text), return the answer line (malloc'd,
- * "return" or "error"; events are skipped). */
+ * "return" or "error"; events are skipped).
+ */
 char *qts_qmp(struct qts *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Same, fatal on an "error" answer; the answer is freed. */
 void qts_qmp_ok(struct qts *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The string value of the first "key": "value" in JSON text (no escapes
- * handled); false if absent. */
+ * handled); false if absent.
+ */
 bool json_get_str(const char *json, const char *key, char *out, size_t outlen);
 
 /* A UDP "wire": our socket on 127.0.0.1, and a free port for QEMU. */
@@ -111,6 +117,7 @@ struct udp_wire {
 	int our_port;			/* QEMU's remote.port */
 	int qemu_port;			/* QEMU's local.port */
 };
+
 void udp_wire_open(struct udp_wire *w);
 void udp_wire_close(struct udp_wire *w);
 /* A fresh free port for another QEMU on the same wire. */

@@ -28,7 +28,7 @@
  * overflows it and frames are lost before the guest ever sees them.  The
  * default is therefore --rate 20000, and bursts are kept to ~64 KB.
  *
- * Output and exit codes follow util.h; see usage() for the fields.
+ * Output and exit codes follow util.h; see print_usage() for the fields.
  */
 #define _GNU_SOURCE
 #include "payload.h"
@@ -61,32 +61,32 @@
 
 static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f,
-"usage:\n"
-"  l2peer recv [--listen IP:B] [--qemu IP:A] [--port P] [--count N]\n"
-"              [--timeout S] [--idle S] [--flow F] [--size FRAME]\n"
-"              [--verify full|crc|header] [--ready-file PATH] [common]\n"
-"  l2peer send --qemu IP:A [--listen IP:B] [--port P] [--count N]\n"
-"              [--seconds S] [--size FRAME] [--rate PPS] [--batch B]\n"
-"              [--flow F] [--src-port P] [--timeout S] [--corrupt-every K]\n"
-"              [common]\n"
-"  common: [--mac MAC] [--ip IP] [--peer-ip IP] [--peer-mac MAC]\n"
-"defaults: --mac 52:54:00:99:00:02 --ip 10.0.0.2 --port 5001 --timeout 30\n"
-"  (send without --timeout: 30 s for ARP, then as long as the run needs)\n"
-"  --listen 127.0.0.1:0; send: --peer-ip 10.0.0.1 --rate 20000 (0 = unpaced)\n"
-"  --count 1000 --size 1514 --src-port 40000 --batch ~64KB/frame (1..32);\n"
-"  recv: --idle 5 (0 = off); without --qemu replies go to the last sender.\n"
-"FRAME = Ethernet frame length without FCS, 60..9014.\n"
-"stdout: READY port=P listen=IP:B (recv, after bind)\n"
-"  RESULT role=send status=ok|fail|error sent= bytes= seconds= pps= mbps=\n"
-"    retries= arp_tries= arp_rx= other= peer_mac= flow= size= payload=\n"
-"  RESULT role=recv status=.. stop=count|timeout|idle|signal received=\n"
-"    valid= corrupt= duplicate= reordered= lost= other= bytes= first_seq=\n"
-"    last_seq= highest_seq= seconds= pps= mbps= elapsed= frames= arp_rx=\n"
-"    arp_tx= peer_mac=\n"
-"exit: 0 ok, 1 expectations not met, 2 usage/setup error\n");
+		"usage:\n"
+		"  l2peer recv [--listen IP:B] [--qemu IP:A] [--port P] [--count N]\n"
+		"              [--timeout S] [--idle S] [--flow F] [--size FRAME]\n"
+		"              [--verify full|crc|header] [--ready-file PATH] [common]\n"
+		"  l2peer send --qemu IP:A [--listen IP:B] [--port P] [--count N]\n"
+		"              [--seconds S] [--size FRAME] [--rate PPS] [--batch B]\n"
+		"              [--flow F] [--src-port P] [--timeout S] [--corrupt-every K]\n"
+		"              [common]\n"
+		"  common: [--mac MAC] [--ip IP] [--peer-ip IP] [--peer-mac MAC]\n"
+		"defaults: --mac 52:54:00:99:00:02 --ip 10.0.0.2 --port 5001 --timeout 30\n"
+		"  (send without --timeout: 30 s for ARP, then as long as the run needs)\n"
+		"  --listen 127.0.0.1:0; send: --peer-ip 10.0.0.1 --rate 20000 (0 = unpaced)\n"
+		"  --count 1000 --size 1514 --src-port 40000 --batch ~64KB/frame (1..32);\n"
+		"  recv: --idle 5 (0 = off); without --qemu replies go to the last sender.\n"
+		"FRAME = Ethernet frame length without FCS, 60..9014.\n"
+		"stdout: READY port=P listen=IP:B (recv, after bind)\n"
+		"  RESULT role=send status=ok|fail|error sent= bytes= seconds= pps= mbps=\n"
+		"    retries= arp_tries= arp_rx= other= peer_mac= flow= size= payload=\n"
+		"  RESULT role=recv status=.. stop=count|timeout|idle|signal received=\n"
+		"    valid= corrupt= duplicate= reordered= lost= other= bytes= first_seq=\n"
+		"    last_seq= highest_seq= seconds= pps= mbps= elapsed= frames= arp_rx=\n"
+		"    arp_tx= peer_mac=\n"
+		"exit: 0 ok, 1 expectations not met, 2 usage/setup error\n");
 }
 
 /* ------------------------------------------------------------------ */
@@ -123,7 +123,8 @@ static uint16_t csum_fold(uint32_t sum)
 }
 
 /* UDP checksum over pseudo header (src, dst, proto, length) + datagram.
- * ip pointers are the 4-byte addresses as they appear in the packet. */
+ * ip pointers are the 4-byte addresses as they appear in the packet.
+ */
 static uint16_t udp_csum(const uint8_t *src, const uint8_t *dst,
 			 const uint8_t *udp, size_t len)
 {
@@ -136,7 +137,7 @@ static uint16_t udp_csum(const uint8_t *src, const uint8_t *dst,
 
 static int parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
+	unsigned int v[6];
 	char tail;
 
 	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3],
@@ -174,7 +175,7 @@ struct l2opts {
 	double send_timeout;		/* send phase limit, 0 = use timeout */
 	long size;			/* frame length, 0 = any (recv) */
 	uint32_t flow;
-	unsigned batch;
+	unsigned int batch;
 	enum pl_verify verify;
 	const char *ready_file;
 };
@@ -205,12 +206,13 @@ struct l2 {
 /* ------------------------------------------------------------------ */
 
 /* Send one frame to QEMU (ARP/ICMP replies); retried on transient errors.
- * Loopback delivery: a full QEMU buffer drops silently, nothing to do. */
+ * Loopback delivery: a full QEMU buffer drops silently, nothing to do.
+ */
 static void l2_send1(struct l2 *l, const uint8_t *f, size_t n)
 {
 	if (!l->qemu_known)
 		return;
-	for (unsigned i = 0; i < 20; i++) {
+	for (unsigned int i = 0; i < 20; i++) {
 		if (sendto(l->fd, f, n, 0, (struct sockaddr *)&l->qemu,
 			   l->qemu_len) >= 0 || !send_err_transient(errno))
 			return;
@@ -281,7 +283,8 @@ static void udp_frame(struct l2 *l, uint8_t *f, uint64_t seq)
 	wr16(udp + 6, 0);
 	pl_build(udp + UDP_HDR_LEN, plen, l->o.flow, seq);
 	/* corrupt before the UDP checksum: the frame stays valid at L4, so
-	 * the damage reaches the guest application's payload check */
+	 * the damage reaches the guest application's payload check
+	 */
 	if (l->o.corrupt_every && (seq + 1) % l->o.corrupt_every == 0)
 		pl_corrupt(udp + UDP_HDR_LEN, plen, seq);
 	sum = udp_csum(ip + 12, ip + 16, udp, UDP_HDR_LEN + plen);
@@ -436,7 +439,8 @@ static void frame_input(struct l2 *l, const uint8_t *f, size_t n, uint64_t t)
 }
 
 /* Accept a datagram only from QEMU; without --qemu, the last sender is
- * taken to be QEMU (used by the two-l2peer self-test). */
+ * taken to be QEMU (used by the two-l2peer self-test).
+ */
 static int from_qemu(struct l2 *l, const struct sockaddr_storage *from,
 		     socklen_t len)
 {
@@ -558,21 +562,43 @@ static void parse_one(struct l2opts *o, int c, const char *arg)
 			fatal("usage", "--peer-mac: bad MAC '%s'", arg);
 		o->have_peer_mac = 1;
 		break;
-	case O_IP: parse_ip("ip", arg, o->ip); break;
+	case O_IP:
+		parse_ip("ip", arg, o->ip);
+		break;
 	case O_PEER_IP:
 		parse_ip("peer-ip", arg, o->peer_ip);
 		o->have_peer_ip = 1;
 		break;
-	case O_PORT: o->port = opt_u64("port", arg, 1, 65535); break;
-	case O_SRCPORT: o->src_port = opt_u64("src-port", arg, 1, 65535); break;
-	case O_COUNT: o->count = opt_u64("count", arg, 1, PL_TRACK_MAX); break;
-	case O_SECONDS: o->seconds = opt_double("seconds", arg, 0.001, 1e6); break;
-	case O_TIMEOUT: o->timeout = opt_double("timeout", arg, 0.001, 1e7); break;
-	case O_IDLE: o->idle = opt_double("idle", arg, 0, 1e7); break;
-	case O_SIZE: o->size = opt_u64("size", arg, FRAME_MIN, FRAME_MAX); break;
-	case O_FLOW: o->flow = opt_u64("flow", arg, 0, UINT32_MAX); break;
-	case O_RATE: o->rate = opt_double("rate", arg, 0, 1e9); break;
-	case O_BATCH: o->batch = opt_u64("batch", arg, 1, MAX_BATCH); break;
+	case O_PORT:
+		o->port = opt_u64("port", arg, 1, 65535);
+		break;
+	case O_SRCPORT:
+		o->src_port = opt_u64("src-port", arg, 1, 65535);
+		break;
+	case O_COUNT:
+		o->count = opt_u64("count", arg, 1, PL_TRACK_MAX);
+		break;
+	case O_SECONDS:
+		o->seconds = opt_double("seconds", arg, 0.001, 1e6);
+		break;
+	case O_TIMEOUT:
+		o->timeout = opt_double("timeout", arg, 0.001, 1e7);
+		break;
+	case O_IDLE:
+		o->idle = opt_double("idle", arg, 0, 1e7);
+		break;
+	case O_SIZE:
+		o->size = opt_u64("size", arg, FRAME_MIN, FRAME_MAX);
+		break;
+	case O_FLOW:
+		o->flow = opt_u64("flow", arg, 0, UINT32_MAX);
+		break;
+	case O_RATE:
+		o->rate = opt_double("rate", arg, 0, 1e9);
+		break;
+	case O_BATCH:
+		o->batch = opt_u64("batch", arg, 1, MAX_BATCH);
+		break;
 	case O_CORRUPT:
 		o->corrupt_every = opt_u64("corrupt-every", arg, 1, UINT64_MAX);
 		break;
@@ -582,7 +608,9 @@ static void parse_one(struct l2opts *o, int c, const char *arg)
 			fatal("usage", "--verify full|crc|header");
 		o->verify = v;
 		break;
-	case O_READY: o->ready_file = arg; break;
+	case O_READY:
+		o->ready_file = arg;
+		break;
 	}
 }
 
@@ -612,7 +640,7 @@ static void l2_parse(int argc, char **argv, struct l2opts *o, int recv)
 	parse_hostport("127.0.0.1:0", &o->listen, &o->listen_len);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == '?' || !opt_allowed(c, recv)) {
-			usage(stderr);
+			print_usage(stderr);
 			fatal("usage", "option not valid for %s", g_role);
 		}
 		parse_one(o, c, optarg);
@@ -630,10 +658,11 @@ static void l2_parse(int argc, char **argv, struct l2opts *o, int recv)
 		if (!o->batch) {		/* ~64 KB per burst */
 			long b = BURST_BYTES / (o->size + 600);
 
-			o->batch = b < 1 ? 1 : b > 32 ? 32 : (unsigned)b;
+			o->batch = b < 1 ? 1 : b > 32 ? 32 : (unsigned int)b;
 		}
 		/* an explicit --timeout bounds the whole run; by default
-		 * ARP gets 30 s and the sending phase as long as planned */
+		 * ARP gets 30 s and the sending phase as long as planned
+		 */
 		o->send_timeout = have_timeout ? 0 :
 			planned_timeout(o->timeout, o->seconds, o->count,
 					o->rate);
@@ -702,7 +731,8 @@ static const char *recv_step(struct l2 *l, uint64_t deadline)
 	if (now >= deadline)
 		return "timeout";
 	/* idle counts from the last datagram to --port, not from ARP or
-	 * IPv6 noise a booting guest emits */
+	 * IPv6 noise a booting guest emits
+	 */
 	if (l->o.idle > 0 && l->last_udp) {
 		uint64_t idle_end = l->last_udp + (uint64_t)(l->o.idle * 1e9);
 
@@ -804,10 +834,10 @@ static int cmd_recv(int argc, char **argv)
 /* ------------------------------------------------------------------ */
 
 /* ARP for --peer-ip until answered; returns number of requests sent. */
-static unsigned resolve_peer(struct l2 *l, uint64_t deadline)
+static unsigned int resolve_peer(struct l2 *l, uint64_t deadline)
 {
 	static const uint8_t zero_mac[6];
-	unsigned tries = 0;
+	unsigned int tries = 0;
 	uint64_t next = 0;
 
 	while (!l->peer_known && !g_stop) {
@@ -831,19 +861,19 @@ struct l2tx {
 	struct mmsghdr *msg;
 	uint64_t seq, built, retries;
 	uint64_t t_first, t_last;	/* loop start, last successful send */
-	unsigned fails;
+	unsigned int fails;
 };
 
 static void tx_alloc(struct l2 *l, struct l2tx *tx)
 {
-	unsigned b = l->o.batch;
+	unsigned int b = l->o.batch;
 
 	tx->bufs = malloc((size_t)b * (size_t)l->o.size);
 	tx->iov = calloc(b, sizeof(*tx->iov));
 	tx->msg = calloc(b, sizeof(*tx->msg));
 	if (!tx->bufs || !tx->iov || !tx->msg)
 		fatal("nomem", "out of memory");
-	for (unsigned i = 0; i < b; i++) {
+	for (unsigned int i = 0; i < b; i++) {
 		tx->iov[i].iov_base = tx->bufs + (size_t)i * (size_t)l->o.size;
 		tx->iov[i].iov_len = (size_t)l->o.size;
 	}
@@ -857,10 +887,11 @@ static void tx_free(struct l2tx *tx)
 }
 
 /* Build frames seq..seq+k-1 (kept across partial sends) and send them;
- * returns frames sent, 0 after a transient error, -1 on a fatal one. */
-static int tx_batch(struct l2 *l, struct l2tx *tx, unsigned k)
+ * returns frames sent, 0 after a transient error, -1 on a fatal one.
+ */
+static int tx_batch(struct l2 *l, struct l2tx *tx, unsigned int k)
 {
-	unsigned b = l->o.batch;
+	unsigned int b = l->o.batch;
 	int r;
 
 	for (uint64_t q = tx->built > tx->seq ? tx->built : tx->seq;
@@ -868,7 +899,7 @@ static int tx_batch(struct l2 *l, struct l2tx *tx, unsigned k)
 		udp_frame(l, tx->iov[q % b].iov_base, q);
 		tx->built = q + 1;
 	}
-	for (unsigned i = 0; i < k; i++) {
+	for (unsigned int i = 0; i < k; i++) {
 		struct msghdr *h = &tx->msg[i].msg_hdr;
 
 		memset(h, 0, sizeof(*h));
@@ -880,7 +911,7 @@ static int tx_batch(struct l2 *l, struct l2tx *tx, unsigned k)
 	r = sendmmsg(l->fd, tx->msg, k, 0);
 	if (r > 0) {
 		tx->t_last = now_ns();
-		tx->seq += (unsigned)r;
+		tx->seq += (unsigned int)r;
 		tx->fails = 0;
 		return r;
 	}
@@ -897,10 +928,11 @@ static const char *send_loop(struct l2 *l, struct l2tx *tx, uint64_t end,
 	struct pacer pc;
 
 	pacer_init(&pc, l->o.rate, l->o.batch);
-	tx->t_first = tx->t_last = now_ns();
+	tx->t_first = now_ns();
+	tx->t_last = tx->t_first;
 	for (;;) {
 		uint64_t now = now_ns(), left = PL_MAX_SEQ + 1 - tx->seq;
-		unsigned want, k;
+		unsigned int want, k;
 		int r;
 
 		if (l->o.count)
@@ -912,7 +944,7 @@ static const char *send_loop(struct l2 *l, struct l2tx *tx, uint64_t end,
 		if (now >= hard)
 			return "timeout";
 		l2_rx(l);			/* keep answering ARP */
-		want = left < l->o.batch ? (unsigned)left : l->o.batch;
+		want = left < l->o.batch ? (unsigned int)left : l->o.batch;
 		k = pacer_wait(&pc, want, end && end < hard ? end : hard);
 		if (!k)
 			continue;
@@ -921,7 +953,7 @@ static const char *send_loop(struct l2 *l, struct l2tx *tx, uint64_t end,
 			note("sendmmsg: %s", strerror(errno));
 			return "send";
 		}
-		pacer_done(&pc, (unsigned)r);
+		pacer_done(&pc, (unsigned int)r);
 	}
 }
 
@@ -930,7 +962,7 @@ static int cmd_send(int argc, char **argv)
 	static struct l2 l;
 	struct l2tx tx = { 0 };
 	const char *why = NULL;
-	unsigned arp_tries;
+	unsigned int arp_tries;
 	uint64_t start, end = 0, hard;
 	size_t plen;
 	char b[18];
@@ -948,9 +980,8 @@ static int cmd_send(int argc, char **argv)
 		note("no ARP reply from %u.%u.%u.%u", l.o.peer_ip[0],
 		     l.o.peer_ip[1], l.o.peer_ip[2], l.o.peer_ip[3]);
 	} else {
-		note("sending %" PRIu64 " frames (0 = no limit) of %ld bytes, "
-		     "rate %g, batch %u", l.o.count, l.o.size, l.o.rate,
-		     l.o.batch);
+		note("sending %" PRIu64 " frames (0 = no limit) of %ld bytes, rate %g, batch %u",
+		     l.o.count, l.o.size, l.o.rate, l.o.batch);
 		if (l.o.send_timeout)
 			hard = now_ns() + (uint64_t)(l.o.send_timeout * 1e9);
 		if (l.o.seconds)
@@ -967,8 +998,9 @@ static int cmd_send(int argc, char **argv)
 	printf("RESULT role=send status=%s", error ? "error" : why ? "fail" : "ok");
 	if (why)
 		printf(" reason=%s", why);
-	printf(" sent=%" PRIu64 " bytes=%" PRIu64 " seconds=%.6f pps=%.1f"
-	       " mbps=%.3f retries=%" PRIu64 " arp_tries=%u arp_rx=%" PRIu64
+	printf(" sent=%" PRIu64 " bytes=%" PRIu64
+	       " seconds=%.6f pps=%.1f mbps=%.3f retries=%" PRIu64
+	       " arp_tries=%u arp_rx=%" PRIu64
 	       " other=%" PRIu64 " peer_mac=%s flow=%u size=%ld payload=%zu\n",
 	       tx.seq, bytes, secs, secs > 0 ? (double)tx.seq / secs : 0.0,
 	       secs > 0 ? (double)bytes * 8 / secs / 1e6 : 0.0, tx.retries,
@@ -989,7 +1021,7 @@ int main(int argc, char **argv)
 	g_prog = "l2peer";
 	install_stop_signals();
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
-		usage(stdout);
+		print_usage(stdout);
 		return 0;
 	}
 	g_role = cmd;
@@ -997,7 +1029,7 @@ int main(int argc, char **argv)
 		return cmd_recv(argc - 1, argv + 1);
 	if (!strcmp(cmd, "send"))
 		return cmd_send(argc - 1, argv + 1);
-	usage(stderr);
+	print_usage(stderr);
 	g_role = "none";
 	fatal("usage", "unknown subcommand '%s'", cmd);
 }

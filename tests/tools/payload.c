@@ -22,7 +22,7 @@ static int crc_ready;
 
 static void crc32c_init(void)
 {
-	for (unsigned i = 0; i < 256; i++) {
+	for (unsigned int i = 0; i < 256; i++) {
 		uint32_t c = i;
 
 		for (int b = 0; b < 8; b++)
@@ -30,7 +30,7 @@ static void crc32c_init(void)
 		crc_tab[0][i] = c;
 	}
 	/* tab[k][i]: CRC of byte i followed by k zero bytes */
-	for (unsigned i = 0; i < 256; i++)
+	for (unsigned int i = 0; i < 256; i++)
 		for (int k = 1; k < 8; k++)
 			crc_tab[k][i] = (crc_tab[k - 1][i] >> 8) ^
 					crc_tab[0][crc_tab[k - 1][i] & 0xff];
@@ -96,7 +96,8 @@ static uint32_t pl_crc(const uint8_t *buf, size_t len)
 /* ------------------------------------------------------------------ */
 
 /* splitmix64 stream seeded from (flow, seq): cheap, well mixed, and the
- * same on every host because words are serialized little-endian. */
+ * same on every host because words are serialized little-endian.
+ */
 static uint64_t body_seed(uint32_t flow, uint64_t seq)
 {
 	return (uint64_t)flow * UINT64_C(0xD1B54A32D192ED03) ^ seq;
@@ -190,7 +191,8 @@ const char *pl_status_name(enum pl_status st)
 void pl_corrupt(uint8_t *buf, size_t len, uint64_t seq)
 {
 	/* Prefer a body byte; a minimum-size payload has none, so hit the
-	 * CRC field instead.  Either way the CRC check must fail. */
+	 * CRC field instead.  Either way the CRC check must fail.
+	 */
 	size_t i = len > PL_HDR_LEN ? PL_HDR_LEN + seq % (len - PL_HDR_LEN)
 				    : 14 + seq % 4;
 	buf[i] ^= 0xff;
@@ -303,7 +305,8 @@ enum pl_class pl_stats_account(struct pl_stats *s, const uint8_t *buf,
 	s->bytes += len;
 	if (!s->have_seq) {
 		s->have_seq = 1;
-		s->first_seq = s->highest_seq = h.seq;
+		s->first_seq = h.seq;
+		s->highest_seq = h.seq;
 		s->first_ns = now_ns;
 	} else if (h.seq < s->highest_seq) {
 		s->reordered++;

@@ -74,7 +74,8 @@ struct pl_hdr {
 };
 
 /* CRC32C (Castagnoli, reflected 0x82F63B78), slicing-by-8 in software.
- * Start with crc = 0; chaining calls continue a running CRC. */
+ * Start with crc = 0; chaining calls continue a running CRC.
+ */
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 
 /* Fill buf[0..len) with the payload for (flow, seq); len >= PL_HDR_LEN. */
@@ -91,7 +92,8 @@ void pl_corrupt(uint8_t *buf, size_t len, uint64_t seq);
 
 /* UDP payload bytes in an Ethernet frame of frame_len bytes (no FCS)
  * carrying IPv4 (ipv6 == 0) or IPv6 (ipv6 != 0); -1 if the frame length is
- * outside 60..9014 or too small to hold the header. */
+ * outside 60..9014 or too small to hold the header.
+ */
 long pl_payload_for_frame(long frame_len, int ipv6);
 
 /* Parse "full", "crc" or "header"; -1 on error. */

@@ -18,7 +18,7 @@
  * --size is an Ethernet frame length without FCS (60..9014); the UDP
  * payload is FRAME-42 bytes over IPv4 and FRAME-62 over IPv6 (so IPv6
  * needs FRAME >= 80).  Output: see util.h; the RESULT fields are listed
- * in usage().
+ * in print_usage().
  */
 #define _GNU_SOURCE
 #include "payload.h"
@@ -44,27 +44,27 @@
 #define SOCK_BUF	(4 << 20)
 #define RX_BUF		65536		/* > any UDP payload: no truncation */
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f,
-"usage:\n"
-"  udpblast send --dst IP --port P [--count N] [--seconds S] [--size FRAME]\n"
-"                [--flow F] [--rate PPS] [--batch B] [--src-port P]\n"
-"                [--timeout S] [--corrupt-every K]\n"
-"  udpblast recv [--port P] [--bind IP] [--count N] [--timeout S] [--idle S]\n"
-"                [--flow F] [--size FRAME] [--batch B]\n"
-"                [--verify full|crc|header] [--ready-file PATH]\n"
-"  udpblast unittest\n"
-"FRAME = Ethernet frame length without FCS, 60..9014 (default %d).\n"
-"send: default --count %d unless --seconds is given; --rate 0 (default) =\n"
-"      unpaced; --timeout default max(600, planned duration + 30).\n"
-"recv: default --timeout 60, --idle 5 (0 = off); prints 'READY port=P'.\n"
-"stdout: RESULT role=send status=ok|fail|error sent= bytes= seconds= pps=\n"
-"        mbps= retries= flow= size= payload=\n"
-"        RESULT role=recv status=.. stop=count|timeout|idle|signal received=\n"
-"        valid= corrupt= duplicate= reordered= lost= other= bytes= first_seq=\n"
-"        last_seq= highest_seq= seconds= pps= mbps= elapsed=\n"
-"exit: 0 ok, 1 expectations not met, 2 usage/setup error\n",
+		"usage:\n"
+		"  udpblast send --dst IP --port P [--count N] [--seconds S] [--size FRAME]\n"
+		"                [--flow F] [--rate PPS] [--batch B] [--src-port P]\n"
+		"                [--timeout S] [--corrupt-every K]\n"
+		"  udpblast recv [--port P] [--bind IP] [--count N] [--timeout S] [--idle S]\n"
+		"                [--flow F] [--size FRAME] [--batch B]\n"
+		"                [--verify full|crc|header] [--ready-file PATH]\n"
+		"  udpblast unittest\n"
+		"FRAME = Ethernet frame length without FCS, 60..9014 (default %d).\n"
+		"send: default --count %d unless --seconds is given; --rate 0 (default) =\n"
+		"      unpaced; --timeout default max(600, planned duration + 30).\n"
+		"recv: default --timeout 60, --idle 5 (0 = off); prints 'READY port=P'.\n"
+		"stdout: RESULT role=send status=ok|fail|error sent= bytes= seconds= pps=\n"
+		"        mbps= retries= flow= size= payload=\n"
+		"        RESULT role=recv status=.. stop=count|timeout|idle|signal received=\n"
+		"        valid= corrupt= duplicate= reordered= lost= other= bytes= first_seq=\n"
+		"        last_seq= highest_seq= seconds= pps= mbps= elapsed=\n"
+		"exit: 0 ok, 1 expectations not met, 2 usage/setup error\n",
 		DEF_SIZE, DEF_COUNT);
 }
 
@@ -74,7 +74,8 @@ static void usage(FILE *f)
 
 /* Numeric IPv4/IPv6 literal (+ optional "%scope" for link-local IPv6)
  * and port -> sockaddr; fatal on error.  inet_pton rather than
- * getaddrinfo keeps the static binary free of NSS dependencies. */
+ * getaddrinfo keeps the static binary free of NSS dependencies.
+ */
 static void resolve(const char *host, uint16_t port,
 		    struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -115,7 +116,8 @@ static int addr_is_v4(const struct sockaddr_storage *ss)
 }
 
 /* Ask for synchronous error reporting: without IP_RECVERR Linux UDP
- * swallows ENOBUFS from a full qdisc, silently losing the datagram. */
+ * swallows ENOBUFS from a full qdisc, silently losing the datagram.
+ */
 static void enable_recverr(int fd, int family)
 {
 	int one = 1;
@@ -155,7 +157,7 @@ struct send_opts {
 	double seconds, rate, timeout;
 	long size;
 	uint32_t flow;
-	unsigned batch;
+	unsigned int batch;
 	uint64_t corrupt_every;
 };
 
@@ -190,8 +192,12 @@ static void send_parse(int argc, char **argv, struct send_opts *o)
 				 .timeout = 600 };
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case O_DST: o->dst = optarg; break;
-		case O_PORT: o->port = opt_u64("port", optarg, 1, 65535); break;
+		case O_DST:
+			o->dst = optarg;
+			break;
+		case O_PORT:
+			o->port = opt_u64("port", optarg, 1, 65535);
+			break;
 		case O_COUNT:
 			o->count = opt_u64("count", optarg, 1, PL_MAX_SEQ);
 			have_count = 1;
@@ -205,7 +211,9 @@ static void send_parse(int argc, char **argv, struct send_opts *o)
 		case O_FLOW:
 			o->flow = opt_u64("flow", optarg, 0, UINT32_MAX);
 			break;
-		case O_RATE: o->rate = opt_double("rate", optarg, 0, 1e9); break;
+		case O_RATE:
+			o->rate = opt_double("rate", optarg, 0, 1e9);
+			break;
 		case O_BATCH:
 			o->batch = opt_u64("batch", optarg, 1, MAX_BATCH);
 			break;
@@ -220,7 +228,9 @@ static void send_parse(int argc, char **argv, struct send_opts *o)
 			o->corrupt_every = opt_u64("corrupt-every", optarg, 1,
 						   UINT64_MAX);
 			break;
-		default: usage(stderr); fatal("usage", "bad option");
+		default:
+			print_usage(stderr);
+			fatal("usage", "bad option");
 		}
 	}
 	if (optind != argc)
@@ -270,14 +280,14 @@ static void sender_open(struct sender *s)
 
 static void sender_alloc(struct sender *s)
 {
-	unsigned b = s->o.batch;
+	unsigned int b = s->o.batch;
 
 	s->bufs = malloc((size_t)b * s->plen);
 	s->iov = calloc(b, sizeof(*s->iov));
 	s->msgs = calloc(b, sizeof(*s->msgs));
 	if (!s->bufs || !s->iov || !s->msgs)
 		fatal("nomem", "out of memory");
-	for (unsigned i = 0; i < b; i++) {
+	for (unsigned int i = 0; i < b; i++) {
 		s->iov[i].iov_base = s->bufs + (size_t)i * s->plen;
 		s->iov[i].iov_len = s->plen;
 	}
@@ -292,10 +302,11 @@ static void sender_free(struct sender *s)
 }
 
 /* Prepare payloads seq..seq+k-1 (slot = seq % batch) and the mmsghdrs.
- * Payloads left over from a partial send are kept, not rebuilt. */
-static void sender_prepare(struct sender *s, unsigned k)
+ * Payloads left over from a partial send are kept, not rebuilt.
+ */
+static void sender_prepare(struct sender *s, unsigned int k)
 {
-	unsigned b = s->o.batch;
+	unsigned int b = s->o.batch;
 
 	for (uint64_t q = s->built > s->seq ? s->built : s->seq;
 	     q < s->seq + k; q++) {
@@ -306,7 +317,7 @@ static void sender_prepare(struct sender *s, unsigned k)
 			pl_corrupt(p, s->plen, q);
 		s->built = q + 1;
 	}
-	for (unsigned i = 0; i < k; i++) {
+	for (unsigned int i = 0; i < k; i++) {
 		memset(&s->msgs[i], 0, sizeof(s->msgs[i]));
 		s->msgs[i].msg_hdr.msg_iov = &s->iov[(s->seq + i) % b];
 		s->msgs[i].msg_hdr.msg_iovlen = 1;
@@ -314,14 +325,15 @@ static void sender_prepare(struct sender *s, unsigned k)
 }
 
 /* One sendmmsg attempt of k datagrams; returns how many went out, or -1
- * on a fatal error (errno set).  Transient errors return 0. */
-static int sender_xmit(struct sender *s, unsigned k, unsigned *fails)
+ * on a fatal error (errno set).  Transient errors return 0.
+ */
+static int sender_xmit(struct sender *s, unsigned int k, unsigned int *fails)
 {
 	int r = sendmmsg(s->fd, s->msgs, k, 0);
 
 	if (r > 0) {
 		s->t_last = now_ns();
-		s->seq += (unsigned)r;
+		s->seq += (unsigned int)r;
 		s->bytes += (uint64_t)r * s->plen;
 		*fails = 0;
 		return r;
@@ -341,33 +353,43 @@ static int cmd_send(int argc, char **argv)
 	struct pacer pc;
 	uint64_t start, end = 0, hard;
 	const char *status = "ok", *reason = NULL;
-	unsigned fails = 0;
+	unsigned int fails = 0;
 
 	send_parse(argc, argv, &s.o);
 	sender_open(&s);
 	sender_alloc(&s);
 	pacer_init(&pc, s.o.rate, s.o.batch);
-	note("sending %" PRIu64 " datagrams (0 = no limit) for up to %g s, "
-	     "%zu bytes each (frame %ld), to %s port %u, flow %u, rate %g",
+	note("sending %" PRIu64
+	     " datagrams (0 = no limit) for up to %g s, %zu bytes each (frame %ld), to %s port %u, flow %u, rate %g",
 	     s.o.count, s.o.seconds ? s.o.seconds : s.o.timeout, s.plen,
 	     s.o.size, s.o.dst, s.o.port, s.o.flow, s.o.rate);
 
-	start = s.t_first = s.t_last = now_ns();
+	start = now_ns();
+	s.t_first = start;
+	s.t_last = start;
 	hard = start + (uint64_t)(s.o.timeout * 1e9);
 	if (s.o.seconds)
 		end = start + (uint64_t)(s.o.seconds * 1e9);
 	for (;;) {
 		uint64_t now = now_ns(), left = PL_MAX_SEQ + 1 - s.seq;
-		unsigned want, k;
+		unsigned int want, k;
 		int r;
 
 		if (s.o.count)
 			left = s.o.count - s.seq;
 		if (!left || (end && now >= end))
 			break;
-		if (g_stop) { status = "fail"; reason = "interrupted"; break; }
-		if (now >= hard) { status = "fail"; reason = "timeout"; break; }
-		want = left < s.o.batch ? (unsigned)left : s.o.batch;
+		if (g_stop) {
+			status = "fail";
+			reason = "interrupted";
+			break;
+		}
+		if (now >= hard) {
+			status = "fail";
+			reason = "timeout";
+			break;
+		}
+		want = left < s.o.batch ? (unsigned int)left : s.o.batch;
 		k = pacer_wait(&pc, want, end && end < hard ? end : hard);
 		if (!k)
 			continue;
@@ -379,7 +401,7 @@ static int cmd_send(int argc, char **argv)
 			reason = "send";
 			break;
 		}
-		pacer_done(&pc, (unsigned)r);
+		pacer_done(&pc, (unsigned int)r);
 	}
 
 	double secs = s.t_last > s.t_first ? ns_to_s(s.t_last - s.t_first) : 0;
@@ -390,8 +412,9 @@ static int cmd_send(int argc, char **argv)
 	printf("RESULT role=send status=%s", status);
 	if (reason)
 		printf(" reason=%s", reason);
-	printf(" sent=%" PRIu64 " bytes=%" PRIu64 " seconds=%.6f pps=%.1f"
-	       " mbps=%.3f retries=%" PRIu64 " flow=%u size=%ld payload=%zu\n",
+	printf(" sent=%" PRIu64 " bytes=%" PRIu64
+	       " seconds=%.6f pps=%.1f mbps=%.3f retries=%" PRIu64
+	       " flow=%u size=%ld payload=%zu\n",
 	       s.seq, s.bytes, secs, pps,
 	       secs > 0 ? (double)s.bytes * 8 / secs / 1e6 : 0.0,
 	       s.retries, s.o.flow, s.o.size, s.plen);
@@ -412,7 +435,7 @@ struct recv_opts {
 	double timeout, idle;
 	long size;			/* 0 = any */
 	uint32_t flow;
-	unsigned batch;
+	unsigned int batch;
 	enum pl_verify verify;
 };
 
@@ -434,15 +457,21 @@ static void recv_parse(int argc, char **argv, struct recv_opts *o)
 				 .verify = PL_VERIFY_FULL };
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case O_PORT: o->port = opt_u64("port", optarg, 0, 65535); break;
-		case O_BIND: o->bind_ip = optarg; break;
+		case O_PORT:
+			o->port = opt_u64("port", optarg, 0, 65535);
+			break;
+		case O_BIND:
+			o->bind_ip = optarg;
+			break;
 		case O_COUNT:
 			o->count = opt_u64("count", optarg, 1, PL_TRACK_MAX);
 			break;
 		case O_TIMEOUT:
 			o->timeout = opt_double("timeout", optarg, 0.001, 1e7);
 			break;
-		case O_IDLE: o->idle = opt_double("idle", optarg, 0, 1e7); break;
+		case O_IDLE:
+			o->idle = opt_double("idle", optarg, 0, 1e7);
+			break;
 		case O_FLOW:
 			o->flow = opt_u64("flow", optarg, 0, UINT32_MAX);
 			break;
@@ -458,8 +487,12 @@ static void recv_parse(int argc, char **argv, struct recv_opts *o)
 				fatal("usage", "--verify full|crc|header");
 			o->verify = v;
 			break;
-		case O_READY: o->ready_file = optarg; break;
-		default: usage(stderr); fatal("usage", "bad option");
+		case O_READY:
+			o->ready_file = optarg;
+			break;
+		default:
+			print_usage(stderr);
+			fatal("usage", "bad option");
 		}
 	}
 	if (optind != argc)
@@ -467,7 +500,8 @@ static void recv_parse(int argc, char **argv, struct recv_opts *o)
 }
 
 /* Bind the receive socket.  Without --bind, prefer a dual-stack "::"
- * socket and fall back to IPv4 (guest kernels may lack IPv6). */
+ * socket and fall back to IPv4 (guest kernels may lack IPv6).
+ */
 static int recv_open(const struct recv_opts *o)
 {
 	struct sockaddr_storage ss;
@@ -516,7 +550,8 @@ static uint16_t bound_port(int fd)
 }
 
 /* Announce readiness: stdout line, and optionally a file created
- * atomically (write a temp file, then rename). */
+ * atomically (write a temp file, then rename).
+ */
 static void announce_ready(const char *file, uint16_t port)
 {
 	printf("READY port=%u\n", port);
@@ -547,7 +582,7 @@ struct receiver {
 
 static void receiver_alloc(struct receiver *r)
 {
-	unsigned b = r->o.batch;
+	unsigned int b = r->o.batch;
 
 	r->bufs = malloc((size_t)b * RX_BUF);
 	r->iov = calloc(b, sizeof(*r->iov));
@@ -555,7 +590,7 @@ static void receiver_alloc(struct receiver *r)
 	r->from = calloc(b, sizeof(*r->from));
 	if (!r->bufs || !r->iov || !r->msgs || !r->from)
 		fatal("nomem", "out of memory");
-	for (unsigned i = 0; i < b; i++) {
+	for (unsigned int i = 0; i < b; i++) {
 		r->iov[i].iov_base = r->bufs + (size_t)i * RX_BUF;
 		r->iov[i].iov_len = RX_BUF;
 	}
@@ -574,11 +609,11 @@ static void receiver_free(struct receiver *r)
 /* Receive and account one batch; returns datagrams read (0 if none). */
 static int receiver_batch(struct receiver *r)
 {
-	unsigned b = r->o.batch;
+	unsigned int b = r->o.batch;
 	uint64_t t;
 	int n;
 
-	for (unsigned i = 0; i < b; i++) {
+	for (unsigned int i = 0; i < b; i++) {
 		struct msghdr *h = &r->msgs[i].msg_hdr;
 
 		memset(h, 0, sizeof(*h));
@@ -719,7 +754,7 @@ int main(int argc, char **argv)
 	g_prog = "udpblast";
 	install_stop_signals();
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
-		usage(stdout);
+		print_usage(stdout);
 		return 0;
 	}
 	g_role = cmd;
@@ -729,7 +764,7 @@ int main(int argc, char **argv)
 		return cmd_recv(argc - 1, argv + 1);
 	if (!strcmp(cmd, "unittest"))
 		return cmd_unittest();
-	usage(stderr);
+	print_usage(stderr);
 	g_role = "none";
 	fatal("usage", "unknown subcommand '%s'", cmd);
 }

@@ -163,7 +163,8 @@ int send_err_transient(int err)
 	case ENOMEM:
 	case EINTR:
 	/* With IP_RECVERR, an ICMP error caused by an EARLIER datagram is
-	 * reported by the next send, which is then not transmitted. */
+	 * reported by the next send, which is then not transmitted.
+	 */
 	case ECONNREFUSED:
 	case EHOSTUNREACH:
 	case EHOSTDOWN:
@@ -173,10 +174,11 @@ int send_err_transient(int err)
 	}
 }
 
-void send_backoff(unsigned n)
+void send_backoff(unsigned int n)
 {
 	/* 20us doubling up to ~1.3ms: long enough for a TX ring to drain,
-	 * short enough not to distort a rate measurement much. */
+	 * short enough not to distort a rate measurement much.
+	 */
 	uint64_t us = 20u << (n < 6 ? n : 6);
 
 	sleep_until_ns(now_ns() + us * 1000);
@@ -274,16 +276,17 @@ int sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
 /* Pacing                                                              */
 /* ------------------------------------------------------------------ */
 
-void pacer_init(struct pacer *p, double rate, unsigned burst)
+void pacer_init(struct pacer *p, double rate, unsigned int burst)
 {
 	/* Never hold packets back for more than ~1 ms worth of traffic, so
-	 * low rates are smooth and high rates still use whole batches. */
+	 * low rates are smooth and high rates still use whole batches.
+	 */
 	double per_ms = rate / 1000.0;
 
 	p->rate = rate;
 	p->burst = burst ? burst : 1;
 	if (rate > 0 && per_ms < p->burst)
-		p->burst = per_ms < 1 ? 1 : (unsigned)per_ms;
+		p->burst = per_ms < 1 ? 1 : (unsigned int)per_ms;
 	p->t0 = 0;
 	p->done = 0;
 }
@@ -294,10 +297,10 @@ static uint64_t pacer_due(const struct pacer *p, uint64_t t)
 	return (uint64_t)((double)(t - p->t0) * p->rate / 1e9) + 1;
 }
 
-unsigned pacer_wait(struct pacer *p, unsigned want, uint64_t deadline)
+unsigned int pacer_wait(struct pacer *p, unsigned int want, uint64_t deadline)
 {
 	uint64_t now, due, target;
-	unsigned n = want < p->burst ? want : p->burst;
+	unsigned int n = want < p->burst ? want : p->burst;
 
 	if (p->rate <= 0 || want == 0)
 		return want;
@@ -321,10 +324,10 @@ unsigned pacer_wait(struct pacer *p, unsigned want, uint64_t deadline)
 	}
 	if (due <= p->done)
 		return 0;
-	return due - p->done < n ? (unsigned)(due - p->done) : n;
+	return due - p->done < n ? (unsigned int)(due - p->done) : n;
 }
 
-void pacer_done(struct pacer *p, unsigned n)
+void pacer_done(struct pacer *p, unsigned int n)
 {
 	p->done += n;
 }

@@ -35,7 +35,8 @@ double ns_to_s(uint64_t ns);
 void sleep_until_ns(uint64_t t);
 
 /* Print "RESULT role=<role> status=error reason=<reason>", message on
- * stderr, exit 2. */
+ * stderr, exit 2.
+ */
 __attribute__((noreturn, format(printf, 2, 3)))
 void fatal(const char *reason, const char *fmt, ...);
 
@@ -47,7 +48,8 @@ uint64_t opt_u64(const char *opt, const char *s, uint64_t min, uint64_t max);
 double opt_double(const char *opt, const char *s, double min, double max);
 
 /* Grow a socket buffer (SO_RCVBUF/SO_SNDBUF) to bytes, using the *FORCE
- * variant when privileged; returns the size the kernel reports. */
+ * variant when privileged; returns the size the kernel reports.
+ */
 int sock_buf(int fd, int rcv, int bytes);
 
 /*
@@ -57,15 +59,17 @@ int sock_buf(int fd, int rcv, int bytes);
  */
 struct pacer {
 	double rate;		/* packets per second, 0 = no pacing */
-	unsigned burst;
+	unsigned int burst;
 	uint64_t t0;		/* ns */
 	uint64_t done;		/* packets accounted so far */
 };
-void pacer_init(struct pacer *p, double rate, unsigned burst);
+
+void pacer_init(struct pacer *p, double rate, unsigned int burst);
 /* Wait (bounded by deadline ns, 0 = none) until up to `want` packets may
- * go; returns how many may be sent now (0 if the deadline hit first). */
-unsigned pacer_wait(struct pacer *p, unsigned want, uint64_t deadline);
-void pacer_done(struct pacer *p, unsigned n);
+ * go; returns how many may be sent now (0 if the deadline hit first).
+ */
+unsigned int pacer_wait(struct pacer *p, unsigned int want, uint64_t deadline);
+void pacer_done(struct pacer *p, unsigned int n);
 
 /* Parse "a.b.c.d:port" or "[v6]:port" into ss; -1 on error. */
 int parse_hostport(const char *s, struct sockaddr_storage *ss, socklen_t *len);
@@ -74,13 +78,14 @@ const char *fmt_sockaddr(const struct sockaddr *sa, char *buf, size_t n);
 int sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
 
 /* Default hard timeout of a sender: base, but never shorter than the
- * planned run (--seconds, or --count at --rate) plus 30 s of slack. */
+ * planned run (--seconds, or --count at --rate) plus 30 s of slack.
+ */
 double planned_timeout(double base, double seconds, uint64_t count,
 		       double rate);
 
 /* Transient send errors that mean "this datagram did not go, try again". */
 int send_err_transient(int err);
 /* Back off after a transient send error: try number n (0-based). */
-void send_backoff(unsigned n);
+void send_backoff(unsigned int n);
 
 #endif
