@@ -3639,11 +3639,12 @@ static void test_iommu_faults(struct t *c)
 }
 
 /* 2, 9. Translation turned on and off under an active CSB (the NIC's
- * address space switches between RAM and VT-d), and the TX thread,
- * which never polls where each access is translated.
+ * address space switches between RAM and VT-d), and the TX thread
+ * polling through the translation, also while the CSB's IOVA goes away.
  */
 static void test_iommu_switch(struct t *c)
 {
+	unsigned long kicks;
 	uint64_t spins;
 	uint32_t st;
 
@@ -3682,17 +3683,53 @@ static void test_iommu_switch(struct t *c)
 	st = csb_reg_r(c, E1000_CSB_STATUS);
 	CHECK(c, st == E1000_CSB_STATUS_ACTIVE,
 	      "translation on, the CSB identity-mapped: STATUS 0x%x", st);
-	/* a poll under way when translation went on may still see this one */
+	/* behind VT-d the TX thread polls too (one translated read at a
+	 * time, with the BQL): 10 back-to-back publishes inside its 100 ms
+	 * budget are found by polling, without kicks
+	 */
 	if (!csb_tx_batch(c, 1))
 		bail(c);
 	spins = nic_stat(c, "x-stat-csb-tx-spin-hits");
+	kicks = c->tx_kicks;
 	for (unsigned int i = 0; i < 10; i++)
 		if (!csb_tx_batch(c, 1))
 			bail(c);
-	CHECK(c, nic_stat(c, "x-stat-csb-tx-spin-hits") == spins,
-	      "the TX thread found work by polling the CSB behind VT-d (csb-poll-us=100000): it must not read it without the BQL there");
-	note(c, "translation on: %lu kicks, %lu publishes without one", c->tx_kicks,
-	     c->tx_nokicks);
+	spins = nic_stat(c, "x-stat-csb-tx-spin-hits") - spins;
+	note(c, "translation on: %" PRIu64 " of 10 publishes found by polling, %lu kicks",
+	     spins, c->tx_kicks - kicks);
+	CHECK(c, spins > 0 && c->tx_kicks - kicks < 10,
+	      "csb-poll-us=100000 behind VT-d: %" PRIu64
+	      " spin hits and %lu kicks in 10 back-to-back publishes: the TX thread did not poll the translated CSB",
+	      spins, c->tx_kicks - kicks);
+	CHECK(c, !vtd_faults_pending(c),
+	      "VT-d recorded faults while the TX thread polled (FSTS 0x%x)", vtd_r32(c, VTD_FSTS));
+
+	/* the CSB's IOVA unmapped while the thread polls through it: one
+	 * fault, the CSB disabled with ADDR, its page never written again
+	 */
+	if (!csb_tx_batch(c, 1))
+		bail(c);
+	vtd_map(c, CSB_A, 0, VTD_PAGE, 0);
+	vtd_flush(c);
+	csbf_w(c, CSB_TX_HEAD, 0xa5a5a5a5u);
+	CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
+			E1000_CSB_ERR_ADDR << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
+	      "the CSB's IOVA unmapped under the polling TX thread: STATUS 0x%x, expected inactive with ADDR",
+	      st);
+	check_enable_cleared(c, "the CSB's IOVA unmapped under the poll");
+	CHECK(c, vtd_fault_seen(c, CSB_A),
+	      "no VT-d fault recorded for the CSB unmapped under the polling thread");
+	settle(c, 50);
+	CHECK(c, csbf(c, CSB_TX_HEAD) == 0xa5a5a5a5u,
+	      "the device wrote the CSB's page after its IOVA was unmapped (tx_head 0x%x)",
+	      csbf(c, CSB_TX_HEAD));
+	CHECK(c, r32(c, E1K_TDT) == c->tx_tail, "TDT = %u, expected the last valid tail %u",
+	      r32(c, E1K_TDT), c->tx_tail);
+	vtd_map(c, CSB_A, CSB_A, VTD_PAGE, VTD_PTE_RW);
+	vtd_flush(c);
+	csb_prepare(c, CSB_A, 0, 0);
+	st = csb_enable_raw(c, CSB_A, E1000_CSB_F_ALL, CSB_ENABLE_V1);
+	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "re-enable behind VT-d: STATUS 0x%x", st);
 	vtd_translate(c, false);
 	st = csb_reg_r(c, E1000_CSB_STATUS);
 	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "translation off again: STATUS 0x%x", st);
@@ -4251,7 +4288,7 @@ static const struct test tests[] = {
 	{ "hotunplug", test_hotunplug, "NIC hot-unplugged with the CSB active, a new one" },
 	{ "iommu_dma", test_iommu_dma, "Q35 + VT-d: CSB, rings, buffers at IOVAs" },
 	{ "iommu_faults", test_iommu_faults, "VT-d: unmapped/read-only IOVAs, unmap, remap" },
-	{ "iommu_switch", test_iommu_switch, "VT-d translation on/off under the CSB; no poll" },
+	{ "iommu_switch", test_iommu_switch, "VT-d on/off under the CSB; polling through it" },
 	{ "migration", test_migration, "migration with the CSB active (and inactive)" },
 	{ "migration_compat", test_migration_compat,
 	  "streams and the capability: csb=on/off sources and destinations" },

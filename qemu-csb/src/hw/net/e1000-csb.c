@@ -20,8 +20,9 @@
  *    bus mastering is turned off.
  *  - TX (F_TX): a thread per device, started at the first enable and
  *    joined at unrealize, runs the e1000 TX engine under the BQL, polls
- *    tx_tail for csb-poll-us without the BQL (unless an IOMMU translates
- *    the block), then sleeps with the TX-H handshake until a kick.
+ *    tx_tail for csb-poll-us without the BQL (where an IOMMU translates
+ *    the block, taking it for each read), then sleeps with the TX-H
+ *    handshake until a kick.
  *  - RX (F_RX): rx_tail is taken whenever the e1000 code looks for RX
  *    buffers; when there are not enough, the RX-H handshake asks for a
  *    kick and the frame stays queued in the net layer.
@@ -58,6 +59,12 @@
 
 #define CSB_TX_CAUSES           (E1000_ICR_TXDW | E1000_ICR_TXQE)
 #define CSB_RX_CAUSES           (E1000_ICS_RXT0 | E1000_ICS_RXDMT0)
+
+/*
+ * Behind an IOMMU the TX thread polls with the BQL, one read at a time,
+ * and leaves it free this long between two reads.
+ */
+#define CSB_IOMMU_POLL_GAP_NS   5000
 
 /* A kick request whose value in the CSB is not known: clear it. */
 #define CSB_KICK_UNKNOWN        UINT32_MAX
@@ -163,7 +170,7 @@ static void e1000_csb_set_map(E1000Csb *csb, E1000CsbMap *map)
 
 /*
  * Read the 32-bit field at @off: false if there is no block or the access
- * failed (an IOMMU fault).  With the BQL (e1000_csb_tx_poll() reads
+ * failed (an IOMMU fault).  With the BQL (e1000_csb_tx_poll_tail() reads
  * without it, only where no IOMMU translates).
  */
 static bool e1000_csb_load(E1000Csb *csb, hwaddr off, uint32_t *val)
@@ -664,21 +671,55 @@ static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
 }
 
 /*
+ * For the polling TX thread, which does not hold the BQL: read tx_tail,
+ * and say in @translated whether an IOMMU translated the read.  False if
+ * there is no block any more or the read failed.
+ *
+ * Where no IOMMU translates the block, straight from the cache.  Behind
+ * an IOMMU the read takes the BQL, as every other access to the block
+ * does: a translation that fails reports a fault (fault recording
+ * registers, an MSI), which must happen with the BQL held, and the
+ * failure disables the CSB with ADDR at once (one fault, as for a read
+ * by the e1000 code).  The caller leaves the BQL free between two such
+ * reads (CSB_IOMMU_POLL_GAP_NS), so vCPUs and the main loop get it.
+ */
+static bool e1000_csb_tx_poll_tail(E1000Csb *csb, uint32_t *tail,
+                                   bool *translated)
+{
+    MemTxResult res = MEMTX_OK;
+    E1000CsbMap *map;
+    bool ok;
+
+    WITH_RCU_READ_LOCK_GUARD() {
+        map = qatomic_rcu_read(&csb->map);
+        if (!map) {
+            return false;
+        }
+        *translated = map->iommu;
+        if (!map->iommu) {
+            *tail = address_space_ldl_le_cached(&map->cache,
+                                                CSB_OFF(tx_tail),
+                                                MEMTXATTRS_UNSPECIFIED, &res);
+            return res == MEMTX_OK;
+        }
+    }
+    bql_lock();
+    ok = e1000_csb_tx_may_run(csb) &&
+         e1000_csb_get(csb, CSB_OFF(tx_tail), tail);
+    bql_unlock();
+    return ok;
+}
+
+/*
  * Without the BQL: poll tx_tail for up to csb-poll-us while it is still
  * @seen.  True if it moved; false when the time is up or the block could
  * not be read (the caller's TX-H handshake, with the BQL, finds out why).
  * Bounded, and cheap to stop: the spin ends when the block goes away.
- *
- * It does not poll a block that an IOMMU translates: a translation that
- * fails reports a fault (fault recording registers, an MSI), which must
- * happen with the BQL held.  There the thread goes straight to the TX-H
- * handshake, as with csb-poll-us=0.
  */
 static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
 {
-    MemTxResult res;
-    E1000CsbMap *map;
-    int64_t deadline;
+    int64_t deadline, gap_end;
+    bool translated;
     uint32_t tail;
 
     if (!csb->poll_us) {
@@ -686,25 +727,19 @@ static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
     }
     deadline = get_clock() + (int64_t)csb->poll_us * SCALE_US;
     do {
-        WITH_RCU_READ_LOCK_GUARD() {
-            map = qatomic_rcu_read(&csb->map);
-            if (!map || map->iommu) {
-                return false;
-            }
-            res = MEMTX_OK;
-            tail = address_space_ldl_le_cached(&map->cache, CSB_OFF(tx_tail),
-                                               MEMTXATTRS_UNSPECIFIED, &res);
-        }
-        if (res != MEMTX_OK) {
+        if (!e1000_csb_tx_poll_tail(csb, &tail, &translated)) {
             return false;
         }
         if (tail != seen) {
             return true;
         }
-        if (qatomic_read(&csb->tx_stop)) {
-            return false;
-        }
-        cpu_relax();
+        gap_end = translated ? get_clock() + CSB_IOMMU_POLL_GAP_NS : 0;
+        do {
+            if (qatomic_read(&csb->tx_stop)) {
+                return false;
+            }
+            cpu_relax();
+        } while (get_clock() < gap_end);
     } while (get_clock() < deadline);
     return false;
 }
