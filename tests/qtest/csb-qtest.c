@@ -1005,6 +1005,18 @@ static void check_enable_cleared(struct t *c, const char *when)
 	      when, v);
 }
 
+/* Wait for STATUS = inactive with @err; ENABLE must be cleared too. */
+static void expect_dropped(struct t *c, enum e1000_csb_err err, const char *what)
+{
+	uint32_t st = 0;
+
+	CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
+			(uint32_t)err << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
+	      "%s: STATUS 0x%x (%s), expected inactive with %s", what, st,
+	      err_name(st_err(st)), err_name(err));
+	check_enable_cleared(c, what);
+}
+
 /* Write a fresh CSB at addr as spec 4 steps 1-2 say. */
 static void csb_prepare(struct t *c, uint64_t addr, uint32_t tx_irq, uint32_t rx_irq)
 {
@@ -2483,7 +2495,8 @@ static void check_bait(struct t *c, const char *when)
 static void test_bad_ring_tail(struct t *c)
 {
 	const uint32_t bad[] = { 8, 9, 0xffff, 0x10002, 0x80000001u, 0xffffffffu };
-	uint32_t st = 0, v;
+	char what[64];
+	uint32_t v;
 
 	qemu_up(c, NULL);
 	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
@@ -2501,11 +2514,8 @@ static void test_bad_ring_tail(struct t *c)
 				tx_fill(c, j, 0xbad10000u + j);
 		csbf_w(c, CSB_TX_TAIL, bad[i]);
 		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
-		CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
-				E1000_CSB_ERR_RING << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
-		      "tx_tail = 0x%x with N = 8: STATUS 0x%x, expected inactive with RING", bad[i],
-		      st);
-		check_enable_cleared(c, "RING (tx_tail)");
+		snprintf(what, sizeof(what), "tx_tail = 0x%x with N = 8", bad[i]);
+		expect_dropped(c, E1000_CSB_ERR_RING, what);
 		v = r32(c, E1K_TDT);
 		CHECK(c, v == good, "tx_tail = 0x%x: TDT = %u, expected the last valid tail %u",
 		      bad[i], v, good);
@@ -2535,11 +2545,8 @@ static void test_bad_ring_tail(struct t *c)
 		csbf_w(c, CSB_RX_TAIL, bt);
 		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_RX);
 		inject(c, seq, 100);
-		CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
-				E1000_CSB_ERR_RING << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
-		      "rx_tail = 0x%x with N = 8: STATUS 0x%x, expected inactive with RING",
-		      bt, st);
-		check_enable_cleared(c, "RING (rx_tail)");
+		snprintf(what, sizeof(what), "rx_tail = 0x%x with N = 8", bt);
+		expect_dropped(c, E1000_CSB_ERR_RING, what);
 		v = r32(c, E1K_RDT);
 		CHECK(c, v == rdh, "rx_tail = 0x%x: RDT = %u, expected the last valid tail %u", bt,
 		      v, rdh);
@@ -2777,18 +2784,6 @@ static void test_bad_ringregs(struct t *c)
 	check_alive(c, "disable after all that");
 }
 
-/* Wait for STATUS = inactive with RING; ENABLE must be cleared too. */
-static void expect_ring_error(struct t *c, const char *what)
-{
-	uint32_t st = 0;
-
-	CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
-			E1000_CSB_ERR_RING << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
-	      "%s: STATUS 0x%x (%s), expected inactive with RING", what, st,
-	      err_name(st_err(st)));
-	check_enable_cleared(c, what);
-}
-
 /* 8. TDH/RDH >= N while the ring's tail comes from the CSB. A write of
  * such a value is ignored and disables the CSB with RING (as a tail >= N
  * does); a head that is >= N because TDLEN/RDLEN shrank under it is
@@ -2817,7 +2812,7 @@ static void test_bad_heads(struct t *c)
 		CHECK(c, r32(c, E1K_TDH) == 2,
 		      "TDH = 0x%x written while active (N = 16): TDH reads %u, expected the write ignored (2)",
 		      bad[i], r32(c, E1K_TDH));
-		expect_ring_error(c, "TDH >= N written while active");
+		expect_dropped(c, E1000_CSB_ERR_RING, "TDH >= N written while active");
 		CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last valid tail 2",
 		      r32(c, E1K_TDT));
 		for (unsigned int j = 2; j < 5; j++)
@@ -2839,7 +2834,7 @@ static void test_bad_heads(struct t *c)
 		CHECK(c, r32(c, E1K_RDH) == 0,
 		      "RDH = 0x%x written while active (N = 16): RDH reads %u, expected the write ignored (0)",
 		      bad[i], r32(c, E1K_RDH));
-		expect_ring_error(c, "RDH >= N written while active");
+		expect_dropped(c, E1000_CSB_ERR_RING, "RDH >= N written while active");
 		inject(c, 200 + i, 100);	/* plain mode: RDH 0, RDT 8 */
 		if (wait_rx(c, 0, 5000))
 			check_rx(c, 0, 200 + i, 100);
@@ -2887,7 +2882,7 @@ static void test_bad_heads(struct t *c)
 			csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
 		else
 			w32(c, E1K_TCTL, r32(c, E1K_TCTL));
-		expect_ring_error(c, i ? "TDLEN shrunk under TDH, TCTL written" :
+		expect_dropped(c, E1000_CSB_ERR_RING, i ? "TDLEN shrunk under TDH, TCTL written" :
 				  "TDLEN shrunk under TDH, kicked");
 		expect_quiet(c, 100, "TDLEN shrunk under TDH");
 		check_bait(c, "TDLEN shrunk under TDH");
@@ -2908,7 +2903,7 @@ static void test_bad_heads(struct t *c)
 	csbf_w(c, CSB_RX_TAIL, 3);
 	plant_bait(c);				/* descriptors 8..23, RDH's 12 among them */
 	inject(c, 400, 100);
-	expect_ring_error(c, "RDLEN shrunk under RDH, a frame arrives");
+	expect_dropped(c, E1000_CSB_ERR_RING, "RDLEN shrunk under RDH, a frame arrives");
 	settle(c, 20);
 	check_bait(c, "RDLEN shrunk under RDH");
 	CHECK(c, r32(c, E1K_RDH) == 12, "RDH moved to %u (N = 8, RDH was 12)", r32(c, E1K_RDH));
@@ -3578,11 +3573,7 @@ static void test_iommu_faults(struct t *c)
 	tx_fill(c, 2, c->tx_seq);
 	csbf_w(c, CSB_TX_TAIL, 3);
 	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
-	CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
-			E1000_CSB_ERR_ADDR << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
-	      "the CSB's IOVA unmapped under it, then a kick: STATUS 0x%x, expected inactive with ADDR",
-	      st);
-	check_enable_cleared(c, "the CSB's IOVA unmapped");
+	expect_dropped(c, E1000_CSB_ERR_ADDR, "the CSB's IOVA unmapped under it, then a kick");
 	CHECK(c, vtd_fault_seen(c, CSB_IOVA), "no VT-d fault recorded for the unmapped CSB");
 	CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last valid tail 2",
 	      r32(c, E1K_TDT));
@@ -3719,11 +3710,8 @@ static void test_iommu_switch(struct t *c)
 		note(c, "the TX thread slept before the unmap: kicking it");
 		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
 	}
-	CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
-			E1000_CSB_ERR_ADDR << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
-	      "the CSB's IOVA unmapped under the polling TX thread: STATUS 0x%x, expected inactive with ADDR",
-	      st);
-	check_enable_cleared(c, "the CSB's IOVA unmapped under the poll");
+	expect_dropped(c, E1000_CSB_ERR_ADDR,
+		       "the CSB's IOVA unmapped under the polling TX thread");
 	CHECK(c, vtd_fault_seen(c, CSB_A),
 	      "no VT-d fault recorded for the CSB unmapped under the polling thread");
 	settle(c, 50);
