@@ -3528,7 +3528,7 @@ static void test_iommu_faults(struct t *c)
 		{ UINT64_C(0x8000000000), 0, 0, "beyond the 39-bit address width", true },
 		{ UINT64_C(0xfee00000), 0, 0, "in the interrupt window", false },
 	};
-	uint32_t st, v;
+	uint32_t st, v, k;
 	size_t where;
 
 	iommu_up(c, NULL, true);
@@ -3605,6 +3605,13 @@ static void test_iommu_faults(struct t *c)
 	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "re-enable at the IOVA: STATUS 0x%x", st);
 	if (!csb_tx_batch(c, 2))
 		bail(c);
+	/* the guest moves the block while the device leaves it alone: once
+	 * the TX thread has asked for a kick (after its csb-poll-us), so
+	 * that no write of tx_kick to the old page, nor a poll read of it,
+	 * races with the copy
+	 */
+	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, E1000_CSB_NOTIFY | c->tx_tail, 5000, &k),
+	      "before the move: tx_kick = 0x%x, expected NOTIFY|%u", k, c->tx_tail);
 	{
 		uint8_t blk[E1000_CSB_SIZE];
 
