@@ -22,6 +22,7 @@ PKGS=(
 	libslirp-dev libfdt-dev zlib1g-dev python3 python3-venv dpkg-dev
 	linux-source-6.1
 	libc6-dev xz-utils zstd
+	spin
 )
 # Packages from bookworm-backports.
 BPO_PKGS=(meson)
