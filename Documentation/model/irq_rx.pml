@@ -62,6 +62,7 @@ byte ntu;			/* next_to_use: buffers given (count) */
 bit napi_sched = 1;		/* NAPI_STATE_SCHED; e1000_csb_pv_switch()
 				   schedules NAPI after the enable */
 bit napi_listed = 1;		/* on the poll list: the poll will run */
+bit napi_missed;		/* NAPI_STATE_MISSED */
 
 /* host */
 byte rdh;			/* RDH */
@@ -80,16 +81,43 @@ inline bql_unlock()
 }
 
 /*
- * napi_schedule(): napi_schedule_prep() (an atomic RMW that sets SCHED
- * unless set), then __napi_schedule() (on the poll list).
+ * napi_schedule_prep(), an atomic RMW: true if it set SCHED; if SCHED was
+ * set, it sets MISSED instead (the poll will run once more).
  */
+inline napi_schedule_prep(won)
+{
+	atomic {
+		MB(GUEST) ->
+		if
+		:: !napi_sched -> napi_sched = 1; won = 1
+		:: else -> napi_missed = 1; won = 0
+		fi
+	}
+}
+
+/* napi_schedule(): napi_schedule_prep(), then __napi_schedule() */
 inline napi_schedule()
 {
 	atomic {
 		MB(GUEST) ->
 		if
 		:: !napi_sched -> napi_sched = 1; napi_listed = 1
-		:: else
+		:: else -> napi_missed = 1
+		fi
+	}
+}
+
+/*
+ * napi_complete_done(), an atomic RMW: clears SCHED and says true, unless
+ * MISSED was set: then the poll is listed again and it says false.
+ */
+inline napi_complete_done(completed)
+{
+	atomic {
+		MB(GUEST) ->
+		if
+		:: napi_missed -> napi_missed = 0; napi_listed = 1; completed = 0
+		:: else -> napi_sched = 0; completed = 1
 		fi
 	}
 }
@@ -97,18 +125,22 @@ inline napi_schedule()
 /* e1000_csb_intr() */
 active proctype isr()
 {
+	bit won;
+
 end_idle:
 	do
 	:: line ->
 		/* the ICR read traps and lowers the line */
 		atomic { MB(GUEST) -> line = 0 };
+		napi_schedule_prep(won);
 		if
-		:: atomic { MB(GUEST) && !napi_sched -> napi_sched = 1 } ->
+		:: won ->
 			/* won napi_schedule_prep(): e1000_csb_pv_irq_off() */
 			STORE(GUEST, RX_IRQ, 0);
 			napi_listed = 1		/* __napi_schedule() */
-		:: atomic { napi_sched -> skip }
-		fi
+		:: else
+		fi;
+		won = 0
 	od
 }
 
@@ -116,6 +148,7 @@ end_idle:
 active proctype napi()
 {
 	byte d;
+	bit completed;
 
 end_idle:
 	do
@@ -138,33 +171,37 @@ end_idle:
 			STORE(GUEST, RX_TAIL, ntu % N)
 		:: else
 		fi;
-		/* napi_complete_done() */
-		atomic { MB(GUEST) -> napi_sched = 0 };
-		/* e1000_csb_pv_irq_rearm(): IRQ-G */
+		napi_complete_done(completed);
+		if
+		:: completed ->
+			/* e1000_csb_pv_irq_rearm(): IRQ-G */
 #ifdef SWAP_IRQG
-		LOAD(GUEST, DESC(ntc % N), d);
+			LOAD(GUEST, DESC(ntc % N), d);
 #endif
-		STORE(GUEST, RX_IRQ, NOTIFY | (ntc % N));
+			STORE(GUEST, RX_IRQ, NOTIFY | (ntc % N));
 #ifndef NO_IRQG_MB
-		MB(GUEST);		/* IRQ-G: request, then the descriptor */
+			MB(GUEST);	/* IRQ-G: request, then the descriptor */
 #endif
 #ifndef SWAP_IRQG
-		LOAD(GUEST, DESC(ntc % N), d);
+			LOAD(GUEST, DESC(ntc % N), d);
 #endif
-		if
-		:: d == RCVD ->
-			STORE(GUEST, RX_IRQ, 0);
-			napi_schedule()
-		:: else
+			if
+			:: d == RCVD ->
+				STORE(GUEST, RX_IRQ, 0);
+				napi_schedule()
+			:: else
+			fi
+		:: else			/* MISSED: polled again */
 		fi;
-		d = 0
+		d = 0;
+		completed = 0
 	od
 }
 
 /* a frame arrives: e1000_receive_iov(), e1000_csb_rx_done(), set_ics() */
 active proctype device()
 {
-	byte old, req, tail;
+	byte old, req, tail, d;
 
 end_idle:
 	do
@@ -173,7 +210,9 @@ end_idle:
 		LOAD(HOST, RX_TAIL, tail);
 		assert(tail < N && AVAIL(rdh, tail) >= 1);
 		old = rdh;
-		STORE(HOST, DESC(rdh), RCVD);
+		DMA_LOAD(DESC(rdh), d);		/* the descriptor */
+		DMA_STORE(DESC(rdh), RCVD);	/* data, then DD */
+		d = 0;
 		rdh = (rdh + 1) % N;
 		used++;
 		printf("@ frame %d received\n", used);
@@ -213,11 +252,13 @@ end_idle:
 active proctype head_reader()
 {
 	byte h;
+	bit head_passed_dd;
 
 	d_step {
 		h = SEES(GUEST, RX_HEAD);
-		assert(h == 0 || ntc >= h ||
-		       SEES(GUEST, DESC((h + N - 1) % N)) == RCVD);
+		head_passed_dd = h > 0 && ntc < h &&
+				 SEES(GUEST, DESC((h + N - 1) % N)) != RCVD;
+		assert(!head_passed_dd);
 		h = 0
 	}
 }

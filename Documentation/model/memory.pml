@@ -96,6 +96,28 @@ inline LOAD(a, w, r)
 /* Full barrier: wait until every store of agent a is visible. */
 #define MB(a)	(sb[a].n == 0)
 
+/*
+ * The device's DMA to descriptors and buffers: QEMU's pci_dma_read() and
+ * pci_dma_write() go through dma_memory_rw(), whose dma_barrier() is an
+ * smp_mb() before each access (include/system/dma.h). The CSB itself is
+ * accessed with address_space_ldl/stl_le_cached(): no barrier.
+ */
+inline DMA_LOAD(w, r)
+{
+#ifndef NO_DMA_MB
+	MB(HOST);
+#endif
+	LOAD(HOST, w, r)
+}
+
+inline DMA_STORE(w, x)
+{
+#ifndef NO_DMA_MB
+	MB(HOST);
+#endif
+	STORE(HOST, w, x)
+}
+
 /* Write barrier: order the stores before it with the stores after it. */
 #define WMB(a)	sb[a].wmb = (sb[a].n > 0)
 

@@ -79,6 +79,7 @@ byte qneed;			/* its buffers */
 
 /* ghosts */
 byte kicks, announces;
+bit stale_desc;			/* the device read a descriptor not handed over */
 
 inline bql_lock()
 {
@@ -144,8 +145,11 @@ inline receive(need)
 	k = 0;
 	do
 	:: k < need ->
-		assert(rdh < N && SEES(HOST, DESC(rdh)) == GIVEN);
-		STORE(HOST, DESC(rdh), RCVD);
+		assert(rdh < N);
+		DMA_LOAD(DESC(rdh), d);		/* the descriptor */
+		d_step { stale_desc = d != GIVEN; assert(!stale_desc) }
+		DMA_STORE(DESC(rdh), RCVD);	/* data, then DD */
+		d = 0;
 		rdh = (rdh + 1) % N;
 		used++;
 		k++
@@ -214,7 +218,7 @@ inline rx_publish()
 active proctype guest()
 {
 	byte old, new, r;
-	byte head, tail, req, k;	/* for the host code run by the kick */
+	byte head, tail, req, k, d;	/* for the host code run by the kick */
 	bit has;
 
 	do
@@ -239,7 +243,7 @@ active proctype guest()
 /* QEMU's net layer, then e1000_can_receive() / e1000_receive_iov() */
 active proctype net()
 {
-	byte need, head, tail, req, k;
+	byte need, head, tail, req, k, d;
 	bit has;
 
 end_idle:
