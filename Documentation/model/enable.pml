@@ -194,7 +194,6 @@ inline pv_stop()
 	mmio_tdt(ntu % N);	/* TDT = next_to_use */
 	assert(tdt == ntu % N);	/* nothing left in flight in the block */
 #endif
-	published = ntu;
 	d_step {		/* e1000_csb_pv_free() */
 		freed = 1;
 		printf("@ guest: block freed\n")
@@ -238,17 +237,19 @@ active proctype guest()
 		mmio_tdt(ntu % N)	/* plain doorbell */
 	:: ntc < published && SEES(GUEST, DESC(ntc % N)) == DONE ->
 		ntc++
-	:: atomic { pv_active && !mode } ->
-		/* the watchdog found STATUS inactive: fall back */
+	:: atomic { pv_active && !mode && ntu == published } ->
+		/* the watchdog found STATUS inactive: fall back (the switch
+		 * quiesces xmit, which never leaves a filled descriptor
+		 * unpublished) */
 		printf("@ guest: watchdog finds STATUS inactive\n");
 		pv_stop()
-	:: phase == 0 && published == 1 ->
+	:: phase == 0 && published == 1 && ntu == published ->
 		if
 		:: pv_active -> pv_stop()
 		:: else
 		fi;
 		phase = 1
-	:: phase == 1 && published == 2 ->
+	:: phase == 1 && published == 2 && ntu == published ->
 		pv_start();
 		phase = 2
 	:: phase == 2 && ntc == PKTS ->
