@@ -94,6 +94,21 @@ inline bql_unlock()
 	atomic { MB(HOST) -> bql = 0 }
 }
 
+/*
+ * -DFIX_POLL_LOCK: a fix for the poll's read after free (README.md), a
+ * lock around the poll's map check and read, also taken to unpublish the
+ * map in e1000_csb_stop().
+ */
+bit poll_lock;
+
+#ifdef FIX_POLL_LOCK
+#define POLL_LOCK_TAKE	atomic { !poll_lock -> poll_lock = 1 };
+#define POLL_LOCK_GIVE	poll_lock = 0;
+#else
+#define POLL_LOCK_TAKE
+#define POLL_LOCK_GIVE
+#endif
+
 /* every access of the device to the block, with the BQL */
 inline block_access()
 {
@@ -179,12 +194,14 @@ inline pv_stop()
 	if
 	:: mode ->
 		take_tail(t);
+		POLL_LOCK_TAKE
 		d_step {	/* e1000_csb_stop() */
 			mode = 0;
 			map = 0;
 			kick_armed = 0;
 			printf("@ device: CSB disabled\n")
 		}
+		POLL_LOCK_GIVE
 		xmit()
 	:: else		/* dropped already: CTRL = 0 does nothing */
 	fi;
@@ -297,24 +314,27 @@ batch:
 		do
 		:: polls < 1 ->
 			polls++;
+			POLL_LOCK_TAKE
 			d_step {
 				m = map;
 				printf("@ TX thread polls: the map is %d\n", m)
 			}
 			if
-			:: !m -> break
+			:: m ->
+				d_step {
+					polled_freed = freed;
+#ifdef STRICT_POLL
+					assert(!polled_freed);
+#endif
+					polled_freed = 0
+				}
+				LOAD(HOST, TX_TAIL, tail)
 			:: else
 			fi;
-			d_step {
-				polled_freed = freed;
-#ifdef STRICT_POLL
-				assert(!polled_freed);
-#endif
-				polled_freed = 0
-			}
-			LOAD(HOST, TX_TAIL, tail);
+			POLL_LOCK_GIVE
 			if
-			:: tail != seen -> moved = 1; break
+			:: !m -> break
+			:: m && tail != seen -> moved = 1; break
 			:: else
 			fi
 		:: else -> break
@@ -356,13 +376,16 @@ active proctype host_drop()
 	if
 	:: bql_lock();
 		if
-		:: d_step {
-			mode ->
-			mode = 0;
-			map = 0;
-			kick_armed = 0;
-			printf("@ device: drops the CSB\n")
-		   }
+		:: mode ->
+			POLL_LOCK_TAKE
+			d_step {
+				mode = 0;
+				map = 0;
+				kick_armed = 0;
+				printf("@ device: drops the CSB\n")
+			}
+			POLL_LOCK_GIVE
+			skip
 		:: else
 		fi;
 		bql_unlock()
