@@ -28,7 +28,7 @@ MODULE_EXCLUDES := $(addprefix --exclude=,'*.o' '*.ko' '*.mod' '*.mod.c' '.*.cmd
 INSTALL_MOD_DIR ?= updates
 
 .PHONY: all modules install uninstall clean distclean modules-all deps qemu \
-	qemu-asan guest tools qtest fuzz check check-static demo bench help
+	qemu-asan guest tools qtest fuzz check check-static models demo bench help
 
 all: modules
 
@@ -40,6 +40,7 @@ help:
 	@echo "make qemu          fetch Debian's QEMU 10.0, apply qemu-csb/, build build/qemu/"
 	@echo "make guest         guest kernels and initramfs images into build/guest/"
 	@echo "make check         static checks and all VM scenarios"
+	@echo "make models        model-check the CSB handshakes (spin; also part of check)"
 	@echo "make demo          two guests on the patched QEMU, traffic both ways, a report"
 	@echo "make bench         plain vs CSB mode: counts and rates per host polling budget"
 
@@ -110,6 +111,9 @@ check: deps
 
 check-static:
 	@$(PYTHON) tests/run.py --static
+
+models:
+	@$(PYTHON) Documentation/model/run-models.py
 
 demo: deps
 	@$(MAKE) -s qemu guest
