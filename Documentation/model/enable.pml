@@ -44,7 +44,8 @@
  * Mutations: NO_START_ORDER (the block's tail not ordered before ENABLE),
  * NO_STOP_TDT (the driver does not write TDT after disabling),
  * NO_GEN_CHECK (the TX thread sleeps on a tail it took before a disable
- * and enable).
+ * and enable). -DFIX_POLL_LOCK models the fix README.md proposes for the
+ * poll's read (with -DSTRICT_POLL, it passes).
  */
 
 #ifndef N
