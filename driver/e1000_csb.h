@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 #include <linux/io.h>
+#include <linux/interrupt.h>
 #include <linux/pci.h>
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
@@ -191,6 +192,7 @@ struct e1000_csb_rx_ring {
 	u64_stats_t copybreak;		/* copied, page recycled */
 	u64_stats_t multi_desc;		/* frames spanning > 1 descriptor */
 	u64_stats_t doorbells;		/* RDT writes */
+	u64_stats_t host_errors;	/* DD on a slot not given */
 
 	/* CSB mode (e1000_csb_pv.c) */
 	u32 pv_published;		/* rx_tail last written to the CSB */
@@ -245,6 +247,11 @@ struct e1000_csb_pv {
 	u64 fallbacks;
 	u64 host_errors;
 	u64 reclaim_timer_runs;
+	u64 blocks_leaked;		/* blocks the device did not release */
+	u64 rescues;			/* lost wake-ups mended (self-healing) */
+	u32 tx_mark;			/* self-healing: last suspicious states */
+	u32 rx_mark;
+	u32 irq_mark;
 	u64 enabled;			/* 1 while active (for ethtool -S) */
 };
 
@@ -287,6 +294,7 @@ struct e1000_csb_adapter {
 	u32 rx_ring_count;
 
 	u32 ims;			/* causes we enable in IMS */
+	u32 ims_live;			/* what IMS holds now: ims or 0 */
 	bool irq_requested;
 	u32 rx_usecs;			/* coalescing, mapped to ITR */
 	u32 rctl;			/* last value written to RCTL */
@@ -401,6 +409,16 @@ static inline bool e1000_csb_removed(struct e1000_csb_adapter *adapter)
  * requests in the CSB instead of IMC/IMS (e1000_csb_pv_irq_*).
  */
 
+/*
+ * The full barrier of the handshakes TX-G, RX-G and IRQ-G (spec sections
+ * 5-7).  virt_mb() is a lock-prefixed add on x86, which QEMU's TCG turns
+ * into a plain load and store without any host barrier when the VM cannot
+ * have a second vCPU (no parallel mode); MFENCE, x86's mb(), it always
+ * turns into a host full barrier.  A few cycles dearer under hardware
+ * virtualization, right on every accelerator.
+ */
+#define e1000_csb_handshake_mb()	mb()
+
 static inline bool e1000_csb_pv_on(const struct e1000_csb_adapter *adapter,
 				   u32 feature)
 {
@@ -435,6 +453,7 @@ static inline void e1000_csb_rx_doorbell(struct e1000_csb_adapter *adapter,
 /* Unmask the interrupt causes the driver uses. */
 static inline void e1000_csb_irq_enable(struct e1000_csb_adapter *adapter)
 {
+	WRITE_ONCE(adapter->ims_live, adapter->ims);
 	e1000_csb_wr32(adapter, E1000_CSB_REG_IMS, adapter->ims);
 }
 
@@ -442,6 +461,7 @@ static inline void e1000_csb_irq_enable(struct e1000_csb_adapter *adapter)
 static inline void e1000_csb_irq_disable(struct e1000_csb_adapter *adapter)
 {
 	e1000_csb_wr32(adapter, E1000_CSB_REG_IMC, E1000_CSB_INT_ALL);
+	WRITE_ONCE(adapter->ims_live, 0);
 }
 
 /*
@@ -531,6 +551,8 @@ void e1000_csb_pv_tx_poll_done(struct e1000_csb_adapter *adapter,
 			       struct e1000_csb_tx_ring *ring);
 void e1000_csb_pv_irq_off(struct e1000_csb_adapter *adapter);
 bool e1000_csb_pv_irq_rearm(struct e1000_csb_adapter *adapter);
+void e1000_csb_pv_host_error(struct e1000_csb_adapter *adapter,
+			     const char *what, u32 val, u32 count);
 
 /* ---------------- e1000_csb_ethtool.c ---------------- */
 void e1000_csb_set_ethtool_ops(struct net_device *netdev);
@@ -558,6 +580,7 @@ void e1000_csb_ring_mem_free(struct device *dev, u32 size, void **desc,
 int e1000_csb_open_rings(struct e1000_csb_adapter *adapter);
 void e1000_csb_free_rings(struct e1000_csb_adapter *adapter);
 void e1000_csb_schedule_reset(struct e1000_csb_adapter *adapter);
+irqreturn_t e1000_csb_intr(int irq, void *data);
 void e1000_csb_reg_counters_sum(struct e1000_csb_adapter *adapter,
 				struct e1000_csb_reg_counters *sum);
 

@@ -13,6 +13,16 @@
  *   csb_bad_guest    write 1: in CSB mode, publish a TX tail beyond the
  *                    ring, as a broken driver might; the host drops the CSB
  *                    and the watchdog must notice and fall back
+ *   rx_bad_done      write 1: mark every RX descriptor from next_to_clean
+ *                    through next_to_use done, as a broken host might: the
+ *                    ones given to the device (as one frame), and the first
+ *                    one never given, possibly without a buffer; then poll.
+ *                    The driver must stop at the one never given, count it
+ *                    and (in CSB mode) fall back
+ *   shared_irq       write 1: latch a cause the driver never enables (TXQE,
+ *                    through ICS) and run the interrupt handler, as a
+ *                    neighbour on a shared line would; the handler must
+ *                    answer "not mine"
  *
  * The removal is simulated without any cost on the register access path:
  * the MMIO base pointer is swapped for a buffer of all-ones bytes.
@@ -132,6 +142,86 @@ static int e1000_csb_dbg_bad_guest_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(e1000_csb_dbg_bad_guest_fops, NULL,
 			 e1000_csb_dbg_bad_guest_set, "%llu\n");
 
+/*
+ * The @given descriptors from @ntc on look like one received frame of 1000
+ * bytes each (EOP on the last), and so does the first one never given, at
+ * @ntc + @given: all of it within one poll, whatever the NAPI budget.
+ */
+static void e1000_csb_dbg_rx_mark_done(struct e1000_csb_rx_ring *ring,
+				       u32 ntc, u32 given)
+{
+	struct e1000_csb_rx_desc *desc;
+	u32 n;
+
+	for (n = 0; n <= given; n++) {
+		desc = E1000_CSB_RX_DESC(ring, (ntc + n) % ring->count);
+		desc->length = cpu_to_le16(1000);
+		desc->errors = 0;
+		WRITE_ONCE(desc->status, E1000_CSB_RXD_STAT_DD |
+			   (n + 1 >= given ? E1000_CSB_RXD_STAT_EOP : 0));
+	}
+}
+
+static int e1000_csb_dbg_rx_bad_done_set(void *data, u64 val)
+{
+	struct e1000_csb_adapter *adapter = data;
+	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
+	int err = 0;
+	u32 ntc, ntu;
+
+	if (val != 1)
+		return -EINVAL;
+	rtnl_lock();
+	if (test_bit(E1000_CSB_STATE_DOWN, &adapter->state)) {
+		err = -ENETDOWN;
+		goto out;
+	}
+	/* NAPI off: the ring indices hold still while we write */
+	napi_disable(&adapter->napi);
+	ntc = ring->next_to_clean;
+	ntu = ring->next_to_use;
+	netdev_warn(adapter->netdev,
+		    "debugfs: marking RX descriptors %u..%u done: %u given to the device (one frame), then %u never given\n",
+		    ntc, ntu, (ntu - ntc + ring->count) % ring->count, ntu);
+	e1000_csb_dbg_rx_mark_done(ring, ntc,
+				   (ntu - ntc + ring->count) % ring->count);
+	napi_enable(&adapter->napi);
+	local_bh_disable();
+	napi_schedule(&adapter->napi);
+	local_bh_enable();
+out:
+	rtnl_unlock();
+	return err;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(e1000_csb_dbg_rx_bad_done_fops, NULL,
+			 e1000_csb_dbg_rx_bad_done_set, "%llu\n");
+
+static int e1000_csb_dbg_shared_irq_set(void *data, u64 val)
+{
+	struct e1000_csb_adapter *adapter = data;
+	int irq = adapter->pdev->irq;
+	int err = 0;
+
+	if (val != 1)
+		return -EINVAL;
+	rtnl_lock();
+	if (test_bit(E1000_CSB_STATE_DOWN, &adapter->state)) {
+		err = -ENETDOWN;
+	} else {
+		e1000_csb_wr32(adapter, E1000_CSB_REG_ICS, E1000_CSB_INT_TXQE);
+		/* as netpoll does: the handler with the line masked */
+		disable_irq(irq);
+		e1000_csb_intr(irq, adapter);
+		enable_irq(irq);
+	}
+	rtnl_unlock();
+	return err;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(e1000_csb_dbg_shared_irq_fops, NULL,
+			 e1000_csb_dbg_shared_irq_set, "%llu\n");
+
 void e1000_csb_debugfs_add(struct e1000_csb_adapter *adapter)
 {
 	adapter->dbg_dir = debugfs_create_dir(pci_name(adapter->pdev),
@@ -144,6 +234,10 @@ void e1000_csb_debugfs_add(struct e1000_csb_adapter *adapter)
 				   adapter, &e1000_csb_dbg_bad_host_fops);
 	debugfs_create_file_unsafe("csb_bad_guest", 0200, adapter->dbg_dir,
 				   adapter, &e1000_csb_dbg_bad_guest_fops);
+	debugfs_create_file_unsafe("rx_bad_done", 0200, adapter->dbg_dir,
+				   adapter, &e1000_csb_dbg_rx_bad_done_fops);
+	debugfs_create_file_unsafe("shared_irq", 0200, adapter->dbg_dir,
+				   adapter, &e1000_csb_dbg_shared_irq_fops);
 }
 
 /* First thing on device removal: no test hook can run after this. */

@@ -93,9 +93,10 @@ void e1000_csb_schedule_reset(struct e1000_csb_adapter *adapter)
  * interface is going down: returning without acknowledging a cause would
  * leave the line asserted and the handler re-entered forever.
  */
-static irqreturn_t e1000_csb_intr(int irq, void *data)
+irqreturn_t e1000_csb_intr(int irq, void *data)
 {
 	struct e1000_csb_adapter *adapter = data;
+	bool mine;
 	u32 icr;
 
 	icr = e1000_csb_irq_read_cause(adapter);
@@ -107,10 +108,21 @@ static irqreturn_t e1000_csb_intr(int irq, void *data)
 		/* e1000_csb_rd32() already ran the removal check */
 		return IRQ_NONE;
 	}
-	adapter->irq_count++;
+	/*
+	 * Spec section 7: only icr & IMS makes the interrupt ours.  Causes
+	 * that NAPI masked while it polls still mean work for that poll
+	 * (napi_schedule_prep() below asks it to run again).
+	 */
+	mine = icr & READ_ONCE(adapter->ims_live);
+	if (mine)
+		adapter->irq_count++;
+	else
+		adapter->irq_none++;
+	if (!(icr & adapter->ims))
+		return IRQ_NONE;
 
 	if (unlikely(test_bit(E1000_CSB_STATE_DOWN, &adapter->state)))
-		return IRQ_HANDLED;	/* acknowledged; nothing to schedule */
+		return mine ? IRQ_HANDLED : IRQ_NONE;
 
 	if (icr & (E1000_CSB_INT_LSC | E1000_CSB_INT_RXSEQ))
 		mod_delayed_work(system_wq, &adapter->watchdog, 0);
@@ -123,7 +135,7 @@ static irqreturn_t e1000_csb_intr(int irq, void *data)
 			e1000_csb_irq_disable(adapter);
 		__napi_schedule(&adapter->napi);
 	}
-	return IRQ_HANDLED;
+	return mine ? IRQ_HANDLED : IRQ_NONE;
 }
 
 /*
@@ -153,23 +165,31 @@ static int e1000_csb_poll(struct napi_struct *napi, int budget)
 {
 	struct e1000_csb_adapter *adapter =
 		container_of(napi, struct e1000_csb_adapter, napi);
-	bool tx_done;
+	bool pv_irq = e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ);
 	int work;
 
-	tx_done = e1000_csb_poll_tx(adapter, budget);
+	if (!e1000_csb_poll_tx(adapter, budget))
+		return budget;
 	work = e1000_csb_rx_clean(adapter, budget);
-	if (!tx_done)
-		work = budget;
+	if (work >= budget)
+		return budget;
 
-	if (work < budget && napi_complete_done(napi, work) &&
-	    !test_bit(E1000_CSB_STATE_DOWN, &adapter->state)) {
-		if (!e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ))
-			e1000_csb_irq_enable(adapter);
-		else if (e1000_csb_pv_irq_rearm(adapter))
-			napi_schedule(napi);
-	}
+	/*
+	 * CSB mode: re-arm the RX interrupt request and re-check (IRQ-G)
+	 * while this poll still owns NAPI, so that no other poll (an
+	 * interrupt or the reclaim timer on another CPU) can store a newer
+	 * request that ours would then overwrite with a stale index.  An
+	 * interrupt that comes between here and napi_complete_done() finds
+	 * NAPI busy and makes napi_complete_done() poll again.
+	 */
+	if (pv_irq && !test_bit(E1000_CSB_STATE_DOWN, &adapter->state) &&
+	    e1000_csb_pv_irq_rearm(adapter))
+		return budget;
 
-	return min(work, budget);
+	if (napi_complete_done(napi, work) && !pv_irq &&
+	    !test_bit(E1000_CSB_STATE_DOWN, &adapter->state))
+		e1000_csb_irq_enable(adapter);
+	return work;
 }
 
 #ifdef CONFIG_NET_POLL_CONTROLLER
@@ -329,6 +349,15 @@ int e1000_csb_up(struct e1000_csb_adapter *adapter)
 	napi_enable(&adapter->napi);
 	e1000_csb_irq_enable(adapter);
 	netif_start_queue(netdev);
+	/*
+	 * In CSB mode, frames that arrived before the RX request was armed
+	 * raised no interrupt: one poll finds them and re-arms (IRQ-G).
+	 */
+	if (e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ)) {
+		local_bh_disable();
+		napi_schedule(&adapter->napi);
+		local_bh_enable();
+	}
 
 	/* report the link state right away */
 	mod_delayed_work(system_wq, &adapter->watchdog, 0);

@@ -130,6 +130,8 @@ const char *e1000_csb_pv_mode(const struct e1000_csb_adapter *adapter)
 
 /* ---------------- enabling and disabling (spec section 4) ---------------- */
 
+static void e1000_csb_pv_free(struct e1000_csb_adapter *adapter);
+
 /*
  * Enable the CSB with the device running or freshly configured and the
  * data path quiesced: the tails in the block are the ones the registers
@@ -155,6 +157,14 @@ static int e1000_csb_pv_start(struct e1000_csb_adapter *adapter)
 
 	block->tx_tail = cpu_to_le32(adapter->tx_ring.next_to_use);
 	block->rx_tail = cpu_to_le32(adapter->rx_ring.next_to_use);
+	/*
+	 * Spec section 4 step 2: the RX interrupt request is armed from the
+	 * start, so that a guest that only receives hears of its first frame
+	 * (the caller polls once after enabling, for frames already there).
+	 * No TX interrupt until the queue stops (section 7).
+	 */
+	block->rx_irq = cpu_to_le32(E1000_CSB_NOTIFY |
+				    adapter->rx_ring.next_to_clean);
 	adapter->tx_ring.pv_published = adapter->tx_ring.next_to_use;
 	adapter->rx_ring.pv_published = adapter->rx_ring.next_to_use;
 
@@ -166,30 +176,69 @@ static int e1000_csb_pv_start(struct e1000_csb_adapter *adapter)
 			(E1000_CSB_VERSION_MAJOR << E1000_CSB_CTRL_MAJOR_SHIFT));
 	status = e1000_csb_pv_rd(adapter, E1000_CSB_STATUS);
 
+	pv->csb = block;
 	if (status == ~0U || !(status & E1000_CSB_STATUS_ACTIVE)) {
 		pv->host_err = status == ~0U ? 0 :
 			(status & E1000_CSB_STATUS_ERR_MASK) >>
 			E1000_CSB_STATUS_ERR_SHIFT;
-		dma_free_coherent(dev, E1000_CSB_SIZE, block, pv->csb_dma);
+		e1000_csb_pv_free(adapter);
 		return status == ~0U ? -ENODEV : -EOPNOTSUPP;
 	}
 
 	pv->host_err = 0;
-	pv->csb = block;
+	pv->tx_mark = U32_MAX;
+	pv->rx_mark = U32_MAX;
+	pv->irq_mark = U32_MAX;
 	pv->enabled = 1;
 	WRITE_ONCE(pv->active, features);
 	return 0;
 }
 
+/*
+ * Has the device let go of the block?  Spec section 4: the guest may free
+ * it once STATUS reads ACTIVE clear.  A device that reads all-ones (gone,
+ * or hung) cannot say so.  Waits up to about 100 STATUS reads.
+ */
+static bool e1000_csb_pv_released(struct e1000_csb_adapter *adapter)
+{
+	u32 status;
+	int tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		status = e1000_csb_pv_rd(adapter, E1000_CSB_STATUS);
+		if (status == ~0U)
+			return false;
+		if (!(status & E1000_CSB_STATUS_ACTIVE))
+			return true;
+		usleep_range(10, 20);
+	}
+	return false;
+}
+
+/*
+ * Leave CSB mode in software and release the block.  Memory the device
+ * may still write is never freed: if the device does not confirm that it
+ * stopped using the block, the block is left allocated, counted and
+ * logged (a leak of one page beats a host scribbling on a reused one).
+ * Process context.
+ */
 static void e1000_csb_pv_free(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_pv *pv = &adapter->pv;
 
 	WRITE_ONCE(pv->active, 0);
 	pv->enabled = 0;
-	if (pv->csb)
+	if (!pv->csb)
+		return;
+	if (e1000_csb_pv_released(adapter)) {
 		dma_free_coherent(&adapter->pdev->dev, E1000_CSB_SIZE, pv->csb,
 				  pv->csb_dma);
+	} else {
+		pv->blocks_leaked++;
+		netdev_warn(adapter->netdev,
+			    "csb: the device did not confirm it stopped using the CSB at %pad; leaving that memory allocated (%llu so far)\n",
+			    &pv->csb_dma, pv->blocks_leaked);
+	}
 	pv->csb = NULL;
 }
 
@@ -197,20 +246,15 @@ static void e1000_csb_pv_free(struct e1000_csb_adapter *adapter)
  * Disable the CSB with the device running and the data path quiesced: the
  * device copies the last tails into TDT/RDT; the driver writes them again
  * itself (they are its own indices, and a host that dropped the CSB on its
- * own may have missed the last ones).
+ * own may have missed the last ones).  The block is freed only once the
+ * device confirms it is done with it (e1000_csb_pv_free()).
  */
 static void e1000_csb_pv_stop(struct e1000_csb_adapter *adapter)
 {
-	int tries;
-
 	WRITE_ONCE(adapter->pv.active, 0);
 	e1000_csb_pv_wr(adapter, E1000_CSB_CTRL, 0);
-	for (tries = 0; tries < 100 && !e1000_csb_removed(adapter); tries++) {
-		if (!(e1000_csb_pv_rd(adapter, E1000_CSB_STATUS) &
-		      E1000_CSB_STATUS_ACTIVE))
-			break;
-		usleep_range(10, 20);
-	}
+	/* the device's copy of the tails first, then ours over it */
+	e1000_csb_pv_released(adapter);
 	e1000_csb_wr32(adapter, E1000_CSB_REG_TDT,
 		       adapter->tx_ring.next_to_use);
 	e1000_csb_wr32(adapter, E1000_CSB_REG_RDT,
@@ -352,8 +396,8 @@ static void e1000_csb_pv_fallback_task(struct work_struct *work)
 }
 
 /* Any context: the host misbehaved; leave CSB mode from process context. */
-static void e1000_csb_pv_host_error(struct e1000_csb_adapter *adapter,
-				    const char *what, u32 val, u32 count)
+void e1000_csb_pv_host_error(struct e1000_csb_adapter *adapter,
+			     const char *what, u32 val, u32 count)
 {
 	struct e1000_csb_pv *pv = &adapter->pv;
 
@@ -364,6 +408,8 @@ static void e1000_csb_pv_host_error(struct e1000_csb_adapter *adapter,
 		 "host wrote %s = %#x for a ring of %u", what, val, count);
 	schedule_work(&pv->fallback_task);
 }
+
+static void e1000_csb_pv_rescue(struct e1000_csb_adapter *adapter);
 
 /*
  * From the watchdog: a host may drop the CSB on its own (spec section 2:
@@ -377,8 +423,12 @@ void e1000_csb_pv_watchdog(struct e1000_csb_adapter *adapter)
 	if (!pv->active)
 		return;
 	status = e1000_csb_pv_rd(adapter, E1000_CSB_STATUS);
-	if (status == ~0U || (status & E1000_CSB_STATUS_ACTIVE))
+	if (status == ~0U)
 		return;
+	if (status & E1000_CSB_STATUS_ACTIVE) {
+		e1000_csb_pv_rescue(adapter);
+		return;
+	}
 	if (test_and_set_bit(E1000_CSB_PV_BROKEN, &pv->broken))
 		return;
 	snprintf(pv->broken_why, sizeof(pv->broken_why),
@@ -386,6 +436,103 @@ void e1000_csb_pv_watchdog(struct e1000_csb_adapter *adapter)
 		 e1000_csb_pv_strerror((status & E1000_CSB_STATUS_ERR_MASK) >>
 				       E1000_CSB_STATUS_ERR_SHIFT));
 	schedule_work(&pv->fallback_task);
+}
+
+/* ---------------- self-healing (spec section 7) ---------------- */
+
+/*
+ * Two strikes: true if the same suspicious @state was also seen at the
+ * previous check (a watchdog period ago).
+ */
+static bool e1000_csb_pv_stuck(u32 *mark, bool suspicious, u32 state)
+{
+	bool again = suspicious && *mark == state;
+
+	*mark = suspicious ? state : U32_MAX;
+	return again;
+}
+
+/* TX-G/TX-H: the host sleeps at an index short of our published tail. */
+static bool e1000_csb_pv_tx_stuck(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_tx_ring *ring = &adapter->tx_ring;
+	struct e1000_csb_pv *pv = &adapter->pv;
+	u32 req, tail;
+	bool stuck;
+
+	netif_tx_lock_bh(adapter->netdev);
+	req = le32_to_cpu(READ_ONCE(pv->csb->tx_kick));
+	tail = ring->pv_published;
+	stuck = e1000_csb_pv_stuck(&pv->tx_mark,
+				   e1000_csb_notify_valid(req, ring->count) &&
+				   (req & E1000_CSB_INDEX_MASK) != tail, tail);
+	netif_tx_unlock_bh(adapter->netdev);
+	return stuck;
+}
+
+/* RX-G/RX-H: the host is starved although the buffers it needs are there. */
+static bool e1000_csb_pv_rx_stuck(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
+	struct e1000_csb_pv *pv = &adapter->pv;
+	u32 req, head, tail = READ_ONCE(ring->pv_published);
+
+	req = le32_to_cpu(READ_ONCE(pv->csb->rx_kick));
+	head = le32_to_cpu(READ_ONCE(pv->csb->rx_head));
+	return e1000_csb_pv_stuck(&pv->rx_mark,
+				  e1000_csb_notify_valid(req, ring->count) &&
+				  head < ring->count &&
+				  e1000_csb_need_notify(req & E1000_CSB_INDEX_MASK,
+							head, tail, ring->count),
+				  tail);
+}
+
+/* IRQ-G/IRQ-H: a received frame waits and no poll came for it. */
+static bool e1000_csb_pv_irq_stuck(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
+	u32 ntc = READ_ONCE(ring->next_to_clean);
+	struct e1000_csb_rx_desc *desc = E1000_CSB_RX_DESC(ring, ntc);
+
+	return e1000_csb_pv_stuck(&adapter->pv.irq_mark,
+				  ntc != READ_ONCE(ring->next_to_use) &&
+				  (READ_ONCE(desc->status) &
+				   E1000_CSB_RXD_STAT_DD), ntc);
+}
+
+/*
+ * The handshakes make a lost wake-up impossible while their barriers are
+ * honoured (e1000_csb_handshake_mb()).  Should a platform break that
+ * promise anyway, a request still unanswered after a whole watchdog
+ * period gets its kick or its poll here, counted in csb_rescues.  Takes
+ * RTNL (the block cannot go away) only if it is free: down() waits for
+ * this work under RTNL.
+ */
+static void e1000_csb_pv_rescue(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_pv *pv = &adapter->pv;
+
+	if (!rtnl_trylock())
+		return;
+	if (pv->csb && pv->active == E1000_CSB_F_ALL) {
+		if (e1000_csb_pv_tx_stuck(adapter)) {
+			pv->rescues++;
+			e1000_csb_pv_wr(adapter, E1000_CSB_KICK,
+					E1000_CSB_KICK_TX);
+		}
+		if (e1000_csb_pv_rx_stuck(adapter)) {
+			pv->rescues++;
+			e1000_csb_pv_wr(adapter, E1000_CSB_KICK,
+					E1000_CSB_KICK_RX);
+		}
+		if (e1000_csb_pv_irq_stuck(adapter)) {
+			pv->rescues++;
+			local_bh_disable();
+			napi_schedule(&adapter->napi);
+			local_bh_enable();
+		}
+	}
+	rtnl_unlock();
 }
 
 static enum hrtimer_restart e1000_csb_pv_reclaim(struct hrtimer *timer)
@@ -416,16 +563,6 @@ void e1000_csb_pv_remove(struct e1000_csb_adapter *adapter)
 }
 
 /* ---------------- doorbells (spec sections 5 and 6) ---------------- */
-
-/*
- * A notification request from the host: NOTIFY | index, bits 30:16 zero,
- * index below the ring size.  Anything else is a host bug.
- */
-static bool e1000_csb_pv_req_valid(u32 req, u32 count)
-{
-	return !(req & ~(E1000_CSB_NOTIFY | E1000_CSB_INDEX_MASK)) &&
-	       (req & E1000_CSB_INDEX_MASK) < count;
-}
 
 static void e1000_csb_pv_arm_reclaim(struct e1000_csb_adapter *adapter)
 {
@@ -460,11 +597,11 @@ void e1000_csb_pv_tx_publish(struct e1000_csb_adapter *adapter,
 	 * tx_kick loaded.  Pairs with TX-H in the device's TX thread, which
 	 * stores tx_kick, barriers and re-reads tx_tail before sleeping.
 	 */
-	virt_mb();
+	e1000_csb_handshake_mb();
 	req = le32_to_cpu(READ_ONCE(block->tx_kick));
 
 	kick = req & E1000_CSB_NOTIFY;
-	if (kick && !e1000_csb_pv_req_valid(req, ring->count))
+	if (kick && !e1000_csb_notify_valid(req, ring->count))
 		e1000_csb_pv_host_error(adapter, "tx_kick", req, ring->count);
 	else if (kick)
 		kick = e1000_csb_need_notify(req & E1000_CSB_INDEX_MASK, old,
@@ -510,11 +647,11 @@ void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
 	 * rx_kick loaded.  Pairs with RX-H in the device, which stores
 	 * rx_kick when starved, barriers and re-reads rx_tail.
 	 */
-	virt_mb();
+	e1000_csb_handshake_mb();
 	req = le32_to_cpu(READ_ONCE(block->rx_kick));
 
 	kick = req & E1000_CSB_NOTIFY;
-	if (kick && !e1000_csb_pv_req_valid(req, ring->count))
+	if (kick && !e1000_csb_notify_valid(req, ring->count))
 		e1000_csb_pv_host_error(adapter, "rx_kick", req, ring->count);
 	else if (kick)
 		kick = e1000_csb_need_notify(req & E1000_CSB_INDEX_MASK, old,
@@ -567,7 +704,7 @@ static bool e1000_csb_pv_tx_request(struct e1000_csb_adapter *adapter,
 	 * then the descriptor loaded.  Pairs with IRQ-H in the device, which
 	 * stores tx_head, barriers and then loads tx_irq.
 	 */
-	virt_mb();
+	e1000_csb_handshake_mb();
 	if (!e1000_csb_pv_tx_desc_done(ring, last))
 		return false;
 	WRITE_ONCE(adapter->pv.csb->tx_irq, 0);
@@ -625,11 +762,14 @@ void e1000_csb_pv_irq_off(struct e1000_csb_adapter *adapter)
 }
 
 /**
- * e1000_csb_pv_irq_rearm - NAPI completed: ask for the next RX interrupt
+ * e1000_csb_pv_irq_rearm - NAPI is about to complete: ask for the next RX
+ * interrupt
  * @adapter: board private structure
  *
- * Returns true if a frame arrived before the device could see the request
- * (the caller polls again).
+ * Called by the NAPI owner before napi_complete_done().  Returns true if a
+ * frame arrived before the device could see the request (the caller polls
+ * again).  With no buffer handed to the device there is nothing to look
+ * at: a DD there would be the host's error, which RX cleaning reports.
  */
 bool e1000_csb_pv_irq_rearm(struct e1000_csb_adapter *adapter)
 {
@@ -644,10 +784,13 @@ bool e1000_csb_pv_irq_rearm(struct e1000_csb_adapter *adapter)
 	u64_stats_update_end(&ring->syncp);
 	/*
 	 * Handshake IRQ-G (spec section 7): request stored, full barrier,
-	 * then the next descriptor loaded.  Pairs with IRQ-H in the device
-	 * (rx_head stored, barrier, rx_irq loaded).
+	 * then the next descriptor's DD loaded.  Pairs with IRQ-H in the
+	 * device (descriptors written back with DD, rx_head stored, barrier,
+	 * rx_irq loaded): the device sees the request or we see DD.
 	 */
-	virt_mb();
+	e1000_csb_handshake_mb();
+	if (ring->next_to_clean == ring->next_to_use)
+		return false;
 	desc = E1000_CSB_RX_DESC(ring, ring->next_to_clean);
 	if (!(READ_ONCE(desc->status) & E1000_CSB_RXD_STAT_DD))
 		return false;

@@ -213,6 +213,29 @@ static struct sk_buff *e1000_csb_rx_first(struct e1000_csb_rx_ring *ring,
 	return skb;
 }
 
+/*
+ * The device wrote back DD on a descriptor the driver never handed over
+ * (its slot may hold no buffer): a host error.  Nothing is taken from the
+ * slot.  Where the device will write next is anybody's guess now, so the
+ * device is reset (in CSB mode after falling back to plain mode).
+ */
+static void e1000_csb_rx_bad_done(struct e1000_csb_rx_ring *ring, u32 i)
+{
+	struct e1000_csb_adapter *adapter = ring->adapter;
+
+	u64_stats_update_begin(&ring->syncp);
+	u64_stats_inc(&ring->host_errors);
+	u64_stats_update_end(&ring->syncp);
+	if (net_ratelimit())
+		netdev_warn(ring->netdev,
+			    "host marked RX descriptor %u done, which was not given to it: resetting\n",
+			    i);
+	if (e1000_csb_pv_on(adapter, E1000_CSB_F_RX | E1000_CSB_F_IRQ))
+		e1000_csb_pv_host_error(adapter, "DD on RX descriptor", i,
+					ring->count);
+	e1000_csb_schedule_reset(adapter);
+}
+
 /**
  * e1000_csb_rx_clean - receive up to @budget frames
  * @adapter: board private structure
@@ -239,6 +262,11 @@ int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget)
 		status = READ_ONCE(desc->status);
 		if (!(status & E1000_CSB_RXD_STAT_DD))
 			break;
+		if (unlikely(i == ring->next_to_use)) {
+			/* every buffer given is cleaned: this one was not given */
+			e1000_csb_rx_bad_done(ring, i);
+			break;
+		}
 		/* read the rest of the descriptor only after DD */
 		dma_rmb();
 		len = le16_to_cpu(desc->length);

@@ -136,4 +136,16 @@ static inline int e1000_csb_need_notify(unsigned int index, unsigned int old,
 	return (index + size - old) % size < (new + size - old) % size;
 }
 
+/*
+ * Is REQ a well-formed request on a ring of SIZE entries: NOTIFY set, bits
+ * 30:16 zero, the index below SIZE?  Anything else is the other side's bug
+ * (spec section 8).
+ */
+static inline int e1000_csb_notify_valid(unsigned int req, unsigned int size)
+{
+	return (req & E1000_CSB_NOTIFY) &&
+	       !(req & ~(E1000_CSB_NOTIFY | E1000_CSB_INDEX_MASK)) &&
+	       (req & E1000_CSB_INDEX_MASK) < size;
+}
+
 #endif /* E1000_CSB_ABI_H */

@@ -82,3 +82,10 @@ def ensure_socket_buffers():
                 f.write(str(SOCKET_RCVBUF))
     except (OSError, ValueError):
         pass  # not root: tests may lose datagrams on a loaded host
+
+
+# -smp for guests: one vCPU, but room for a second (maxcpus=2) keeps TCG in
+# its parallel mode, where every guest barrier, lock-prefixed instructions
+# included, is a host barrier. With a plain "-smp 1" TCG translates
+# lock-prefixed instructions without one (scenarios/csb_uniprocessor.py).
+DEFAULT_SMP = "1,maxcpus=2"

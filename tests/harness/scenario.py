@@ -221,17 +221,21 @@ class Test:
 
     def guest(self, *endpoints, nic="e1000", kernel=None, qemu=None, name=None,
               nic_props="", extra_args=(), append="", driver=None, start=True,
-              machine="pc"):
+              machine="pc", smp=None):
         """Start a guest with one NIC per endpoint; with driver=..., load it
         and bring the first NIC up (address endpoint.ip/24, carrier).
         machine: a key of config.MACHINES ("pc", "q35", or "q35-iommu":
-        Q35 with an Intel VT-d and the guest kernel's intel_iommu=on)."""
+        Q35 with an Intel VT-d and the guest kernel's intel_iommu=on).
+        smp: QEMU's -smp value (default config.DEFAULT_SMP: one vCPU that
+        keeps TCG in parallel mode; "1" for a true uniprocessor, "2" for
+        two vCPUs)."""
         name = name or f"guest{len(self._guests)}"
         nics = [NIC(ep, nic, i, nic_props) for i, ep in enumerate(endpoints)]
         from harness.vm import Guest
         g = Guest(self, name, kernel or self.params.get("kernel") or config.DEFAULT_KERNEL,
                   qemu or self.params.get("qemu", "build"), nics,
-                  extra_args=extra_args, append=append, machine=machine)
+                  extra_args=extra_args, append=append, machine=machine,
+                  smp=smp or config.DEFAULT_SMP)
         self._guests.append(g)
         if start:
             g.start()

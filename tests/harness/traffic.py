@@ -11,6 +11,7 @@ would overflow the receiving QEMU's socket buffer and lose datagrams
 before any NIC or driver saw them. Correctness tests want zero loss.
 """
 from harness.results import parse_result, verify_udp
+from harness.scenario import ScenarioFailure
 
 def default_rate(size):
     """Datagrams per second for frames of SIZE bytes: at most 10,000 and at
@@ -92,7 +93,20 @@ def host_to_guest(t, g, ep, count=1000, size=60, port=5002, rate=None, peer_mac=
     sent = peer.result()
     t.expect(sent.get("sent") == count and sent["exit"] == 0,
              f"host peer sent {sent.get('sent')} of {count} (exit {sent['exit']})")
-    return verify_udp(guest_recv_result(g), count, f"{g.name} receiver")
+    return verify_guest_rx(g, guest_recv_result(g), count)
+
+
+def verify_guest_rx(g, res, count):
+    """verify_udp() for a receiver in guest G; on a loss, the failure also
+    shows where the guest's stack counted it (/proc/net/snmp: a full
+    socket buffer, a bad checksum) and the NIC driver's drop counters."""
+    try:
+        return verify_udp(res, count, f"{g.name} receiver")
+    except ScenarioFailure as e:
+        _, snmp = g.run("grep -E '^(Ip|Udp):' /proc/net/snmp; "
+                        "ethtool -S $(ls /sys/class/net | grep -v lo | head -n 1) "
+                        "| grep -E 'drop|err|miss|no_buf|csum|multi|packets'")
+        raise ScenarioFailure(f"{e}\nguest counters:\n{snmp}") from None
 
 
 def guest_to_guest(t, src, dst, dst_ip, count=1000, size=60, port=5003, rate=None):
@@ -100,7 +114,7 @@ def guest_to_guest(t, src, dst, dst_ip, count=1000, size=60, port=5003, rate=Non
     guest_recv_start(dst, port, count)
     sent = guest_send(src, dst_ip, port, count, size, rate)
     t.expect(sent.get("sent") == count, f"{src.name} sent {sent.get('sent')} of {count}")
-    return verify_udp(guest_recv_result(dst), count, f"{dst.name} receiver")
+    return verify_guest_rx(dst, guest_recv_result(dst), count)
 
 
 def tcp_transfer(t, src, dst, src_ip, port=6000):

@@ -25,7 +25,7 @@ BEGIN_TIMEOUT = 10  # seconds for @@BEGIN before the request is sent again
 
 class Guest:
     def __init__(self, test, name, kernel, qemu, nics, memory=384, extra_args=(),
-                 append="", machine="pc"):
+                 append="", machine="pc", smp="1,maxcpus=2"):
         self.test = test
         self.name = name
         self.kernel = kernel
@@ -55,9 +55,7 @@ class Guest:
         append = " ".join(a for a in (mach["append"], append) if a)
         self.argv = [
             binary, "-name", name, *mach["args"], "-accel", "tcg",
-            # maxcpus=2 keeps TCG in its parallel mode, where guest memory
-            # barriers are honoured even with one vCPU (see PRIOR_ART).
-            "-smp", "1,maxcpus=2", "-m", str(memory),
+            "-smp", smp, "-m", str(memory),
             "-nodefaults", "-display", "none", "-no-reboot",
             "-kernel", config.kernel_image(kernel),
             "-initrd", config.initramfs(kernel),
@@ -275,6 +273,21 @@ wait_for {timeout} grep -qx 1 /sys/class/net/{ifname}/carrier || {{ echo "no car
 """, timeout=timeout + 10)
         nic.ifname = nic.endpoint.ifname = ifname
         return ifname
+
+    def suspend_resume(self, ifname):
+        """Suspend the guest to RAM (S3), wake it from the QEMU monitor and
+        wait until the resume finished and IFNAME has its carrier again."""
+        self.sh("rm -f /tmp/resumed; (sleep 1; echo mem > /sys/power/state; "
+                "echo $? > /tmp/resumed) >/dev/null 2>&1 &")
+        time.sleep(5)
+        status = self.monitor("info status")
+        if "suspended" not in status:
+            raise ScenarioFailure(f"{self.name} did not suspend: {status}")
+        self.monitor("system_wakeup")
+        time.sleep(5)  # input sent to the agent's UART while it resumes is lost
+        self.sh(f"wait_for 30 test -e /tmp/resumed && grep -qx 0 /tmp/resumed && "
+                f"wait_for 10 grep -qx 1 /sys/class/net/{ifname}/carrier && sleep 1.5",
+                timeout=60)
 
     def ethtool_stats(self, ifname=None):
         """`ethtool -S` of IFNAME (default: the first NIC) as a dict."""
