@@ -1930,6 +1930,114 @@ static void test_busmaster_off(struct t *c)
 	check_alive(c, "bus master off");
 }
 
+/* QMP stop (false) or cont (true). */
+static void vm_run(struct t *c, bool run)
+{
+	qts_qmp_ok(c->q, run ? "{\"execute\": \"cont\"}" : "{\"execute\": \"stop\"}");
+}
+
+/*
+ * With the VM stopped (the TX thread does not run), publish count more
+ * TX frames and kick through KICK: the kick takes the tail into TDT, the
+ * thread has transmitted none of them yet.
+ */
+static void tx_kicked_unsent(struct t *c, unsigned int count)
+{
+	uint32_t k;
+
+	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, E1000_CSB_NOTIFY | c->tx_tail, 5000, &k),
+	      "idle TX thread: tx_kick = 0x%x, expected NOTIFY|%u", k, c->tx_tail);
+	vm_run(c, false);
+	for (unsigned int i = 0; i < count; i++)
+		tx_fill(c, (c->tx_tail + i) % c->tx_n, c->tx_seq + i);
+	c->kick_with_tdt = false;
+	CHECK(c, csb_tx_publish(c, (c->tx_tail + count) % c->tx_n),
+	      "tx_kick asked for NOTIFY|head: publishing %u frames needs a kick", count);
+}
+
+/* 4, 8. The device drops the CSB on its own (RING, BUSMASTER) while a
+ * kick's tail is not transmitted yet, or a frame waits for RX buffers:
+ * it goes on at once as a plain e1000 whose guest wrote the newest tails
+ * (not at the guest's next doorbell or watchdog).
+ */
+static void test_drop_flush(struct t *c)
+{
+	uint32_t k, tail;
+
+	qemu_up(c, "csb-poll-us=0");
+	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+
+	/* TX kicked, then RING (rx_tail = N): the TX goes out */
+	rings_setup(c, 16, 16, 8);
+	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	c->tx_seq = 1;
+	if (!csb_tx_batch(c, 2))
+		bail(c);
+	tx_kicked_unsent(c, 3);
+	csbf_w(c, CSB_RX_TAIL, 16);
+	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_RX);
+	expect_dropped(c, E1000_CSB_ERR_RING, "rx_tail = 16 (N = 16), the VM stopped");
+	vm_run(c, true);
+	if (!expect_tx(c, c->tx_seq, 3, 1000))
+		record(c, __LINE__,
+		       "RING: the 3 frames a kick handed over before the drop were not sent (TDH %u, TDT %u)",
+		       r32(c, E1K_TDH), r32(c, E1K_TDT));
+	c->tx_seq += 3;
+	CHECK(c, r32(c, E1K_TDT) == 5 && r32(c, E1K_TDH) == 5,
+	      "RING with TX kicked: TDT %u, TDH %u, expected 5 and 5", r32(c, E1K_TDT),
+	      r32(c, E1K_TDH));
+	CHECK(c, r32(c, E1K_RDT) == 8, "RDT %u, expected the last valid rx_tail 8",
+	      r32(c, E1K_RDT));
+
+	/* a frame waits for RX buffers; the guest publishes rx_tail = 4,
+	 * and before its kick the device drops the CSB (RING for tx_tail):
+	 * RDT takes the published tail, the frame is received
+	 */
+	rings_setup(c, 16, 16, 0);
+	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	inject(c, 100, 200);
+	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, E1000_CSB_NOTIFY | 0, 5000, &k),
+	      "a frame and no RX buffers: rx_kick = 0x%x, expected NOTIFY|0", k);
+	csbf_w(c, CSB_RX_TAIL, 4);
+	csbf_w(c, CSB_TX_TAIL, 16);
+	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+	expect_dropped(c, E1000_CSB_ERR_RING, "tx_tail = 16 (N = 16), a frame held for RX");
+	CHECK(c, r32(c, E1K_RDT) == 4, "RDT = %u after the drop, expected the published rx_tail 4",
+	      r32(c, E1K_RDT));
+	CHECK(c, r32(c, E1K_TDT) == 0, "TDT = %u, expected the last valid tx_tail 0",
+	      r32(c, E1K_TDT));
+	if (wait_rx(c, 0, 1000))
+		check_rx(c, 0, 100, 200);
+	else
+		record(c, __LINE__,
+		       "the frame held for RX buffers was not received after the drop (RDH %u, RDT %u)",
+		       r32(c, E1K_RDH), r32(c, E1K_RDT));
+
+	/* TX kicked, then bus mastering off (BUSMASTER): nothing goes out
+	 * while it is off, the frames go out once it is back on
+	 */
+	rings_setup(c, 16, 16, 8);
+	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	if (!csb_tx_batch(c, 1))
+		bail(c);
+	tx_kicked_unsent(c, 2);
+	tail = c->tx_tail;
+	bus_master(c, false);
+	expect_dropped(c, E1000_CSB_ERR_BUSMASTER, "bus mastering off, the VM stopped");
+	vm_run(c, true);
+	expect_quiet(c, 200, "TX kicked, then bus mastering off");
+	bus_master(c, true);
+	if (!expect_tx(c, c->tx_seq, 2, 1000))
+		record(c, __LINE__,
+		       "BUSMASTER: the 2 frames a kick handed over were not sent once bus mastering was back (TDH %u, TDT %u)",
+		       r32(c, E1K_TDH), r32(c, E1K_TDT));
+	c->tx_seq += 2;
+	CHECK(c, r32(c, E1K_TDT) == tail && r32(c, E1K_TDH) == tail,
+	      "BUSMASTER with TX kicked: TDT %u, TDH %u, expected %u", r32(c, E1K_TDT),
+	      r32(c, E1K_TDH), tail);
+	check_alive(c, "drops with work pending");
+}
+
 /* 4. TX through the CSB only. */
 static void test_tx_csb(struct t *c)
 {
@@ -3744,6 +3852,88 @@ static void test_iommu_switch(struct t *c)
 	check_alive(c, "translation switched under the CSB");
 }
 
+/* Enable the CSB at CSB_IOVA, mapped to CSB_A, with F_TX and F_RX. */
+static void iommu_csb_on(struct t *c)
+{
+	uint32_t st;
+
+	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
+	vtd_flush(c);
+	csb_prepare(c, CSB_A, 0, 0);
+	st = csb_enable_raw(c, CSB_IOVA, E1000_CSB_F_TX | E1000_CSB_F_RX, CSB_ENABLE_V1);
+	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64
+		" (mapped to 0x%" PRIx64 "): STATUS 0x%x", CSB_IOVA, CSB_A, st);
+}
+
+/* The TX thread has asked for a kick: it does not touch the block. */
+static void tx_thread_asleep(struct t *c)
+{
+	uint32_t k;
+
+	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, E1000_CSB_NOTIFY | c->tx_tail, 5000, &k),
+	      "idle TX thread: tx_kick = 0x%x, expected NOTIFY|%u", k, c->tx_tail);
+}
+
+/* 4, 5, 6, 8. A kick that finds the CSB gone (its IOVA unmapped: ADDR)
+ * was a TDT or RDT write with the guest's new tail: TDT or RDT takes that
+ * value, which is newer than the last tail read from the CSB, and the
+ * device goes on as a plain e1000 given that doorbell: the frame held
+ * for RX buffers is received, the TX frames go out.
+ */
+static void test_iommu_drop_flush(struct t *c)
+{
+	uint32_t k;
+
+	iommu_up(c, "csb-poll-us=0", true);
+	rings_setup(c, 16, 16, 0);
+	iommu_csb_on(c);
+	c->tx_seq = 1;
+	if (!csb_tx_batch(c, 2))
+		bail(c);
+	tx_thread_asleep(c);
+
+	/* RX: a frame waits, the IOVA goes, the guest gives 4 buffers and
+	 * kicks with RDT = 4
+	 */
+	inject(c, 100, 200);
+	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, E1000_CSB_NOTIFY | 0, 5000, &k),
+	      "a frame and no RX buffers: rx_kick = 0x%x, expected NOTIFY|0", k);
+	vtd_map(c, CSB_IOVA, 0, VTD_PAGE, 0);
+	vtd_flush(c);
+	csbf_w(c, CSB_RX_TAIL, 4);
+	w32(c, E1K_RDT, 4);
+	expect_dropped(c, E1000_CSB_ERR_ADDR, "the CSB's IOVA unmapped, then RDT = 4");
+	(void)vtd_fault_seen(c, CSB_IOVA);
+	CHECK(c, r32(c, E1K_RDT) == 4, "RDT = %u after the drop, expected the 4 written",
+	      r32(c, E1K_RDT));
+	if (wait_rx(c, 0, 1000))
+		check_rx(c, 0, 100, 200);
+	else
+		record(c, __LINE__,
+		       "the frame held for RX buffers was not received after RDT = 4 dropped the CSB (RDH %u, RDT %u)",
+		       r32(c, E1K_RDH), r32(c, E1K_RDT));
+
+	/* TX: the same with TDT = 5 */
+	iommu_csb_on(c);
+	tx_thread_asleep(c);
+	vtd_map(c, CSB_IOVA, 0, VTD_PAGE, 0);
+	vtd_flush(c);
+	for (unsigned int i = 2; i < 5; i++)
+		tx_fill(c, i, c->tx_seq + i - 2);
+	csbf_w(c, CSB_TX_TAIL, 5);
+	w32(c, E1K_TDT, 5);
+	expect_dropped(c, E1000_CSB_ERR_ADDR, "the CSB's IOVA unmapped, then TDT = 5");
+	(void)vtd_fault_seen(c, CSB_IOVA);
+	if (!expect_tx(c, c->tx_seq, 3, 1000))
+		record(c, __LINE__,
+		       "the 3 frames of TDT = 5 were not sent after it dropped the CSB (TDH %u, TDT %u)",
+		       r32(c, E1K_TDH), r32(c, E1K_TDT));
+	c->tx_seq += 3;
+	CHECK(c, r32(c, E1K_TDT) == 5 && r32(c, E1K_TDH) == 5, "TDT %u, TDH %u, expected 5 and 5",
+	      r32(c, E1K_TDT), r32(c, E1K_TDH));
+	check_alive(c, "drops at a doorbell");
+}
+
 /* ================= fuzz ================= */
 
 static uint64_t rng_state;
@@ -4269,6 +4459,7 @@ static const struct test tests[] = {
 	{ "disable", test_disable, "disable copies tails, stops using the block" },
 	{ "reset", test_reset, "CTRL.RST and system reset disable and clear" },
 	{ "busmaster_off", test_busmaster_off, "bus mastering off while active" },
+	{ "drop_flush", test_drop_flush, "a drop sends kicked TX, receives held frames" },
 	{ "disable_polling", test_disable_polling,
 	  "block untouched after disable, worker polling" },
 	{ "tx_csb", test_tx_csb, "TX published through tx_tail only, kicks, tx_head" },
@@ -4291,6 +4482,8 @@ static const struct test tests[] = {
 	{ "iommu_dma", test_iommu_dma, "Q35 + VT-d: CSB, rings, buffers at IOVAs" },
 	{ "iommu_faults", test_iommu_faults, "VT-d: unmapped/read-only IOVAs, unmap, remap" },
 	{ "iommu_switch", test_iommu_switch, "VT-d on/off under the CSB; polling through it" },
+	{ "iommu_drop_flush", test_iommu_drop_flush,
+	  "VT-d: a doorbell that finds the CSB gone is taken as the tail" },
 	{ "migration", test_migration, "migration with the CSB active (and inactive)" },
 	{ "migration_compat", test_migration_compat,
 	  "streams and the capability: csb=on/off sources and destinations" },

@@ -207,6 +207,11 @@ static bool e1000_csb_store(E1000Csb *csb, hwaddr off, uint32_t val)
 
 /* ---- Activation ---- */
 
+static uint32_t e1000_csb_ring_size(E1000Csb *csb, bool tx)
+{
+    return csb->mac_reg[tx ? TDLEN : RDLEN] / CSB_DESC_SIZE;
+}
+
 static void e1000_csb_set_error(E1000Csb *csb, enum e1000_csb_err err)
 {
     csb->status = (csb->status & E1000_CSB_STATUS_ACTIVE) |
@@ -226,11 +231,14 @@ static void e1000_csb_start(E1000Csb *csb, E1000CsbMap *map,
     csb->rx_waiting = false;
     csb->copies_valid = false;
     csb->logged = 0;
+    csb->tdt_reg_new = false;
+    csb->rdt_reg_new = false;
 }
 
 /*
  * Stop using the block: plain mode from now on, with TDT and RDT holding
- * the last valid tails (they are kept there all along).  A TX thread
+ * the last valid tails (they are kept there all along; a drop may take
+ * newer ones first, see e1000_csb_drop_tail()).  A TX thread
  * still polling sees the block go away and touches it no more; it writes
  * it only with the BQL held, after checking that the CSB is active.
  */
@@ -246,7 +254,42 @@ static void e1000_csb_stop(E1000Csb *csb)
     e1000_csb_set_map(csb, NULL);
 }
 
-/* The device gives up the CSB because of @err; logged as a guest error. */
+/*
+ * The device drops the CSB (@err) while TX (@tx) or RX takes its tail
+ * from it: have TDT (RDT) hold the newest tail the guest published, as
+ * the register of a plain e1000 would (spec 8).  That is tx_tail
+ * (rx_tail) if the block can still be read (RING: only an index was bad)
+ * and the value is inside the ring; else the value of a TDT (RDT) write
+ * made since the tail was last taken from the block (a kick with the
+ * tail as its value), if inside the ring; else the last valid tail,
+ * which the register holds already.
+ */
+static void e1000_csb_drop_tail(E1000Csb *csb, bool tx,
+                                enum e1000_csb_err err)
+{
+    uint32_t *reg = &csb->mac_reg[tx ? TDT : RDT];
+    uint32_t written = tx ? csb->tdt_reg : csb->rdt_reg;
+    bool written_new = tx ? csb->tdt_reg_new : csb->rdt_reg_new;
+    uint32_t n = e1000_csb_ring_size(csb, tx);
+    uint32_t val;
+
+    if (!(csb->mode & (tx ? E1000_CSB_F_TX : E1000_CSB_F_RX))) {
+        return;
+    }
+    if (err == E1000_CSB_ERR_RING &&
+        e1000_csb_load(csb, tx ? CSB_OFF(tx_tail) : CSB_OFF(rx_tail), &val) &&
+        val < n) {
+        *reg = val;
+    } else if (written_new && written < n) {
+        *reg = written;
+    }
+}
+
+/*
+ * The device gives up the CSB because of @err; logged as a guest error.
+ * TDT and RDT take the newest tails, and drop_bh soon does what a plain
+ * e1000 given those tails would (e1000_csb_drop_bh()).
+ */
 static void G_GNUC_PRINTF(3, 4)
 e1000_csb_fail(E1000Csb *csb, enum e1000_csb_err err, const char *fmt, ...)
 {
@@ -261,10 +304,49 @@ e1000_csb_fail(E1000Csb *csb, enum e1000_csb_err err, const char *fmt, ...)
     va_end(ap);
     qemu_log_mask(LOG_GUEST_ERROR, "e1000-csb: %s: CSB disabled (error %d)\n",
                   why, err);
+    e1000_csb_drop_tail(csb, true, err);
+    e1000_csb_drop_tail(csb, false, err);
     trace_e1000_csb_disable(err, csb->mac_reg[TDT], csb->mac_reg[RDT]);
+    csb->drop_owed |= csb->mode & (E1000_CSB_F_TX | E1000_CSB_F_RX);
     e1000_csb_stop(csb);
     e1000_csb_set_error(csb, err);
     csb->stats.csb_errors++;
+    qemu_bh_schedule(csb->drop_bh);
+}
+
+/*
+ * From the main loop, after a drop (e1000_csb_fail()): what a plain e1000
+ * does when its guest writes the tails that TDT and RDT now hold, which
+ * a kick or the CSB handed over before the drop: transmit up to TDT,
+ * retry the frames held for RX buffers.  Never from a head outside the
+ * ring (spec 8: RING leaves such a ring alone), and not while bus
+ * mastering is off: e1000_csb_listener_commit() calls us again once it
+ * is back on.
+ */
+static void e1000_csb_drop_bh(void *opaque)
+{
+    E1000Csb *csb = opaque;
+    NetClientState *nc = qemu_get_queue(*csb->nic);
+    uint32_t owed = csb->drop_owed;
+
+    if (csb->mode) {
+        csb->drop_owed = 0;     /* enabled again, which does all this */
+        return;
+    }
+    if (!owed || !(csb->pdev->config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
+        return;
+    }
+    csb->drop_owed = 0;
+    if ((owed & E1000_CSB_F_TX) &&
+        csb->mac_reg[TDH] < e1000_csb_ring_size(csb, true) &&
+        csb->mac_reg[TDH] != csb->mac_reg[TDT]) {
+        csb->xmit(csb->dev);
+    }
+    if ((owed & E1000_CSB_F_RX) &&
+        csb->mac_reg[RDH] < e1000_csb_ring_size(csb, false) &&
+        nc->info->can_receive(nc)) {
+        qemu_flush_queued_packets(nc);
+    }
 }
 
 /*
@@ -313,11 +395,6 @@ static bool e1000_csb_put(E1000Csb *csb, hwaddr off, uint32_t val)
     return false;
 }
 
-static uint32_t e1000_csb_ring_size(E1000Csb *csb, bool tx)
-{
-    return csb->mac_reg[tx ? TDLEN : RDLEN] / CSB_DESC_SIZE;
-}
-
 /*
  * Is the head register TDH (@tx) or RDH inside the ring?  If not (the
  * guest made TDLEN/RDLEN smaller under it, or wrote it before enabling),
@@ -361,6 +438,11 @@ static bool e1000_csb_take_tail(E1000Csb *csb, bool tx, uint32_t *tail)
         return false;
     }
     csb->mac_reg[tx ? TDT : RDT] = val;
+    if (tx) {
+        csb->tdt_reg_new = false;
+    } else {
+        csb->rdt_reg_new = false;
+    }
     *tail = val;
     return true;
 }
@@ -540,6 +622,7 @@ void e1000_csb_reset(E1000Csb *csb)
                                 csb->mac_reg[RDT]);
     }
     e1000_csb_stop(csb);
+    csb->drop_owed = 0;
     csb->addr = 0;
     csb->features = 0;
     csb->ctrl = 0;
@@ -554,12 +637,16 @@ void e1000_csb_reset(E1000Csb *csb)
 static void e1000_csb_listener_commit(MemoryListener *listener)
 {
     E1000Csb *csb = container_of(listener, E1000Csb, listener);
+    bool master = csb->pdev->config[PCI_COMMAND] & PCI_COMMAND_MASTER;
     E1000CsbMap *map;
 
     if (!csb->mode) {
+        if (csb->drop_owed && master) {
+            qemu_bh_schedule(csb->drop_bh);     /* bus mastering is back */
+        }
         return;
     }
-    if (!(csb->pdev->config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
+    if (!master) {
         e1000_csb_fail(csb, E1000_CSB_ERR_BUSMASTER,
                        "bus mastering turned off");
         return;
@@ -1127,6 +1214,7 @@ bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
         if (csb->mode & E1000_CSB_F_TX) {
             /* A kick: the tail comes from the CSB */
             csb->tdt_reg = val & 0xffff;
+            csb->tdt_reg_new = true;
             e1000_csb_tx_kick(csb);
             return true;
         }
@@ -1134,6 +1222,7 @@ bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
     case RDT:
         if (csb->mode & E1000_CSB_F_RX) {
             csb->rdt_reg = val & 0xffff;
+            csb->rdt_reg_new = true;
             e1000_csb_rx_kick(csb);
             return true;
         }
@@ -1217,6 +1306,8 @@ bool e1000_csb_realize(E1000Csb *csb, Error **errp)
     qemu_event_init(&csb->tx_event, false);
     csb->remap_bh = qemu_bh_new_guarded(e1000_csb_remap_bh, csb,
                                         &dev->mem_reentrancy_guard);
+    csb->drop_bh = qemu_bh_new_guarded(e1000_csb_drop_bh, csb,
+                                       &dev->mem_reentrancy_guard);
     csb->listener = (MemoryListener) {
         .name = "e1000-csb",
         .commit = e1000_csb_listener_commit,
@@ -1239,6 +1330,7 @@ void e1000_csb_unrealize(E1000Csb *csb)
     e1000_csb_stop(csb);        /* in case the guest enabled it meanwhile */
     memory_listener_unregister(&csb->listener);
     qemu_bh_delete(csb->remap_bh);
+    qemu_bh_delete(csb->drop_bh);
     qemu_del_vm_change_state_handler(csb->vm_state);
     qemu_event_destroy(&csb->tx_event);
 }
