@@ -3934,6 +3934,134 @@ static void test_iommu_drop_flush(struct t *c)
 	check_alive(c, "drops at a doorbell");
 }
 
+/* Wait, with QMP only (no MMIO), until QOM counter prop exceeds than. */
+static bool wait_stat_above(struct t *c, const char *prop, uint64_t than, int ms)
+{
+	uint64_t end = now_ms() + (uint64_t)ms;
+
+	while (nic_stat(c, prop) <= than) {
+		if (now_ms() >= end)
+			return false;
+		sleep_ms(2);
+	}
+	return true;
+}
+
+/*
+ * Make the device touch the CSB by what(c) with its IOVA mapped onto the
+ * MMIO page at gpa: it must drop the CSB with ADDR, and make no access
+ * to its own registers meanwhile (the QOM counters count those, whoever
+ * makes them; we make none until the drop is seen, through QMP).
+ */
+static void csb_on_mmio(struct t *c, uint64_t gpa, void (*what)(struct t *c),
+			const char *why)
+{
+	uint64_t errors, other, irq;
+
+	vtd_map(c, CSB_IOVA, gpa, VTD_PAGE, VTD_PTE_RW);
+	vtd_flush(c);
+	errors = nic_stat(c, "x-stat-csb-errors");
+	other = nic_stat(c, "x-stat-other-accesses");
+	irq = nic_stat(c, "x-stat-irq-reg-accesses");
+	what(c);
+	CHECK(c, wait_stat_above(c, "x-stat-csb-errors", errors, 3000),
+	      "%s, the CSB's IOVA mapped onto MMIO at 0x%" PRIx64 ": the CSB was not dropped",
+	      why, gpa);
+	other = nic_stat(c, "x-stat-other-accesses") - other;
+	irq = nic_stat(c, "x-stat-irq-reg-accesses") - irq;
+	CHECK(c, !other && !irq, "%s: the device made %" PRIu64 " + %" PRIu64
+	      " accesses to its own registers (the CSB's IOVA mapped onto its BAR0)",
+	      why, other, irq);
+	expect_dropped(c, E1000_CSB_ERR_ADDR, why);
+	if (st_active(csb_reg_r(c, E1000_CSB_STATUS)))
+		csb_reg_w(c, E1000_CSB_CTRL, 0);	/* for the next round */
+}
+
+static void link_down(struct t *c)
+{
+	qts_qmp_ok(c->q,
+		   "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"nic0\", \"up\": false}}");
+}
+
+static void vm_cont(struct t *c)
+{
+	vm_run(c, true);
+}
+
+static void kick_tx(struct t *c)
+{
+	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+}
+
+#define VTD_FEADDR	0x40
+
+/* 2, 8. The CSB's IOVA remapped onto MMIO under an active CSB (the NIC's
+ * own registers, the VT-d unit's): every access to the block reaches RAM
+ * or drops the CSB with ADDR, whatever path makes it (a QMP command on
+ * the main loop, the TX thread, a register write of the guest).
+ */
+static void test_iommu_mmio(struct t *c)
+{
+	uint32_t st, fe[2];
+
+	iommu_up(c, "csb-poll-us=0", true);
+	rings_setup(c, 16, 16, 8);
+	vtd_map(c, CSB_IOVA + 0x10000, c->bar0, VTD_PAGE, VTD_PTE_RW);
+	vtd_flush(c);
+	st = csb_enable_raw(c, CSB_IOVA + 0x10000, E1000_CSB_F_ALL, CSB_ENABLE_V1);
+	CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_ADDR,
+	      "enable at an IOVA mapped onto BAR0: STATUS 0x%x (%s), expected ADDR", st,
+	      err_name(st_err(st)));
+
+	/* own BAR0, from a QMP command (link down: ICR and STATUS change) */
+	iommu_csb_on(c);
+	c->tx_seq = 1;
+	if (!csb_tx_batch(c, 2))
+		bail(c);
+	tx_thread_asleep(c);
+	csb_on_mmio(c, c->bar0, link_down, "link down");
+	qts_qmp_ok(c->q,
+		   "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"nic0\", \"up\": true}}");
+	step_clock(c, 3000000000ull);	/* autonegotiation */
+
+	/* own BAR0, from the TX thread: a kick while the VM is stopped, the
+	 * IOVA moved, the VM continued
+	 */
+	iommu_csb_on(c);
+	if (!csb_tx_batch(c, 1))
+		bail(c);
+	tx_kicked_unsent(c, 2);
+	csb_on_mmio(c, c->bar0, vm_cont, "the TX thread woken by cont");
+	if (!expect_tx(c, c->tx_seq, 2, 1000)) {
+		record(c, __LINE__, "the 2 frames kicked before the drop were not sent");
+		w32(c, E1K_TDT, c->tx_tail);	/* plain mode: send them now */
+		settle(c, 50);
+		udp_drain(&c->udp);
+	}
+	c->tx_seq += 2;
+
+	/* another device's registers (VT-d's own), from a kick: VER, CAP,
+	 * ... are not a tail; the fault event address registers (at 0x40,
+	 * 0x44 as tx_head and rx_head) must not be written
+	 */
+	iommu_csb_on(c);
+	if (!csb_tx_batch(c, 1))
+		bail(c);
+	tx_thread_asleep(c);
+	fe[0] = vtd_r32(c, VTD_FEADDR);
+	fe[1] = vtd_r32(c, VTD_FEADDR + 4);
+	csb_on_mmio(c, VTD_BASE, kick_tx, "a kick");
+	CHECK(c, vtd_r32(c, VTD_FEADDR) == fe[0] && vtd_r32(c, VTD_FEADDR + 4) == fe[1],
+	      "VT-d FEADDR/FEUADDR changed from 0x%x/0x%x to 0x%x/0x%x: the device wrote the CSB into VT-d's registers",
+	      fe[0], fe[1], vtd_r32(c, VTD_FEADDR), vtd_r32(c, VTD_FEADDR + 4));
+	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
+	vtd_flush(c);
+	CHECK(c, !vtd_faults_pending(c), "VT-d recorded faults (FSTS 0x%x)",
+	      vtd_r32(c, VTD_FSTS));
+	w32(c, E1K_TDT, c->tx_tail);	/* plain mode goes on */
+	check_alive(c, "the CSB's IOVA on MMIO");
+}
+
 /* ================= fuzz ================= */
 
 static uint64_t rng_state;
@@ -4484,6 +4612,7 @@ static const struct test tests[] = {
 	{ "iommu_switch", test_iommu_switch, "VT-d on/off under the CSB; polling through it" },
 	{ "iommu_drop_flush", test_iommu_drop_flush,
 	  "VT-d: a doorbell that finds the CSB gone is taken as the tail" },
+	{ "iommu_mmio", test_iommu_mmio, "VT-d: the CSB's IOVA remapped onto MMIO: ADDR" },
 	{ "migration", test_migration, "migration with the CSB active (and inactive)" },
 	{ "migration_compat", test_migration_compat,
 	  "streams and the capability: csb=on/off sources and destinations" },

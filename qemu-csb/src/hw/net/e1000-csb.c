@@ -76,7 +76,8 @@
 struct E1000CsbMap {
     struct rcu_head rcu;        /* first, for call_rcu() */
     MemoryRegionCache cache;
-    bool iommu;                 /* each access is translated by an IOMMU */
+    hwaddr addr;                /* the block's DMA address (csb->addr) */
+    bool direct;                /* the cache points at RAM (no IOMMU) */
 };
 
 /* ---- Access to the block ---- */
@@ -114,28 +115,11 @@ static bool e1000_csb_reachable(E1000Csb *csb)
 }
 
 /*
- * Does the bus master address space reach @addr through an IOMMU region
- * (rather than straight to RAM, as with no IOMMU or one that does not
- * translate for the device right now)?
- */
-static bool e1000_csb_behind_iommu(AddressSpace *as, hwaddr addr)
-{
-    MemoryRegionSection section;
-    bool iommu;
-
-    section = memory_region_find(as->root, addr, E1000_CSB_SIZE);
-    if (!section.mr) {
-        return false;
-    }
-    iommu = memory_region_is_iommu(section.mr);
-    memory_region_unref(section.mr);
-    return iommu;
-}
-
-/*
  * Map the block at csb->addr through the device's bus master address
  * space (so through the IOMMU, if any, and only while bus mastering is
- * on); NULL if it is not reachable RAM.
+ * on); NULL if it is not reachable RAM.  Without an IOMMU translating
+ * for the device the cache points straight at the RAM (direct); with
+ * one, nothing is cached: every access translates the IOVA again.
  */
 static E1000CsbMap *e1000_csb_map_new(E1000Csb *csb)
 {
@@ -153,7 +137,8 @@ static E1000CsbMap *e1000_csb_map_new(E1000Csb *csb)
         e1000_csb_map_free(map);
         return NULL;
     }
-    map->iommu = e1000_csb_behind_iommu(as, csb->addr);
+    map->addr = csb->addr;
+    map->direct = map->cache.ptr != NULL;
     return map;
 }
 
@@ -169,40 +154,104 @@ static void e1000_csb_set_map(E1000Csb *csb, E1000CsbMap *map)
 }
 
 /*
- * Read the 32-bit field at @off: false if there is no block or the access
- * failed (an IOMMU fault).  With the BQL (e1000_csb_tx_poll_tail() reads
- * without it, only where no IOMMU translates).
+ * With the BQL: engage the device's DMA re-entrancy guard for an access
+ * to the block, as the device's MMIO handlers and bottom halves have it,
+ * whatever path makes the access (the TX thread, a timer, a QMP command):
+ * an access that reached one of the device's own MemoryRegions would be
+ * refused rather than run.  Returns the state to restore.
  */
-static bool e1000_csb_load(E1000Csb *csb, hwaddr off, uint32_t *val)
+static bool e1000_csb_guard_enter(E1000Csb *csb)
 {
+    MemReentrancyGuard *guard = &csb->pdev->qdev.mem_reentrancy_guard;
+    bool engaged = guard->engaged_in_io;
+
+    guard->engaged_in_io = true;
+    return engaged;
+}
+
+static void e1000_csb_guard_leave(E1000Csb *csb, bool engaged)
+{
+    csb->pdev->qdev.mem_reentrancy_guard.engaged_in_io = engaged;
+}
+
+/*
+ * With the BQL, in an RCU critical section, for a block an IOMMU
+ * translates: translate the 4 bytes at @addr now (one IOMMU lookup), and
+ * read or write them only if the translation leads to RAM.  An IOVA the
+ * guest remapped onto MMIO (its own BAR, another device's, the IOMMU's
+ * registers) fails as an IOMMU fault does, so the device never performs
+ * MMIO through the CSB (spec 2: ADDR).
+ */
+static MemTxResult e1000_csb_access_translated(E1000Csb *csb, hwaddr addr,
+                                               uint32_t *val, bool is_write)
+{
+    AddressSpace *as = pci_get_address_space(csb->pdev);
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
+    MemTxResult res = MEMTX_OK;
+    hwaddr pa, xlat, len = sizeof(*val);
+    IOMMUTLBEntry tlb;
+    MemoryRegion *mr;
+
+    tlb = address_space_get_iotlb_entry(as, addr, is_write, attrs);
+    if (!(tlb.perm & (is_write ? IOMMU_WO : IOMMU_RO))) {
+        return MEMTX_DECODE_ERROR;
+    }
+    pa = tlb.translated_addr | (addr & tlb.addr_mask);
+    mr = address_space_translate(tlb.target_as, pa, &xlat, &len, is_write,
+                                 attrs);
+    if (len < sizeof(*val) || !memory_access_is_direct(mr, is_write, attrs)) {
+        return MEMTX_DECODE_ERROR;
+    }
+    if (is_write) {
+        address_space_stl_le(tlb.target_as, pa, *val, attrs, &res);
+    } else {
+        *val = address_space_ldl_le(tlb.target_as, pa, attrs, &res);
+    }
+    return res;
+}
+
+/*
+ * Read (@is_write false) or write the 32-bit field at @off, with the BQL:
+ * false if there is no block or the access failed (an IOMMU fault, or
+ * not RAM).  The device's re-entrancy guard is engaged meanwhile.
+ * (e1000_csb_tx_poll_tail() reads a direct block without the BQL.)
+ */
+static bool e1000_csb_access(E1000Csb *csb, hwaddr off, uint32_t *val,
+                             bool is_write)
+{
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
     MemTxResult res = MEMTX_OK;
     E1000CsbMap *map;
+    bool engaged;
 
     RCU_READ_LOCK_GUARD();
     map = qatomic_rcu_read(&csb->map);
     if (!map) {
         return false;
     }
-    *val = address_space_ldl_le_cached(&map->cache, off,
-                                       MEMTXATTRS_UNSPECIFIED, &res);
+    engaged = e1000_csb_guard_enter(csb);
+    if (!map->direct) {
+        res = e1000_csb_access_translated(csb, map->addr + off, val,
+                                          is_write);
+    } else if (is_write) {
+        address_space_stl_le_cached(&map->cache, off, *val, attrs, &res);
+        address_space_cache_invalidate(&map->cache, off, sizeof(*val));
+    } else {
+        *val = address_space_ldl_le_cached(&map->cache, off, attrs, &res);
+    }
+    e1000_csb_guard_leave(csb, engaged);
     return res == MEMTX_OK;
 }
 
-/* Write the 32-bit field at @off, marking it dirty.  With the BQL. */
+static bool e1000_csb_load(E1000Csb *csb, hwaddr off, uint32_t *val)
+{
+    return e1000_csb_access(csb, off, val, false);
+}
+
+/* Marks the field dirty. */
 static bool e1000_csb_store(E1000Csb *csb, hwaddr off, uint32_t val)
 {
-    MemTxResult res = MEMTX_OK;
-    E1000CsbMap *map;
-
-    RCU_READ_LOCK_GUARD();
-    map = qatomic_rcu_read(&csb->map);
-    if (!map) {
-        return false;
-    }
-    address_space_stl_le_cached(&map->cache, off, val,
-                                MEMTXATTRS_UNSPECIFIED, &res);
-    address_space_cache_invalidate(&map->cache, off, sizeof(val));
-    return res == MEMTX_OK;
+    return e1000_csb_access(csb, off, &val, true);
 }
 
 /* ---- Activation ---- */
@@ -733,7 +782,6 @@ static bool e1000_csb_tx_may_run(E1000Csb *csb)
 /* With the BQL: take tx_tail and run the e1000 TX engine up to it. */
 static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
 {
-    MemReentrancyGuard *guard = &csb->pdev->qdev.mem_reentrancy_guard;
     bool engaged;
     uint32_t tail;
 
@@ -749,10 +797,9 @@ static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
     *seen = tail;
     trace_e1000_csb_tx_batch(csb->mac_reg[TDH], tail);
     /* As if from an MMIO write: DMA must not re-enter the device. */
-    engaged = guard->engaged_in_io;
-    guard->engaged_in_io = true;
+    engaged = e1000_csb_guard_enter(csb);
     csb->xmit(csb->dev);
-    guard->engaged_in_io = engaged;
+    e1000_csb_guard_leave(csb, engaged);
     csb->stats.csb_tx_batches++;
     return true;
 }
@@ -762,9 +809,11 @@ static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
  * and say in @translated whether an IOMMU translated the read.  False if
  * there is no block any more or the read failed.
  *
- * Where no IOMMU translates the block, straight from the cache.  Behind
- * an IOMMU the read takes the BQL, as every other access to the block
- * does: a translation that fails reports a fault (fault recording
+ * Where no IOMMU translates the block, a load from the RAM the cache
+ * points at (it cannot reach MMIO, so it needs no re-entrancy guard,
+ * which is BQL state).  Behind an IOMMU the read takes the BQL, as every
+ * other access to the block does (e1000_csb_access(): re-entrancy guard,
+ * RAM only): a translation that fails reports a fault (fault recording
  * registers, an MSI), which must happen with the BQL held, and the
  * failure disables the CSB with ADDR at once (one fault, as for a read
  * by the e1000 code).  The caller leaves the BQL free between two such
@@ -782,8 +831,8 @@ static bool e1000_csb_tx_poll_tail(E1000Csb *csb, uint32_t *tail,
         if (!map) {
             return false;
         }
-        *translated = map->iommu;
-        if (!map->iommu) {
+        *translated = !map->direct;
+        if (map->direct) {
             *tail = address_space_ldl_le_cached(&map->cache,
                                                 CSB_OFF(tx_tail),
                                                 MEMTXATTRS_UNSPECIFIED, &res);
