@@ -4062,6 +4062,82 @@ static void test_iommu_mmio(struct t *c)
 	check_alive(c, "the CSB's IOVA on MMIO");
 }
 
+/* A request word the x-csb-chaos hook wrote: 0, valid, or malformed. */
+static void chaos_count(uint32_t r, unsigned int n, unsigned int *good, unsigned int *bad)
+{
+	if (!r)
+		return;
+	if ((r & E1000_CSB_NOTIFY) && !(r & 0x7fff0000u) && (r & E1000_CSB_INDEX_MASK) < n)
+		(*good)++;
+	else
+		(*bad)++;
+}
+
+/* The test hook x-csb-chaos=<ms> (qemu-csb/README.md): while the CSB is
+ * active, every period of virtual time, random tx_kick/rx_kick requests
+ * (valid and malformed) and DD with a random length on random RX
+ * descriptors, also those not handed over; nothing once inactive.
+ */
+static void test_chaos(struct t *c)
+{
+	unsigned int tx_good = 0, tx_bad = 0, rx_good = 0, rx_bad = 0, past_rdt = 0;
+	unsigned int hits = 0, ticks;
+	bool lens_differ = false, written = false;
+	uint16_t first_len = 0;
+
+	qemu_up(c, "x-csb-chaos=10,csb-poll-us=0");
+	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	rings_setup(c, 16, 16, 4);	/* RDH 0, RDT 4: 4..15 not handed over */
+	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	tx_thread_asleep(c);
+	for (ticks = 0; ticks < 400; ticks++) {
+		if (tx_good > 1 && tx_bad > 1 && rx_good > 1 && rx_bad > 1 && past_rdt > 1 &&
+		    lens_differ)
+			break;
+		step_clock(c, 10000000);
+		chaos_count(csbf(c, CSB_TX_KICK), 16, &tx_good, &tx_bad);
+		chaos_count(csbf(c, CSB_RX_KICK), 16, &rx_good, &rx_bad);
+		for (unsigned int i = 0; i < 16; i++) {
+			uint8_t d[DESC_SIZE];
+			uint16_t len;
+
+			qts_memread(c->q, RX_RING + i * DESC_SIZE, d, sizeof(d));
+			if (!(d[RXD_STA_OFF] & RXD_STAT_DD))
+				continue;
+			past_rdt += i >= 4;
+			len = get_le16(d + RXD_LEN_OFF);
+			if (!hits++)
+				first_len = len;
+			lens_differ |= len != first_len;
+			rx_desc_reset(c, i);
+		}
+	}
+	note(c,
+	     "%u ticks: tx_kick %u valid, %u malformed; rx_kick %u valid, %u malformed; DD %u times past RDT",
+	     ticks, tx_good, tx_bad, rx_good, rx_bad, past_rdt);
+	CHECK(c, tx_good && tx_bad && rx_good && rx_bad,
+	      "x-csb-chaos=10, %u ticks of 10 ms: tx_kick %u valid %u malformed, rx_kick %u valid %u malformed requests seen",
+	      ticks, tx_good, tx_bad, rx_good, rx_bad);
+	CHECK(c, past_rdt && lens_differ,
+	      "x-csb-chaos=10, %u ticks: DD set %u times on RX descriptors past RDT, %s",
+	      ticks, past_rdt, lens_differ ? "random lengths" : "always the same length");
+	CHECK(c, st_active(csb_reg_r(c, E1000_CSB_STATUS)), "the hook disabled the CSB");
+
+	/* inactive: the hook leaves the block and the ring alone */
+	csb_off(c);
+	csbf_w(c, CSB_TX_KICK, 0x5a5a5a5au);
+	csbf_w(c, CSB_RX_KICK, 0x5a5a5a5au);
+	for (unsigned int i = 0; i < 16; i++)
+		rx_desc_reset(c, i);
+	for (ticks = 0; ticks < 20; ticks++)
+		step_clock(c, 10000000);
+	for (unsigned int i = 0; i < 16; i++)
+		written |= rx_status(c, i) & RXD_STAT_DD;
+	CHECK(c, csbf(c, CSB_TX_KICK) == 0x5a5a5a5au && csbf(c, CSB_RX_KICK) == 0x5a5a5a5au &&
+	      !written, "x-csb-chaos wrote the block or the ring after CTRL = 0");
+	check_alive(c, "x-csb-chaos");
+}
+
 /* ================= fuzz ================= */
 
 static uint64_t rng_state;
@@ -4627,6 +4703,7 @@ static const struct test tests[] = {
 	{ "iommu_drop_flush", test_iommu_drop_flush,
 	  "VT-d: a doorbell that finds the CSB gone is taken as the tail" },
 	{ "iommu_mmio", test_iommu_mmio, "VT-d: the CSB's IOVA remapped onto MMIO: ADDR" },
+	{ "chaos", test_chaos, "x-csb-chaos: random kick requests and RX write-backs" },
 	{ "migration", test_migration, "migration with the CSB active (and inactive)" },
 	{ "migration_compat", test_migration_compat,
 	  "streams and the capability: csb=on/off sources and destinations" },

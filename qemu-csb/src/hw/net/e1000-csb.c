@@ -267,6 +267,18 @@ static void e1000_csb_set_error(E1000Csb *csb, enum e1000_csb_err err)
                   (err << E1000_CSB_STATUS_ERR_SHIFT);
 }
 
+/*
+ * x-csb-chaos (a test hook, see e1000_csb_chaos_tick()): have the next
+ * tick in chaos_ms of virtual time, if the hook is on.
+ */
+static void e1000_csb_chaos_arm(E1000Csb *csb)
+{
+    if (csb->chaos_ms && csb->chaos_timer) {
+        timer_mod(csb->chaos_timer,
+                  qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) + csb->chaos_ms);
+    }
+}
+
 /* Start using @map with @features; the caller has checked everything. */
 static void e1000_csb_start(E1000Csb *csb, E1000CsbMap *map,
                             uint32_t features)
@@ -282,6 +294,7 @@ static void e1000_csb_start(E1000Csb *csb, E1000CsbMap *map,
     csb->logged = 0;
     csb->tdt_reg_new = false;
     csb->rdt_reg_new = false;
+    e1000_csb_chaos_arm(csb);
 }
 
 /*
@@ -301,6 +314,9 @@ static void e1000_csb_stop(E1000Csb *csb)
     csb->rx_waiting = false;
     csb->copies_valid = false;
     e1000_csb_set_map(csb, NULL);
+    if (csb->chaos_timer) {
+        timer_del(csb->chaos_timer);
+    }
 }
 
 /*
@@ -1073,6 +1089,90 @@ uint32_t e1000_csb_rx_done(E1000Csb *csb, uint32_t old, uint32_t cause)
     return e1000_csb_ring_done(csb, false, old, cause);
 }
 
+/* ---- Test hook: a misbehaving host (x-csb-chaos) ---- */
+
+/*
+ * A notification request for the TX (@tx) or RX ring of @n descriptors,
+ * as a careless or hostile device might write it: none, a valid one, an
+ * index outside the ring, or any word at all (bits 30:16 set, mostly).
+ */
+static uint32_t e1000_csb_chaos_request(uint32_t n)
+{
+    switch (g_random_int_range(0, 4)) {
+    case 0:
+        return 0;
+    case 1:
+        return E1000_CSB_NOTIFY | g_random_int_range(0, MAX(n, 1));
+    case 2:
+        return E1000_CSB_NOTIFY |
+               g_random_int_range(MIN(n, E1000_CSB_INDEX_MASK),
+                                  E1000_CSB_INDEX_MASK + 1);
+    default:
+        return g_random_int();
+    }
+}
+
+/*
+ * Write back a random RX descriptor of the ring (any of them: handed
+ * over or not, past RDT too) as if a frame of a random length had landed
+ * there: length, DD and EOP.  Through the device's DMA, as the e1000
+ * code writes descriptors back.
+ */
+static void e1000_csb_chaos_rx_desc(E1000Csb *csb)
+{
+    uint32_t n = e1000_csb_ring_size(csb, false);
+    uint64_t base = ((uint64_t)csb->mac_reg[RDBAH] << 32) +
+                    (csb->mac_reg[RDBAL] & ~0xfu);
+    uint16_t len = cpu_to_le16(g_random_int_range(0, 0x10000));
+    uint8_t status = E1000_RXD_STAT_DD | E1000_RXD_STAT_EOP;
+    dma_addr_t desc;
+    bool engaged;
+
+    if (!n) {
+        return;
+    }
+    desc = base + (uint64_t)g_random_int_range(0, n) * CSB_DESC_SIZE;
+    engaged = e1000_csb_guard_enter(csb);
+    pci_dma_write(csb->pdev, desc + offsetof(struct e1000_rx_desc, length),
+                  &len, sizeof(len));
+    pci_dma_write(csb->pdev, desc + offsetof(struct e1000_rx_desc, status),
+                  &status, sizeof(status));
+    e1000_csb_guard_leave(csb, engaged);
+}
+
+/*
+ * x-csb-chaos=<period-ms>, a test hook for guest drivers (default 0, off;
+ * not for production): every period of virtual time while the CSB is
+ * active, from the main loop with the BQL, play a misbehaving host.  It
+ * writes random notification requests into the host-written tx_kick
+ * (with F_TX) and rx_kick (with F_RX), through the same accessors as
+ * every other access to the block, and with F_RX sets DD on a random RX
+ * descriptor.  A driver must survive it (spec 8: the guest trusts
+ * nothing the device writes); the device itself does not change its own
+ * state (it still believes what it wrote).
+ */
+static void e1000_csb_chaos_tick(void *opaque)
+{
+    E1000Csb *csb = opaque;
+    uint32_t tx_req = e1000_csb_chaos_request(e1000_csb_ring_size(csb, true));
+    uint32_t rx_req = e1000_csb_chaos_request(e1000_csb_ring_size(csb, false));
+
+    if (!csb->mode) {
+        return;
+    }
+    if ((csb->mode & E1000_CSB_F_TX) &&
+        !e1000_csb_put(csb, CSB_OFF(tx_kick), tx_req)) {
+        return;                 /* dropped with ADDR */
+    }
+    if (csb->mode & E1000_CSB_F_RX) {
+        if (!e1000_csb_put(csb, CSB_OFF(rx_kick), rx_req)) {
+            return;
+        }
+        e1000_csb_chaos_rx_desc(csb);
+    }
+    e1000_csb_chaos_arm(csb);
+}
+
 /* ---- Registers ---- */
 
 /* Is BAR0 offset @addr in the register block?  Its register in *@reg. */
@@ -1365,6 +1465,8 @@ bool e1000_csb_realize(E1000Csb *csb, Error **errp)
                              pci_get_address_space(csb->pdev));
     csb->vm_state = qemu_add_vm_change_state_handler(
         e1000_csb_vm_state_change, csb);
+    csb->chaos_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, e1000_csb_chaos_tick,
+                                    csb);
     csb->vm_running = runstate_is_running();
     return true;
 }
@@ -1381,6 +1483,7 @@ void e1000_csb_unrealize(E1000Csb *csb)
     qemu_bh_delete(csb->remap_bh);
     qemu_bh_delete(csb->drop_bh);
     qemu_del_vm_change_state_handler(csb->vm_state);
+    timer_free(csb->chaos_timer);
     qemu_event_destroy(&csb->tx_event);
 }
 
@@ -1536,6 +1639,12 @@ void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
                                                  counters[i].offset),
                               counters[i].description);
     }
+    object_property_add_uint32_ptr(obj, "x-csb-chaos", &csb->chaos_ms,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_set_description(obj, "x-csb-chaos",
+                                    "Test hook: every N ms while the CSB is "
+                                    "active, random kick requests and RX "
+                                    "descriptor write-backs (0: off)");
     object_property_add(obj, "x-stat-doorbell-writes", "uint64",
                         e1000_csb_get_doorbell_writes, NULL, NULL, stats);
     object_property_set_description(obj, "x-stat-doorbell-writes",

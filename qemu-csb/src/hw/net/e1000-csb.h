@@ -66,6 +66,7 @@ typedef struct E1000Csb {
     /* Properties */
     bool on;                    /* "csb" */
     uint32_t poll_us;           /* "csb-poll-us" */
+    uint32_t chaos_ms;          /* "x-csb-chaos": a test hook, 0 = off */
 
     /* The device, set at instance init */
     PCIDevice *pdev;
@@ -110,6 +111,7 @@ typedef struct E1000Csb {
     QEMUBH *drop_bh;            /* after a drop: TX and RX as plain mode */
     uint32_t drop_owed;         /* E1000_CSB_F_TX/F_RX work drop_bh owes */
     VMChangeStateEntry *vm_state;
+    QEMUTimer *chaos_timer;     /* x-csb-chaos, while active */
 
     E1000CsbStats stats;
 } E1000Csb;
