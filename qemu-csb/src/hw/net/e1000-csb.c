@@ -76,7 +76,8 @@
 struct E1000CsbMap {
     struct rcu_head rcu;        /* first, for call_rcu() */
     MemoryRegionCache cache;
-    bool iommu;                 /* each access is translated by an IOMMU */
+    hwaddr addr;                /* the block's DMA address (csb->addr) */
+    bool direct;                /* the cache points at RAM (no IOMMU) */
 };
 
 /* ---- Access to the block ---- */
@@ -114,28 +115,11 @@ static bool e1000_csb_reachable(E1000Csb *csb)
 }
 
 /*
- * Does the bus master address space reach @addr through an IOMMU region
- * (rather than straight to RAM, as with no IOMMU or one that does not
- * translate for the device right now)?
- */
-static bool e1000_csb_behind_iommu(AddressSpace *as, hwaddr addr)
-{
-    MemoryRegionSection section;
-    bool iommu;
-
-    section = memory_region_find(as->root, addr, E1000_CSB_SIZE);
-    if (!section.mr) {
-        return false;
-    }
-    iommu = memory_region_is_iommu(section.mr);
-    memory_region_unref(section.mr);
-    return iommu;
-}
-
-/*
  * Map the block at csb->addr through the device's bus master address
  * space (so through the IOMMU, if any, and only while bus mastering is
- * on); NULL if it is not reachable RAM.
+ * on); NULL if it is not reachable RAM.  Without an IOMMU translating
+ * for the device the cache points straight at the RAM (direct); with
+ * one, nothing is cached: every access translates the IOVA again.
  */
 static E1000CsbMap *e1000_csb_map_new(E1000Csb *csb)
 {
@@ -153,7 +137,8 @@ static E1000CsbMap *e1000_csb_map_new(E1000Csb *csb)
         e1000_csb_map_free(map);
         return NULL;
     }
-    map->iommu = e1000_csb_behind_iommu(as, csb->addr);
+    map->addr = csb->addr;
+    map->direct = map->cache.ptr != NULL;
     return map;
 }
 
@@ -169,48 +154,129 @@ static void e1000_csb_set_map(E1000Csb *csb, E1000CsbMap *map)
 }
 
 /*
- * Read the 32-bit field at @off: false if there is no block or the access
- * failed (an IOMMU fault).  With the BQL (e1000_csb_tx_poll_tail() reads
- * without it, only where no IOMMU translates).
+ * With the BQL: engage the device's DMA re-entrancy guard for an access
+ * to the block, as the device's MMIO handlers and bottom halves have it,
+ * whatever path makes the access (the TX thread, a timer, a QMP command):
+ * an access that reached one of the device's own MemoryRegions would be
+ * refused rather than run.  Returns the state to restore.
  */
-static bool e1000_csb_load(E1000Csb *csb, hwaddr off, uint32_t *val)
+static bool e1000_csb_guard_enter(E1000Csb *csb)
 {
+    MemReentrancyGuard *guard = &csb->pdev->qdev.mem_reentrancy_guard;
+    bool engaged = guard->engaged_in_io;
+
+    guard->engaged_in_io = true;
+    return engaged;
+}
+
+static void e1000_csb_guard_leave(E1000Csb *csb, bool engaged)
+{
+    csb->pdev->qdev.mem_reentrancy_guard.engaged_in_io = engaged;
+}
+
+/*
+ * With the BQL, in an RCU critical section, for a block an IOMMU
+ * translates: translate the 4 bytes at @addr now (one IOMMU lookup), and
+ * read or write them only if the translation leads to RAM.  An IOVA the
+ * guest remapped onto MMIO (its own BAR, another device's, the IOMMU's
+ * registers) fails as an IOMMU fault does, so the device never performs
+ * MMIO through the CSB (spec 2: ADDR).
+ */
+static MemTxResult e1000_csb_access_translated(E1000Csb *csb, hwaddr addr,
+                                               uint32_t *val, bool is_write)
+{
+    AddressSpace *as = pci_get_address_space(csb->pdev);
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
+    MemTxResult res = MEMTX_OK;
+    hwaddr pa, xlat, len = sizeof(*val);
+    IOMMUTLBEntry tlb;
+    MemoryRegion *mr;
+
+    tlb = address_space_get_iotlb_entry(as, addr, is_write, attrs);
+    if (!(tlb.perm & (is_write ? IOMMU_WO : IOMMU_RO))) {
+        return MEMTX_DECODE_ERROR;
+    }
+    pa = tlb.translated_addr | (addr & tlb.addr_mask);
+    mr = address_space_translate(tlb.target_as, pa, &xlat, &len, is_write,
+                                 attrs);
+    if (len < sizeof(*val) || !memory_access_is_direct(mr, is_write, attrs)) {
+        return MEMTX_DECODE_ERROR;
+    }
+    if (is_write) {
+        address_space_stl_le(tlb.target_as, pa, *val, attrs, &res);
+    } else {
+        *val = address_space_ldl_le(tlb.target_as, pa, attrs, &res);
+    }
+    return res;
+}
+
+/*
+ * Read (@is_write false) or write the 32-bit field at @off, with the BQL:
+ * false if there is no block or the access failed (an IOMMU fault, or
+ * not RAM).  The device's re-entrancy guard is engaged meanwhile.
+ * (e1000_csb_tx_poll_tail() reads a direct block without the BQL.)
+ */
+static bool e1000_csb_access(E1000Csb *csb, hwaddr off, uint32_t *val,
+                             bool is_write)
+{
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
     MemTxResult res = MEMTX_OK;
     E1000CsbMap *map;
+    bool engaged;
 
     RCU_READ_LOCK_GUARD();
     map = qatomic_rcu_read(&csb->map);
     if (!map) {
         return false;
     }
-    *val = address_space_ldl_le_cached(&map->cache, off,
-                                       MEMTXATTRS_UNSPECIFIED, &res);
+    engaged = e1000_csb_guard_enter(csb);
+    if (!map->direct) {
+        res = e1000_csb_access_translated(csb, map->addr + off, val,
+                                          is_write);
+    } else if (is_write) {
+        address_space_stl_le_cached(&map->cache, off, *val, attrs, &res);
+        address_space_cache_invalidate(&map->cache, off, sizeof(*val));
+    } else {
+        *val = address_space_ldl_le_cached(&map->cache, off, attrs, &res);
+    }
+    e1000_csb_guard_leave(csb, engaged);
     return res == MEMTX_OK;
 }
 
-/* Write the 32-bit field at @off, marking it dirty.  With the BQL. */
+static bool e1000_csb_load(E1000Csb *csb, hwaddr off, uint32_t *val)
+{
+    return e1000_csb_access(csb, off, val, false);
+}
+
+/* Marks the field dirty. */
 static bool e1000_csb_store(E1000Csb *csb, hwaddr off, uint32_t val)
 {
-    MemTxResult res = MEMTX_OK;
-    E1000CsbMap *map;
-
-    RCU_READ_LOCK_GUARD();
-    map = qatomic_rcu_read(&csb->map);
-    if (!map) {
-        return false;
-    }
-    address_space_stl_le_cached(&map->cache, off, val,
-                                MEMTXATTRS_UNSPECIFIED, &res);
-    address_space_cache_invalidate(&map->cache, off, sizeof(val));
-    return res == MEMTX_OK;
+    return e1000_csb_access(csb, off, &val, true);
 }
 
 /* ---- Activation ---- */
+
+static uint32_t e1000_csb_ring_size(E1000Csb *csb, bool tx)
+{
+    return csb->mac_reg[tx ? TDLEN : RDLEN] / CSB_DESC_SIZE;
+}
 
 static void e1000_csb_set_error(E1000Csb *csb, enum e1000_csb_err err)
 {
     csb->status = (csb->status & E1000_CSB_STATUS_ACTIVE) |
                   (err << E1000_CSB_STATUS_ERR_SHIFT);
+}
+
+/*
+ * x-csb-chaos (a test hook, see e1000_csb_chaos_tick()): have the next
+ * tick in chaos_ms of virtual time, if the hook is on.
+ */
+static void e1000_csb_chaos_arm(E1000Csb *csb)
+{
+    if (csb->chaos_ms && csb->chaos_timer) {
+        timer_mod(csb->chaos_timer,
+                  qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) + csb->chaos_ms);
+    }
 }
 
 /* Start using @map with @features; the caller has checked everything. */
@@ -226,11 +292,15 @@ static void e1000_csb_start(E1000Csb *csb, E1000CsbMap *map,
     csb->rx_waiting = false;
     csb->copies_valid = false;
     csb->logged = 0;
+    csb->tdt_reg_new = false;
+    csb->rdt_reg_new = false;
+    e1000_csb_chaos_arm(csb);
 }
 
 /*
  * Stop using the block: plain mode from now on, with TDT and RDT holding
- * the last valid tails (they are kept there all along).  A TX thread
+ * the last valid tails (they are kept there all along; a drop may take
+ * newer ones first, see e1000_csb_drop_tail()).  A TX thread
  * still polling sees the block go away and touches it no more; it writes
  * it only with the BQL held, after checking that the CSB is active.
  */
@@ -244,9 +314,47 @@ static void e1000_csb_stop(E1000Csb *csb)
     csb->rx_waiting = false;
     csb->copies_valid = false;
     e1000_csb_set_map(csb, NULL);
+    if (csb->chaos_timer) {
+        timer_del(csb->chaos_timer);
+    }
 }
 
-/* The device gives up the CSB because of @err; logged as a guest error. */
+/*
+ * The device drops the CSB (@err) while TX (@tx) or RX takes its tail
+ * from it: have TDT (RDT) hold the newest tail the guest published, as
+ * the register of a plain e1000 would (spec 8).  That is tx_tail
+ * (rx_tail) if the block can still be read (RING: only an index was bad)
+ * and the value is inside the ring; else the value of a TDT (RDT) write
+ * made since the tail was last taken from the block (a kick with the
+ * tail as its value), if inside the ring; else the last valid tail,
+ * which the register holds already.
+ */
+static void e1000_csb_drop_tail(E1000Csb *csb, bool tx,
+                                enum e1000_csb_err err)
+{
+    uint32_t *reg = &csb->mac_reg[tx ? TDT : RDT];
+    uint32_t written = tx ? csb->tdt_reg : csb->rdt_reg;
+    bool written_new = tx ? csb->tdt_reg_new : csb->rdt_reg_new;
+    uint32_t n = e1000_csb_ring_size(csb, tx);
+    uint32_t val;
+
+    if (!(csb->mode & (tx ? E1000_CSB_F_TX : E1000_CSB_F_RX))) {
+        return;
+    }
+    if (err == E1000_CSB_ERR_RING &&
+        e1000_csb_load(csb, tx ? CSB_OFF(tx_tail) : CSB_OFF(rx_tail), &val) &&
+        val < n) {
+        *reg = val;
+    } else if (written_new && written < n) {
+        *reg = written;
+    }
+}
+
+/*
+ * The device gives up the CSB because of @err; logged as a guest error.
+ * TDT and RDT take the newest tails, and drop_bh soon does what a plain
+ * e1000 given those tails would (e1000_csb_drop_bh()).
+ */
 static void G_GNUC_PRINTF(3, 4)
 e1000_csb_fail(E1000Csb *csb, enum e1000_csb_err err, const char *fmt, ...)
 {
@@ -261,10 +369,49 @@ e1000_csb_fail(E1000Csb *csb, enum e1000_csb_err err, const char *fmt, ...)
     va_end(ap);
     qemu_log_mask(LOG_GUEST_ERROR, "e1000-csb: %s: CSB disabled (error %d)\n",
                   why, err);
+    e1000_csb_drop_tail(csb, true, err);
+    e1000_csb_drop_tail(csb, false, err);
     trace_e1000_csb_disable(err, csb->mac_reg[TDT], csb->mac_reg[RDT]);
+    csb->drop_owed |= csb->mode & (E1000_CSB_F_TX | E1000_CSB_F_RX);
     e1000_csb_stop(csb);
     e1000_csb_set_error(csb, err);
     csb->stats.csb_errors++;
+    qemu_bh_schedule(csb->drop_bh);
+}
+
+/*
+ * From the main loop, after a drop (e1000_csb_fail()): what a plain e1000
+ * does when its guest writes the tails that TDT and RDT now hold, which
+ * a kick or the CSB handed over before the drop: transmit up to TDT,
+ * retry the frames held for RX buffers.  Never from a head outside the
+ * ring (spec 8: RING leaves such a ring alone), and not while bus
+ * mastering is off: e1000_csb_listener_commit() calls us again once it
+ * is back on.
+ */
+static void e1000_csb_drop_bh(void *opaque)
+{
+    E1000Csb *csb = opaque;
+    NetClientState *nc = qemu_get_queue(*csb->nic);
+    uint32_t owed = csb->drop_owed;
+
+    if (csb->mode) {
+        csb->drop_owed = 0;     /* enabled again, which does all this */
+        return;
+    }
+    if (!owed || !(csb->pdev->config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
+        return;
+    }
+    csb->drop_owed = 0;
+    if ((owed & E1000_CSB_F_TX) &&
+        csb->mac_reg[TDH] < e1000_csb_ring_size(csb, true) &&
+        csb->mac_reg[TDH] != csb->mac_reg[TDT]) {
+        csb->xmit(csb->dev);
+    }
+    if ((owed & E1000_CSB_F_RX) &&
+        csb->mac_reg[RDH] < e1000_csb_ring_size(csb, false) &&
+        nc->info->can_receive(nc)) {
+        qemu_flush_queued_packets(nc);
+    }
 }
 
 /*
@@ -313,11 +460,6 @@ static bool e1000_csb_put(E1000Csb *csb, hwaddr off, uint32_t val)
     return false;
 }
 
-static uint32_t e1000_csb_ring_size(E1000Csb *csb, bool tx)
-{
-    return csb->mac_reg[tx ? TDLEN : RDLEN] / CSB_DESC_SIZE;
-}
-
 /*
  * Is the head register TDH (@tx) or RDH inside the ring?  If not (the
  * guest made TDLEN/RDLEN smaller under it, or wrote it before enabling),
@@ -361,6 +503,11 @@ static bool e1000_csb_take_tail(E1000Csb *csb, bool tx, uint32_t *tail)
         return false;
     }
     csb->mac_reg[tx ? TDT : RDT] = val;
+    if (tx) {
+        csb->tdt_reg_new = false;
+    } else {
+        csb->rdt_reg_new = false;
+    }
     *tail = val;
     return true;
 }
@@ -540,6 +687,7 @@ void e1000_csb_reset(E1000Csb *csb)
                                 csb->mac_reg[RDT]);
     }
     e1000_csb_stop(csb);
+    csb->drop_owed = 0;
     csb->addr = 0;
     csb->features = 0;
     csb->ctrl = 0;
@@ -554,12 +702,16 @@ void e1000_csb_reset(E1000Csb *csb)
 static void e1000_csb_listener_commit(MemoryListener *listener)
 {
     E1000Csb *csb = container_of(listener, E1000Csb, listener);
+    bool master = csb->pdev->config[PCI_COMMAND] & PCI_COMMAND_MASTER;
     E1000CsbMap *map;
 
     if (!csb->mode) {
+        if (csb->drop_owed && master) {
+            qemu_bh_schedule(csb->drop_bh);     /* bus mastering is back */
+        }
         return;
     }
-    if (!(csb->pdev->config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
+    if (!master) {
         e1000_csb_fail(csb, E1000_CSB_ERR_BUSMASTER,
                        "bus mastering turned off");
         return;
@@ -646,7 +798,6 @@ static bool e1000_csb_tx_may_run(E1000Csb *csb)
 /* With the BQL: take tx_tail and run the e1000 TX engine up to it. */
 static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
 {
-    MemReentrancyGuard *guard = &csb->pdev->qdev.mem_reentrancy_guard;
     bool engaged;
     uint32_t tail;
 
@@ -662,10 +813,9 @@ static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
     *seen = tail;
     trace_e1000_csb_tx_batch(csb->mac_reg[TDH], tail);
     /* As if from an MMIO write: DMA must not re-enter the device. */
-    engaged = guard->engaged_in_io;
-    guard->engaged_in_io = true;
+    engaged = e1000_csb_guard_enter(csb);
     csb->xmit(csb->dev);
-    guard->engaged_in_io = engaged;
+    e1000_csb_guard_leave(csb, engaged);
     csb->stats.csb_tx_batches++;
     return true;
 }
@@ -675,9 +825,11 @@ static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
  * and say in @translated whether an IOMMU translated the read.  False if
  * there is no block any more or the read failed.
  *
- * Where no IOMMU translates the block, straight from the cache.  Behind
- * an IOMMU the read takes the BQL, as every other access to the block
- * does: a translation that fails reports a fault (fault recording
+ * Where no IOMMU translates the block, a load from the RAM the cache
+ * points at (it cannot reach MMIO, so it needs no re-entrancy guard,
+ * which is BQL state).  Behind an IOMMU the read takes the BQL, as every
+ * other access to the block does (e1000_csb_access(): re-entrancy guard,
+ * RAM only): a translation that fails reports a fault (fault recording
  * registers, an MSI), which must happen with the BQL held, and the
  * failure disables the CSB with ADDR at once (one fault, as for a read
  * by the e1000 code).  The caller leaves the BQL free between two such
@@ -695,8 +847,8 @@ static bool e1000_csb_tx_poll_tail(E1000Csb *csb, uint32_t *tail,
         if (!map) {
             return false;
         }
-        *translated = map->iommu;
-        if (!map->iommu) {
+        *translated = !map->direct;
+        if (map->direct) {
             *tail = address_space_ldl_le_cached(&map->cache,
                                                 CSB_OFF(tx_tail),
                                                 MEMTXATTRS_UNSPECIFIED, &res);
@@ -937,6 +1089,90 @@ uint32_t e1000_csb_rx_done(E1000Csb *csb, uint32_t old, uint32_t cause)
     return e1000_csb_ring_done(csb, false, old, cause);
 }
 
+/* ---- Test hook: a misbehaving host (x-csb-chaos) ---- */
+
+/*
+ * A notification request for the TX (@tx) or RX ring of @n descriptors,
+ * as a careless or hostile device might write it: none, a valid one, an
+ * index outside the ring, or any word at all (bits 30:16 set, mostly).
+ */
+static uint32_t e1000_csb_chaos_request(uint32_t n)
+{
+    switch (g_random_int_range(0, 4)) {
+    case 0:
+        return 0;
+    case 1:
+        return E1000_CSB_NOTIFY | g_random_int_range(0, MAX(n, 1));
+    case 2:
+        return E1000_CSB_NOTIFY |
+               g_random_int_range(MIN(n, E1000_CSB_INDEX_MASK),
+                                  E1000_CSB_INDEX_MASK + 1);
+    default:
+        return g_random_int();
+    }
+}
+
+/*
+ * Write back a random RX descriptor of the ring (any of them: handed
+ * over or not, past RDT too) as if a frame of a random length had landed
+ * there: length, DD and EOP.  Through the device's DMA, as the e1000
+ * code writes descriptors back.
+ */
+static void e1000_csb_chaos_rx_desc(E1000Csb *csb)
+{
+    uint32_t n = e1000_csb_ring_size(csb, false);
+    uint64_t base = ((uint64_t)csb->mac_reg[RDBAH] << 32) +
+                    (csb->mac_reg[RDBAL] & ~0xfu);
+    uint16_t len = cpu_to_le16(g_random_int_range(0, 0x10000));
+    uint8_t status = E1000_RXD_STAT_DD | E1000_RXD_STAT_EOP;
+    dma_addr_t desc;
+    bool engaged;
+
+    if (!n) {
+        return;
+    }
+    desc = base + (uint64_t)g_random_int_range(0, n) * CSB_DESC_SIZE;
+    engaged = e1000_csb_guard_enter(csb);
+    pci_dma_write(csb->pdev, desc + offsetof(struct e1000_rx_desc, length),
+                  &len, sizeof(len));
+    pci_dma_write(csb->pdev, desc + offsetof(struct e1000_rx_desc, status),
+                  &status, sizeof(status));
+    e1000_csb_guard_leave(csb, engaged);
+}
+
+/*
+ * x-csb-chaos=<period-ms>, a test hook for guest drivers (default 0, off;
+ * not for production): every period of virtual time while the CSB is
+ * active, from the main loop with the BQL, play a misbehaving host.  It
+ * writes random notification requests into the host-written tx_kick
+ * (with F_TX) and rx_kick (with F_RX), through the same accessors as
+ * every other access to the block, and with F_RX sets DD on a random RX
+ * descriptor.  A driver must survive it (spec 8: the guest trusts
+ * nothing the device writes); the device itself does not change its own
+ * state (it still believes what it wrote).
+ */
+static void e1000_csb_chaos_tick(void *opaque)
+{
+    E1000Csb *csb = opaque;
+    uint32_t tx_req = e1000_csb_chaos_request(e1000_csb_ring_size(csb, true));
+    uint32_t rx_req = e1000_csb_chaos_request(e1000_csb_ring_size(csb, false));
+
+    if (!csb->mode) {
+        return;
+    }
+    if ((csb->mode & E1000_CSB_F_TX) &&
+        !e1000_csb_put(csb, CSB_OFF(tx_kick), tx_req)) {
+        return;                 /* dropped with ADDR */
+    }
+    if (csb->mode & E1000_CSB_F_RX) {
+        if (!e1000_csb_put(csb, CSB_OFF(rx_kick), rx_req)) {
+            return;
+        }
+        e1000_csb_chaos_rx_desc(csb);
+    }
+    e1000_csb_chaos_arm(csb);
+}
+
 /* ---- Registers ---- */
 
 /* Is BAR0 offset @addr in the register block?  Its register in *@reg. */
@@ -1127,6 +1363,7 @@ bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
         if (csb->mode & E1000_CSB_F_TX) {
             /* A kick: the tail comes from the CSB */
             csb->tdt_reg = val & 0xffff;
+            csb->tdt_reg_new = true;
             e1000_csb_tx_kick(csb);
             return true;
         }
@@ -1134,6 +1371,7 @@ bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
     case RDT:
         if (csb->mode & E1000_CSB_F_RX) {
             csb->rdt_reg = val & 0xffff;
+            csb->rdt_reg_new = true;
             e1000_csb_rx_kick(csb);
             return true;
         }
@@ -1217,6 +1455,8 @@ bool e1000_csb_realize(E1000Csb *csb, Error **errp)
     qemu_event_init(&csb->tx_event, false);
     csb->remap_bh = qemu_bh_new_guarded(e1000_csb_remap_bh, csb,
                                         &dev->mem_reentrancy_guard);
+    csb->drop_bh = qemu_bh_new_guarded(e1000_csb_drop_bh, csb,
+                                       &dev->mem_reentrancy_guard);
     csb->listener = (MemoryListener) {
         .name = "e1000-csb",
         .commit = e1000_csb_listener_commit,
@@ -1225,6 +1465,8 @@ bool e1000_csb_realize(E1000Csb *csb, Error **errp)
                              pci_get_address_space(csb->pdev));
     csb->vm_state = qemu_add_vm_change_state_handler(
         e1000_csb_vm_state_change, csb);
+    csb->chaos_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, e1000_csb_chaos_tick,
+                                    csb);
     csb->vm_running = runstate_is_running();
     return true;
 }
@@ -1239,7 +1481,9 @@ void e1000_csb_unrealize(E1000Csb *csb)
     e1000_csb_stop(csb);        /* in case the guest enabled it meanwhile */
     memory_listener_unregister(&csb->listener);
     qemu_bh_delete(csb->remap_bh);
+    qemu_bh_delete(csb->drop_bh);
     qemu_del_vm_change_state_handler(csb->vm_state);
+    timer_free(csb->chaos_timer);
     qemu_event_destroy(&csb->tx_event);
 }
 
@@ -1395,6 +1639,12 @@ void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
                                                  counters[i].offset),
                               counters[i].description);
     }
+    object_property_add_uint32_ptr(obj, "x-csb-chaos", &csb->chaos_ms,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_set_description(obj, "x-csb-chaos",
+                                    "Test hook: every N ms while the CSB is "
+                                    "active, random kick requests and RX "
+                                    "descriptor write-backs (0: off)");
     object_property_add(obj, "x-stat-doorbell-writes", "uint64",
                         e1000_csb_get_doorbell_writes, NULL, NULL, stats);
     object_property_set_description(obj, "x-stat-doorbell-writes",

@@ -66,6 +66,7 @@ typedef struct E1000Csb {
     /* Properties */
     bool on;                    /* "csb" */
     uint32_t poll_us;           /* "csb-poll-us" */
+    uint32_t chaos_ms;          /* "x-csb-chaos": a test hook, 0 = off */
 
     /* The device, set at instance init */
     PCIDevice *pdev;
@@ -81,6 +82,8 @@ typedef struct E1000Csb {
     uint32_t status;            /* STATUS */
     uint32_t tdt_reg;           /* TDT as the guest last wrote it (F_TX) */
     uint32_t rdt_reg;           /* RDT as the guest last wrote it (F_RX) */
+    bool tdt_reg_new;           /* tdt_reg written since tx_tail was taken */
+    bool rdt_reg_new;           /* rdt_reg written since rx_tail was taken */
 
     /* While active; changed with the BQL held */
     uint32_t mode;              /* 0 or E1000_CSB_MODE_ACTIVE | features */
@@ -105,7 +108,10 @@ typedef struct E1000Csb {
 
     MemoryListener listener;
     QEMUBH *remap_bh;           /* the block became unreachable: judge */
+    QEMUBH *drop_bh;            /* after a drop: TX and RX as plain mode */
+    uint32_t drop_owed;         /* E1000_CSB_F_TX/F_RX work drop_bh owes */
     VMChangeStateEntry *vm_state;
+    QEMUTimer *chaos_timer;     /* x-csb-chaos, while active */
 
     E1000CsbStats stats;
 } E1000Csb;
