@@ -777,10 +777,14 @@ static void e1000_csb_remove(struct pci_dev *pdev)
 
 	e1000_csb_debugfs_remove(adapter);
 	unregister_netdev(netdev);
-	/* a reset queued before unregister finds the device closed */
-	cancel_work_sync(&adapter->reset_task);
+	/*
+	 * Work queued before unregister finds the device closed.  In the
+	 * order in which they queue each other: the watchdog the fallback,
+	 * the fallback a reset.
+	 */
 	cancel_delayed_work_sync(&adapter->watchdog);
 	e1000_csb_pv_remove(adapter);
+	cancel_work_sync(&adapter->reset_task);
 
 	netif_napi_del(&adapter->napi);
 	iounmap(adapter->io_base);

@@ -38,7 +38,8 @@ MODULE_PARM_DESC(csb,
 #define E1000_CSB_PV_RECLAIM_NS		(1000 * NSEC_PER_USEC)
 
 /* bits in pv->broken */
-#define E1000_CSB_PV_BROKEN		0
+#define E1000_CSB_PV_BROKEN		0	/* fallback scheduled */
+#define E1000_CSB_PV_RESET		1	/* ... then a reset */
 
 static const char * const e1000_csb_pv_errors[] = {
 	[E1000_CSB_ERR_NONE]	  = "no reason given",
@@ -390,12 +391,23 @@ static void e1000_csb_pv_fallback_task(struct work_struct *work)
 			netdev_warn(adapter->netdev,
 				    "csb: falling back to plain mode: %s\n",
 				    pv->broken_why);
+		/*
+		 * A host that wrote nonsense into the block may have written
+		 * nonsense into the rings too: start over from a reset, in
+		 * plain mode now.
+		 */
+		if (test_bit(E1000_CSB_PV_RESET, &pv->broken))
+			e1000_csb_schedule_reset(adapter);
 	}
+	clear_bit(E1000_CSB_PV_RESET, &pv->broken);
 	clear_bit(E1000_CSB_PV_BROKEN, &pv->broken);
 	rtnl_unlock();
 }
 
-/* Any context: the host misbehaved; leave CSB mode from process context. */
+/*
+ * Any context: the host misbehaved; leave CSB mode from process context,
+ * then reset the device.
+ */
 void e1000_csb_pv_host_error(struct e1000_csb_adapter *adapter,
 			     const char *what, u32 val, u32 count)
 {
@@ -403,6 +415,7 @@ void e1000_csb_pv_host_error(struct e1000_csb_adapter *adapter,
 
 	if (test_and_set_bit(E1000_CSB_PV_BROKEN, &pv->broken))
 		return;
+	set_bit(E1000_CSB_PV_RESET, &pv->broken);
 	pv->host_errors++;
 	snprintf(pv->broken_why, sizeof(pv->broken_why),
 		 "host wrote %s = %#x for a ring of %u", what, val, count);
@@ -452,22 +465,51 @@ static bool e1000_csb_pv_stuck(u32 *mark, bool suspicious, u32 state)
 	return again;
 }
 
-/* TX-G/TX-H: the host sleeps at an index short of our published tail. */
+/*
+ * TX-G/TX-H: descriptors in flight, the oldest not sent, and no progress
+ * since the last check: the host sleeps without having been kicked (a
+ * lost wake-up, or a host that lost its own request).
+ */
 static bool e1000_csb_pv_tx_stuck(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_tx_ring *ring = &adapter->tx_ring;
-	struct e1000_csb_pv *pv = &adapter->pv;
-	u32 req, tail;
-	bool stuck;
+	struct e1000_csb_tx_buffer *first;
+	bool waiting, stuck;
+	u32 ntc, upper;
 
 	netif_tx_lock_bh(adapter->netdev);
-	req = le32_to_cpu(READ_ONCE(pv->csb->tx_kick));
-	tail = ring->pv_published;
-	stuck = e1000_csb_pv_stuck(&pv->tx_mark,
-				   e1000_csb_notify_valid(req, ring->count) &&
-				   (req & E1000_CSB_INDEX_MASK) != tail, tail);
+	ntc = ring->next_to_clean;
+	first = &ring->buffers[ntc];
+	upper = le32_to_cpu(READ_ONCE(E1000_CSB_TX_DESC(ring, first->eop)->upper));
+	waiting = first->skb && !(upper & E1000_CSB_TXD_STAT_DD);
+	stuck = e1000_csb_pv_stuck(&adapter->pv.tx_mark, waiting, ntc);
 	netif_tx_unlock_bh(adapter->netdev);
 	return stuck;
+}
+
+/*
+ * Requests are checked where they are used; an idle guest uses none, so
+ * the watchdog checks them as well (spec section 8).
+ */
+static bool e1000_csb_pv_requests_bad(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb *block = adapter->pv.csb;
+	u32 tx = le32_to_cpu(READ_ONCE(block->tx_kick));
+	u32 rx = le32_to_cpu(READ_ONCE(block->rx_kick));
+
+	if ((tx & E1000_CSB_NOTIFY) &&
+	    !e1000_csb_notify_valid(tx, adapter->tx_ring.count)) {
+		e1000_csb_pv_host_error(adapter, "tx_kick", tx,
+					adapter->tx_ring.count);
+		return true;
+	}
+	if ((rx & E1000_CSB_NOTIFY) &&
+	    !e1000_csb_notify_valid(rx, adapter->rx_ring.count)) {
+		e1000_csb_pv_host_error(adapter, "rx_kick", rx,
+					adapter->rx_ring.count);
+		return true;
+	}
+	return false;
 }
 
 /* RX-G/RX-H: the host is starved although the buffers it needs are there. */
@@ -514,7 +556,8 @@ static void e1000_csb_pv_rescue(struct e1000_csb_adapter *adapter)
 
 	if (!rtnl_trylock())
 		return;
-	if (pv->csb && pv->active == E1000_CSB_F_ALL) {
+	if (pv->csb && pv->active == E1000_CSB_F_ALL &&
+	    !e1000_csb_pv_requests_bad(adapter)) {
 		if (e1000_csb_pv_tx_stuck(adapter)) {
 			pv->rescues++;
 			e1000_csb_pv_wr(adapter, E1000_CSB_KICK,

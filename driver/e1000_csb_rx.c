@@ -233,7 +233,8 @@ static void e1000_csb_rx_bad_done(struct e1000_csb_rx_ring *ring, u32 i)
 	if (e1000_csb_pv_on(adapter, E1000_CSB_F_RX | E1000_CSB_F_IRQ))
 		e1000_csb_pv_host_error(adapter, "DD on RX descriptor", i,
 					ring->count);
-	e1000_csb_schedule_reset(adapter);
+	else
+		e1000_csb_schedule_reset(adapter);
 }
 
 /**

@@ -3,9 +3,9 @@
 while verified UDP traffic runs both ways between it and guest b (plain
 mode) until the toggling ends: the driver keeps descriptors in flight
 across a switch, so every datagram the senders sent must arrive, intact
-and once (valid == sent), from senders that ran the whole time (exit
-status ok, at least MIN_SHARE of the datagrams the rate promises). The
-mode switch counter must account for every switch, the host's own count
+and once (valid == sent), from senders that ran the whole time (no error
+but the SIGTERM that ends them, sending for as long as the toggling took,
+at least MIN_SENT datagrams). The mode switch counter must account for every switch, the host's own count
 of CSB enables (x-stat-csb-enables) must equal the enables asked for,
 the interface must end in the mode last asked for, and the kernel log
 must stay clean."""
@@ -19,7 +19,7 @@ MATRIX = {"kernel": KERNELS}
 TIMEOUT = 600
 CYCLES = 100
 RATE = 1000            # datagrams per second, each way, until the toggling ends
-MIN_SHARE = 0.5        # of RATE * seconds: the sender really ran throughout
+MIN_SENT = 1000        # datagrams each way at least
 
 
 def check(t, res, sent, what):
@@ -60,6 +60,7 @@ done
 echo "toggled $i times in $(( $(cut -d. -f1 /proc/uptime) - start )) s"
 """, timeout=400)
     t.note(out.strip().splitlines()[-1])
+    toggling = time.monotonic() - t0
     a.set_csb(True)
     a.sh("sleep 1")
 
@@ -72,11 +73,13 @@ done
 bg_wait tx 30""", timeout=40)
         res = parse_result(out)
         sent[g.name] = res.get("sent", 0)
-        t.expect(res.get("status") == "ok", f"{g.name}'s sender: {res}")
-    promised = RATE * (time.monotonic() - t0)
-    for name, n in sent.items():
-        t.expect(n >= MIN_SHARE * promised,
-                 f"{name} sent only {n} datagrams in a run that promised {promised:.0f}")
+        # stopped by our SIGTERM: "interrupted", any other failure is one
+        t.expect(res.get("status") == "ok" or res.get("reason") == "interrupted",
+                 f"{g.name}'s sender: {res}")
+        # it ran while the toggling did (a TCG guest falls short of RATE)
+        t.expect(res.get("seconds", 0) >= toggling - 1 and sent[g.name] >= MIN_SENT,
+                 f"{g.name}'s sender ran {res.get('seconds')} s of the {toggling:.0f} s "
+                 f"of toggling, sent {sent[g.name]}")
     for g, src, what in ((b, "a", "a -> b"), (a, "b", "b -> a")):
         _, out = g.run("bg_wait rx 60", timeout=70)
         check(t, parse_result(out), sent[src], what)
