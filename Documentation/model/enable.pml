@@ -21,8 +21,11 @@
  * the reasons of section 8), e1000_csb_mmio_write() for TDT in both modes,
  * and the TX thread of tx.pml with what it does when the mode changes
  * under it: e1000_csb_tx_may_run(), the generation check, and
- * e1000_csb_tx_poll_tail(), which reads the block without the BQL through
- * the RCU-published map.
+ * e1000_csb_tx_poll_tail(), which reads the block without the BQL, holding
+ * the device's map_lock from its check that the map is still published to
+ * the end of its read; e1000_csb_set_map() takes the same lock to publish
+ * or withdraw the map (enable, e1000_csb_stop()), so that once the disable
+ * or the drop has returned no poll read of the block is in progress.
  *
  * The guest's script: CSB mode from the start; after one packet, off;
  * after the second, on again (with a tail that is not 0, the zeroed
@@ -35,17 +38,17 @@
  *    and no invalid end state;
  *  - disable leaves nothing in flight: once the driver has disabled and
  *    written TDT, TDT is the guest's tail;
- *  - the device never writes the block after the guest freed it, and
- *    reads it only in the TX thread's lock-free poll (README.md: with
- *    -DSTRICT_POLL that read counts too, and the model shows when it
- *    happens);
+ *  - the device never reads or writes the block after the guest freed
+ *    it, the TX thread's poll (without the BQL) included: polled_freed;
  *  - descriptors and indices as in tx.pml.
  *
  * Mutations: NO_START_ORDER (the block's tail not ordered before ENABLE),
  * NO_STOP_TDT (the driver does not write TDT after disabling),
  * NO_GEN_CHECK (the TX thread sleeps on a tail it took before a disable
- * and enable). -DFIX_POLL_LOCK models the fix README.md proposes for the
- * poll's read (with -DSTRICT_POLL, it passes).
+ * and enable), NO_POLL_LOCK (no map_lock: the poll checks the map and
+ * reads the block with nothing holding the map in between, as before the
+ * fix), NO_STOP_LOCK (the poll takes the lock, e1000_csb_set_map() does
+ * not).
  */
 
 #ifndef N
@@ -96,18 +99,30 @@ inline bql_unlock()
 }
 
 /*
- * -DFIX_POLL_LOCK: a fix for the poll's read after free (README.md), a
- * lock around the poll's map check and read, also taken to unpublish the
- * map in e1000_csb_stop().
+ * csb->map_lock (a QemuMutex: taking and releasing it are locked
+ * instructions, which drain the host's buffer as the BQL's do), held by
+ * the poll around its map check and its read (POLL_*), and by
+ * e1000_csb_set_map() around the store of the map (MAP_*).
  */
 bit poll_lock;
 
-#ifdef FIX_POLL_LOCK
-#define POLL_LOCK_TAKE	atomic { !poll_lock -> poll_lock = 1 };
-#define POLL_LOCK_GIVE	poll_lock = 0;
+#define LOCK_TAKE	atomic { !poll_lock && MB(HOST) -> poll_lock = 1 };
+#define LOCK_GIVE	atomic { MB(HOST) -> poll_lock = 0 };
+
+#ifndef NO_POLL_LOCK
+#define POLL_LOCK_TAKE	LOCK_TAKE
+#define POLL_LOCK_GIVE	LOCK_GIVE
 #else
 #define POLL_LOCK_TAKE
 #define POLL_LOCK_GIVE
+#endif
+
+#if !defined(NO_POLL_LOCK) && !defined(NO_STOP_LOCK)
+#define MAP_LOCK_TAKE	LOCK_TAKE
+#define MAP_LOCK_GIVE	LOCK_GIVE
+#else
+#define MAP_LOCK_TAKE
+#define MAP_LOCK_GIVE
 #endif
 
 /* every access of the device to the block, with the BQL */
@@ -171,9 +186,11 @@ inline pv_start()
 	MB(GUEST);		/* writel(): the block before the registers */
 #endif
 	bql_lock();
-	d_step {		/* e1000_csb_start() */
+	MAP_LOCK_TAKE		/* e1000_csb_start(): e1000_csb_set_map() */
+	map = 1;
+	MAP_LOCK_GIVE
+	d_step {
 		mode = 1;
-		map = 1;
 		gen++;
 		kick_armed = 0;
 		printf("@ device: CSB enabled\n")
@@ -195,14 +212,14 @@ inline pv_stop()
 	if
 	:: mode ->
 		take_tail(t);
-		POLL_LOCK_TAKE
 		d_step {	/* e1000_csb_stop() */
 			mode = 0;
-			map = 0;
 			kick_armed = 0;
 			printf("@ device: CSB disabled\n")
 		}
-		POLL_LOCK_GIVE
+		MAP_LOCK_TAKE	/* e1000_csb_set_map(NULL) */
+		map = 0;
+		MAP_LOCK_GIVE
 		xmit()
 	:: else		/* dropped already: CTRL = 0 does nothing */
 	fi;
@@ -308,8 +325,8 @@ batch:
 		MB(HOST);
 		bql_unlock();
 
-		/* e1000_csb_tx_poll(): e1000_csb_tx_poll_tail() reads the map
-		 * (RCU), then the block, without the BQL */
+		/* e1000_csb_tx_poll(): e1000_csb_tx_poll_tail() checks the map,
+		 * then reads the block, under map_lock, without the BQL */
 		moved = 0;
 		polls = 0;
 		do
@@ -322,14 +339,17 @@ batch:
 			}
 			if
 			:: m ->
+				/* the block is not freed from before the read
+				 * to after it */
 				d_step {
 					polled_freed = freed;
-#ifdef STRICT_POLL
-					assert(!polled_freed);
-#endif
-					polled_freed = 0
+					assert(!polled_freed)
 				}
-				LOAD(HOST, TX_TAIL, tail)
+				LOAD(HOST, TX_TAIL, tail);
+				d_step {
+					polled_freed = freed;
+					assert(!polled_freed)
+				}
 			:: else
 			fi;
 			POLL_LOCK_GIVE
@@ -378,14 +398,14 @@ active proctype host_drop()
 	:: bql_lock();
 		if
 		:: mode ->
-			POLL_LOCK_TAKE
-			d_step {
+			d_step {	/* e1000_csb_stop() */
 				mode = 0;
-				map = 0;
 				kick_armed = 0;
 				printf("@ device: drops the CSB\n")
 			}
-			POLL_LOCK_GIVE
+			MAP_LOCK_TAKE	/* e1000_csb_set_map(NULL) */
+			map = 0;
+			MAP_LOCK_GIVE
 			skip
 		:: else
 		fi;

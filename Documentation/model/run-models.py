@@ -88,12 +88,10 @@ MODELS = [
         "NO_STOP_TDT": "no TDT write by the driver after the disable "
                        "(e1000_csb_pv_stop), with a host-initiated drop",
         "NO_GEN_CHECK": "TX-H without the generation check (e1000_csb_tx_run)",
-    }, findings={
-        "STRICT_POLL": "the TX thread's lock-free poll read counts as an "
-                       "access to the block after it was freed",
-    }, fixes={
-        ("STRICT_POLL", "FIX_POLL_LOCK"): "the same, with a lock around "
-                                          "the poll's map check and read",
+        "NO_POLL_LOCK": "no map_lock: the poll reads the block after the "
+                        "guest freed it (e1000_csb_tx_poll_tail)",
+        "NO_STOP_LOCK": "the poll takes map_lock, withdrawing the map does "
+                        "not (e1000_csb_set_map)",
     }),
 ]
 

@@ -2554,6 +2554,51 @@ static void test_disable_polling(struct t *c)
 	check_alive(c, "disable while polling");
 }
 
+/*
+ * CTRL = 0 while the TX thread's lock-free poll has found the block mapped
+ * and not yet read tx_tail (the test hook x-csb-poll-delay-ms holds it
+ * there): once STATUS reads ACTIVE clear the guest may free the block, so
+ * the poll must not read it after that (spec 4, 9). The device counts
+ * poll reads made through a mapping it had already withdrawn
+ * (x-stat-csb-tx-poll-stale): that count must stay 0.
+ */
+static void test_disable_poll_read(struct t *c)
+{
+	qemu_up(c, "csb-poll-us=100000,x-csb-poll-delay-ms=200");
+	need_csb(c, E1000_CSB_F_TX);
+	rings_setup(c, 16, 8, 0);
+	c->tx_seq = 1;
+	for (unsigned int round = 0; round < 3; round++) {
+		uint64_t stale = nic_stat(c, "x-stat-csb-tx-poll-stale");
+		uint64_t t0, took;
+		uint32_t st;
+
+		csb_on(c, E1000_CSB_F_TX, 0, 0);
+		if (!csb_tx_batch(c, 1))
+			bail(c);
+		sleep_ms(50);		/* the poll found the map, waits to read */
+		t0 = now_ms();
+		csb_reg_w(c, E1000_CSB_CTRL, 0);
+		st = csb_reg_r(c, E1000_CSB_STATUS);
+		took = now_ms() - t0;
+		REQUIRE(c, !st_active(st), "CTRL = 0: still active (0x%x)", st);
+		/* "free" the block: the guest may reuse the page now */
+		qts_memset(c->q, CSB_A, 0x5a, E1000_CSB_SIZE);
+		sleep_ms(300);		/* a pending poll read is done by now */
+		stale = nic_stat(c, "x-stat-csb-tx-poll-stale") - stale;
+		note(c, "round %u: CTRL = 0 and STATUS took %" PRIu64 " ms, %" PRIu64
+		     " late poll reads", round, took, stale);
+		CHECK(c, stale == 0,
+		      "round %u: the TX thread's poll read tx_tail %" PRIu64
+		      " time(s) after STATUS read ACTIVE clear", round, stale);
+		CHECK(c, r32(c, E1K_TDT) == c->tx_tail, "TDT %u, tail %u", r32(c, E1K_TDT),
+		      c->tx_tail);
+		if (c->failures)
+			break;
+	}
+	check_alive(c, "disable while the poll reads");
+}
+
 /* Descriptors beyond the end of a ring that must never be used. */
 static void plant_bait(struct t *c)
 {
@@ -4706,6 +4751,8 @@ static const struct test tests[] = {
 	{ "drop_flush", test_drop_flush, "a drop sends kicked TX, receives held frames" },
 	{ "disable_polling", test_disable_polling,
 	  "block untouched after disable, worker polling" },
+	{ "disable_poll_read", test_disable_poll_read,
+	  "no poll read of the block once STATUS reads inactive" },
 	{ "tx_csb", test_tx_csb, "TX published through tx_tail only, kicks, tx_head" },
 	{ "tx_poll", test_tx_poll, "csb-poll-us: sleeping announced, kicks avoided" },
 	{ "rx_csb", test_rx_csb, "RX through rx_tail only; starvation and rx_kick" },

@@ -14,7 +14,8 @@
  *    before the e1000 register file.
  *  - The block is accessed through a MemoryRegionCache on the device's
  *    bus master address space (so through an IOMMU if there is one),
- *    published with RCU: the TX thread reads it without the BQL.  It is
+ *    replaced with the BQL and a small lock, which the TX thread's poll
+ *    takes (instead of the BQL) for each read of the block.  It is
  *    re-created whenever the memory map changes and dropped when the
  *    address stops being RAM (for good once the change is complete) or
  *    bus mastering is turned off.
@@ -142,12 +143,20 @@ static E1000CsbMap *e1000_csb_map_new(E1000Csb *csb)
     return map;
 }
 
-/* Publish @map (or none); the old one is freed once no reader has it. */
+/*
+ * With the BQL: publish @map (or none); the old one is freed once no
+ * reader has it.  Under map_lock, which the TX thread's poll holds for
+ * each read of the block (e1000_csb_tx_poll_tail()): when this returns,
+ * no read through the old map is in progress, and none starts after, so
+ * once STATUS reads ACTIVE clear the block is not read again (spec 4).
+ */
 static void e1000_csb_set_map(E1000Csb *csb, E1000CsbMap *map)
 {
     E1000CsbMap *old = csb->map;
 
+    qemu_mutex_lock(&csb->map_lock);
     qatomic_rcu_set(&csb->map, map);
+    qemu_mutex_unlock(&csb->map_lock);
     if (old) {
         call_rcu(old, e1000_csb_map_free, rcu);
     }
@@ -821,39 +830,73 @@ static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
 }
 
 /*
+ * x-csb-poll-delay-ms (a test hook): wait between finding the block
+ * mapped and reading it, so that a test can disable the CSB meanwhile.
+ */
+static void e1000_csb_poll_delay(E1000Csb *csb)
+{
+    uint32_t ms = qatomic_read(&csb->poll_delay_ms);
+
+    if (ms) {
+        g_usleep((gulong)ms * 1000);
+    }
+}
+
+/*
+ * After a poll read through @map: count it (x-stat-csb-tx-poll-stale) if
+ * @map is no longer the published one, i.e. the read may have happened
+ * after the map was unpublished (spec 4: after STATUS read ACTIVE clear).
+ */
+static void e1000_csb_poll_check(E1000Csb *csb, E1000CsbMap *map)
+{
+    smp_rmb();      /* the read, then the map */
+    if (qatomic_read(&csb->map) != map) {
+        qatomic_inc(&csb->stats.csb_tx_poll_stale);
+    }
+}
+
+/*
  * For the polling TX thread, which does not hold the BQL: read tx_tail,
  * and say in @translated whether an IOMMU translated the read.  False if
  * there is no block any more or the read failed.
  *
  * Where no IOMMU translates the block, a load from the RAM the cache
  * points at (it cannot reach MMIO, so it needs no re-entrancy guard,
- * which is BQL state).  Behind an IOMMU the read takes the BQL, as every
- * other access to the block does (e1000_csb_access(): re-entrancy guard,
- * RAM only): a translation that fails reports a fault (fault recording
- * registers, an MSI), which must happen with the BQL held, and the
- * failure disables the CSB with ADDR at once (one fault, as for a read
- * by the e1000 code).  The caller leaves the BQL free between two such
- * reads (CSB_IOMMU_POLL_GAP_NS), so vCPUs and the main loop get it.
+ * which is BQL state), with map_lock held from the check that the map is
+ * still published to the end of the load: e1000_csb_set_map() cannot
+ * withdraw the map (CTRL = 0, a drop) in between, nor free it.  One
+ * uncontended lock per read, never the BQL.  Behind an IOMMU the read
+ * takes the BQL, as every other access to the block does
+ * (e1000_csb_access(): re-entrancy guard, RAM only): a translation that
+ * fails reports a fault (fault recording registers, an MSI), which must
+ * happen with the BQL held, and the failure disables the CSB with ADDR
+ * at once (one fault, as for a read by the e1000 code).  The caller
+ * leaves the BQL free between two such reads (CSB_IOMMU_POLL_GAP_NS), so
+ * vCPUs and the main loop get it.
  */
 static bool e1000_csb_tx_poll_tail(E1000Csb *csb, uint32_t *tail,
                                    bool *translated)
 {
     MemTxResult res = MEMTX_OK;
     E1000CsbMap *map;
-    bool ok;
+    bool direct, ok;
 
-    WITH_RCU_READ_LOCK_GUARD() {
-        map = qatomic_rcu_read(&csb->map);
-        if (!map) {
-            return false;
-        }
-        *translated = !map->direct;
-        if (map->direct) {
-            *tail = address_space_ldl_le_cached(&map->cache,
-                                                CSB_OFF(tx_tail),
-                                                MEMTXATTRS_UNSPECIFIED, &res);
-            return res == MEMTX_OK;
-        }
+    qemu_mutex_lock(&csb->map_lock);
+    map = qatomic_read(&csb->map);
+    direct = map && map->direct;
+    if (direct) {
+        e1000_csb_poll_delay(csb);
+        *tail = address_space_ldl_le_cached(&map->cache, CSB_OFF(tx_tail),
+                                            MEMTXATTRS_UNSPECIFIED, &res);
+        e1000_csb_poll_check(csb, map);
+    }
+    qemu_mutex_unlock(&csb->map_lock);
+    if (!map) {
+        return false;
+    }
+    *translated = !direct;
+    if (direct) {
+        return res == MEMTX_OK;
     }
     bql_lock();
     ok = e1000_csb_tx_may_run(csb) &&
@@ -1452,6 +1495,7 @@ bool e1000_csb_realize(E1000Csb *csb, Error **errp)
     pci_set_long(cap + E1000_CSB_CAP_FEATURES, E1000_CSB_F_ALL);
     pci_set_long(cap + E1000_CSB_CAP_REGS, E1000_CSB_REGS_DEFAULT);
 
+    qemu_mutex_init(&csb->map_lock);
     qemu_event_init(&csb->tx_event, false);
     csb->remap_bh = qemu_bh_new_guarded(e1000_csb_remap_bh, csb,
                                         &dev->mem_reentrancy_guard);
@@ -1485,6 +1529,7 @@ void e1000_csb_unrealize(E1000Csb *csb)
     qemu_del_vm_change_state_handler(csb->vm_state);
     timer_free(csb->chaos_timer);
     qemu_event_destroy(&csb->tx_event);
+    qemu_mutex_destroy(&csb->map_lock);
 }
 
 /* ---- Migration ---- */
@@ -1508,13 +1553,13 @@ static int e1000_csb_post_load(void *opaque, int version_id)
     uint32_t features = csb->mig_mode & ~E1000_CSB_MODE_ACTIVE;
     E1000CsbMap *map;
 
-    e1000_csb_set_map(csb, NULL);
-    csb->mode = 0;
     if (!csb->on) {
         error_report("e1000-csb: the CSB is active in the migration stream, "
                      "but this device has csb=off");
         return -EINVAL;
     }
+    e1000_csb_set_map(csb, NULL);
+    csb->mode = 0;
     if (!(csb->mig_mode & E1000_CSB_MODE_ACTIVE) ||
         (features & ~E1000_CSB_F_ALL) ||
         (csb->addr & (E1000_CSB_ALIGN - 1))) {
@@ -1623,6 +1668,9 @@ void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
                           "CSB enables refused"),
         E1000_CSB_COUNTER("x-stat-csb-errors", csb_errors,
                           "CSB disabled by the device on an error"),
+        E1000_CSB_COUNTER("x-stat-csb-tx-poll-stale", csb_tx_poll_stale,
+                          "TX poll reads of tx_tail through a mapping "
+                          "already withdrawn (0 unless broken)"),
 #undef E1000_CSB_COUNTER
     };
     size_t i;
@@ -1645,6 +1693,13 @@ void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
                                     "Test hook: every N ms while the CSB is "
                                     "active, random kick requests and RX "
                                     "descriptor write-backs (0: off)");
+    object_property_add_uint32_ptr(obj, "x-csb-poll-delay-ms",
+                                   &csb->poll_delay_ms,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_set_description(obj, "x-csb-poll-delay-ms",
+                                    "Test hook: the TX thread's poll waits "
+                                    "N ms between finding the CSB mapped "
+                                    "and reading tx_tail (0: off)");
     object_property_add(obj, "x-stat-doorbell-writes", "uint64",
                         e1000_csb_get_doorbell_writes, NULL, NULL, stats);
     object_property_set_description(obj, "x-stat-doorbell-writes",

@@ -28,7 +28,8 @@ struct E1000State_st;
  * The counters are cumulative from the moment the device object is
  * created: device reset does not clear them, and they are not migrated
  * (a migrated device starts again from zero on the destination).
- * They are only updated with the BQL held.
+ * They are only updated with the BQL held, except csb_tx_poll_stale
+ * (atomically, by the TX thread).
  */
 typedef struct E1000CsbStats {
     uint64_t tdt_writes;        /* TX doorbells: writes to TDT */
@@ -49,6 +50,7 @@ typedef struct E1000CsbStats {
     uint64_t csb_enables;       /* successful enables */
     uint64_t csb_refusals;      /* refused enables */
     uint64_t csb_errors;        /* CSB disabled by the device (error) */
+    uint64_t csb_tx_poll_stale; /* poll reads through an unpublished map */
 } E1000CsbStats;
 
 /* The e1000 TX engine: process TX descriptors from TDH up to TDT. */
@@ -67,6 +69,7 @@ typedef struct E1000Csb {
     bool on;                    /* "csb" */
     uint32_t poll_us;           /* "csb-poll-us" */
     uint32_t chaos_ms;          /* "x-csb-chaos": a test hook, 0 = off */
+    uint32_t poll_delay_ms;     /* "x-csb-poll-delay-ms": a test hook */
 
     /* The device, set at instance init */
     PCIDevice *pdev;
@@ -88,7 +91,7 @@ typedef struct E1000Csb {
     /* While active; changed with the BQL held */
     uint32_t mode;              /* 0 or E1000_CSB_MODE_ACTIVE | features */
     uint32_t gen;               /* incremented at each activation */
-    E1000CsbMap *map;           /* the 256 bytes; RCU-protected */
+    E1000CsbMap *map;           /* the 256 bytes (see map_lock) */
     bool tx_kick_armed;         /* tx_kick holds a request */
     bool rx_kick_armed;         /* rx_kick holds a request... */
     uint32_t rx_kick_req;       /* ...this one */
@@ -98,6 +101,13 @@ typedef struct E1000Csb {
     uint32_t status_copy;
     uint32_t logged;            /* guest errors already logged */
     uint32_t mig_mode;          /* mode, in the migration stream */
+
+    /*
+     * Held to replace map (with the BQL too) and by the TX thread's
+     * lock-free poll for each read of the block: once the map is
+     * withdrawn, no poll read of the old block is in progress.
+     */
+    QemuMutex map_lock;
 
     /* TX thread */
     QemuThread tx_thread;
