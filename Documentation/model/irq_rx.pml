@@ -2,14 +2,34 @@
  * SPDX-License-Identifier: GPL-2.0
  *
  * irq_rx.pml: the RX interrupt request handshake, IRQ-G / IRQ-H
- * (csb-spec.md section 7), with NAPI and the interrupt handler.
+ * (csb-spec.md section 7), with NAPI on two vCPUs, the interrupt handler,
+ * the TX reclaim timer, and the RX side of the enable (section 4).
  *
- * Guest: e1000_csb_intr() in driver/e1000_csb_main.c (reads ICR; the
- * winner of napi_schedule_prep() withdraws the requests,
- * e1000_csb_pv_irq_off(), and schedules NAPI); e1000_csb_poll() (takes
- * the received descriptors, refills, napi_complete_done(), then
- * e1000_csb_pv_irq_rearm(): rx_irq = NOTIFY | next_to_clean, full
- * barrier, DD of that descriptor re-checked, NAPI rescheduled if set).
+ * Guest (driver/e1000_csb_main.c, e1000_csb_pv.c), on two vCPUs, CPU0
+ * (agent GUEST) and CPU1 (agent CPU1), each with its own store buffer:
+ *  - e1000_csb_intr() on either CPU: reads ICR (lowering the line); the
+ *    winner of napi_schedule_prep() withdraws the requests
+ *    (e1000_csb_pv_irq_off()) and lists NAPI on its own CPU; a loser
+ *    sets MISSED;
+ *  - e1000_csb_pv_reclaim(), the TX reclaim hrtimer, on either CPU:
+ *    napi_schedule(), nothing else; it fires while TX descriptors are in
+ *    flight (irq_tx.pml), here up to TIMERS times, and never in a guest
+ *    that only receives;
+ *  - e1000_csb_poll(), RX part, run by the CPU whose poll list holds
+ *    NAPI: e1000_csb_rx_clean() (every descriptor with DD, stopping at
+ *    next_to_use), the refill and rx_tail (RX-G: rx.pml), then, while
+ *    it still owns NAPI, e1000_csb_pv_irq_rearm(): rx_irq = NOTIFY |
+ *    next_to_clean, e1000_csb_handshake_mb() (IRQ-G), DD of that
+ *    descriptor re-checked (unless next_to_clean == next_to_use); if set,
+ *    the request is withdrawn and the poll returns its budget (polled
+ *    again); only then napi_complete_done(), which polls again if MISSED
+ *    was set;
+ *  - the enable: e1000_csb_pv_start() arms rx_irq = NOTIFY |
+ *    next_to_clean in the fresh block, and e1000_csb_up() (like
+ *    e1000_csb_pv_switch()) schedules one poll after enabling, on CPU0.
+ *    A frame may have been written back before the enable, with no CSB
+ *    interrupt for it (its cause may or may not raise the line when IMS
+ *    is written).
  * Host: e1000_receive_iov() writes the descriptors back (DD), then
  * e1000_csb_rx_done() -> e1000_csb_ring_done() in
  * qemu-csb/src/hw/net/e1000-csb.c (IRQ-H: smp_wmb, rx_head, smp_mb,
@@ -19,22 +39,37 @@
  * Abstractions: frames of one buffer; buffers come from rx_tail, which
  * the device waits for (the RX-G / RX-H handshake that brings it is
  * rx.pml's subject); ICR is reduced to the line (raised by a requested
- * cause, lowered by the ICR read in the handler); NAPI polls with an
- * unlimited budget; the guest runs the handler and NAPI on one vCPU (one
- * store buffer) and napi_schedule_prep() / napi_complete_done() are
- * atomic read-modify-writes (full barriers). rx_head holds a count here
- * rather than an index, for the head reader below.
+ * cause, lowered by the ICR read in the handler; the handler's icr & IMS
+ * test decides only what it returns, never whether it schedules NAPI for
+ * an RX cause, so it is not modelled); NAPI polls with an unlimited
+ * budget; napi_schedule_prep() / napi_complete_done() are atomic
+ * read-modify-writes (full barriers of the CPU that runs them), and
+ * NAPI_STATE_SCHED, MISSED and the per-CPU poll lists are modelled as the
+ * kernel has them: one poll at a time per CPU, a poll runs on the CPU
+ * that listed NAPI; the ring indices are private to the NAPI owner
+ * (ghost variables). rx_head holds a count here rather than an index,
+ * for the head reader below. The watchdog's e1000_csb_pv_rescue() is not
+ * modelled: the handshake must be right without it.
  *
  * Properties:
  *  - no_lost_wakeup (LTL): a received frame is eventually taken by the
  *    guest: [] (used != ntc -> <> used == ntc); and no invalid end state;
+ *    both also in runs where the timer never fires (a guest that only
+ *    receives gets its frames with no TX of its own);
  *  - a guest that reads rx_head (the spec allows it; ours does not) finds
  *    DD set on the descriptor before it (the head reader process);
- *  - request indices inside the ring.
+ *  - the guest never finds DD at next_to_use; request indices inside
+ *    the ring.
  *
  * Mutations: NO_IRQG_MB, NO_IRQH_MB, SWAP_IRQG (DD checked before the
  * request is stored), SWAP_IRQH (rx_irq loaded before the write-back is
- * published), NO_IRQH_WMB (rx_head may pass the write-back).
+ * published), NO_IRQH_WMB (rx_head may pass the write-back);
+ * OLD_COMPLETE_THEN_REARM (the order before commit 75cd359:
+ * napi_complete_done() first, then the re-arm, and napi_schedule() if the
+ * re-check finds DD); NO_UP_POLL (no poll after enabling); NO_ENABLE_ARM
+ * (rx_irq left 0 by e1000_csb_pv_start(): alone it passes, the poll after
+ * enabling arms it); NO_ENABLE_ARM with NO_UP_POLL (the code before
+ * commit 75cd359 on open).
  */
 
 #ifndef N
@@ -43,6 +78,11 @@
 #ifndef FRAMES
 #define FRAMES		4
 #endif
+#ifndef TIMERS
+#define TIMERS		1	/* reclaim timer expiries */
+#endif
+
+#define NAGENTS		3	/* GUEST (CPU0), HOST, CPU1 */
 
 #define RX_TAIL		0	/* guest-written */
 #define RX_IRQ		1	/* guest-written */
@@ -56,13 +96,21 @@
 
 #define AVAIL(h, t)	((h) <= (t) -> (t) - (h) : N - (h) + (t))
 
+/* the agent (store buffer) of guest vCPU c: GUEST for 0, CPU1 for 1 */
+#define AG(c)		((c) * CPU1)
+
 /* guest */
 byte ntc;			/* next_to_clean (count) */
 byte ntu;			/* next_to_use: buffers given (count) */
-bit napi_sched = 1;		/* NAPI_STATE_SCHED; e1000_csb_pv_switch()
-				   schedules NAPI after the enable */
-bit napi_listed = 1;		/* on the poll list: the poll will run */
+#ifndef NO_UP_POLL
+bit napi_sched = 1;		/* NAPI_STATE_SCHED: e1000_csb_up() schedules */
+byte listed = 1;		/* 1 + the CPU whose poll list holds NAPI, or 0 */
+#else
+bit napi_sched;
+byte listed;
+#endif
 bit napi_missed;		/* NAPI_STATE_MISSED */
+bit head_passed_dd;		/* ghost: see head_check() */
 
 /* host */
 byte rdh;			/* RDH */
@@ -81,13 +129,13 @@ inline bql_unlock()
 }
 
 /*
- * napi_schedule_prep(), an atomic RMW: true if it set SCHED; if SCHED was
- * set, it sets MISSED instead (the poll will run once more).
+ * napi_schedule_prep() on CPU c, an atomic RMW: true if it set SCHED; if
+ * SCHED was set, it sets MISSED instead (the poll will run once more).
  */
-inline napi_schedule_prep(won)
+inline napi_schedule_prep(c, won)
 {
 	atomic {
-		MB(GUEST) ->
+		MB(AG(c)) ->
 		if
 		:: !napi_sched -> napi_sched = 1; won = 1
 		:: else -> napi_missed = 1; won = 0
@@ -95,70 +143,131 @@ inline napi_schedule_prep(won)
 	}
 }
 
-/* napi_schedule(): napi_schedule_prep(), then __napi_schedule() */
-inline napi_schedule()
+/* napi_schedule() on CPU c: napi_schedule_prep(), then __napi_schedule() */
+inline napi_schedule(c)
 {
 	atomic {
-		MB(GUEST) ->
+		MB(AG(c)) ->
 		if
-		:: !napi_sched -> napi_sched = 1; napi_listed = 1
-		:: else -> napi_missed = 1
+		:: !napi_sched -> napi_sched = 1; listed = c + 1;
+			printf("@ NAPI scheduled on CPU%d\n", c)
+		:: else -> napi_missed = 1;
+			printf("@ NAPI busy: MISSED set\n")
 		fi
 	}
 }
 
 /*
- * napi_complete_done(), an atomic RMW: clears SCHED and says true, unless
- * MISSED was set: then the poll is listed again and it says false.
+ * napi_complete_done() on CPU c, an atomic RMW: clears SCHED and says
+ * true, unless MISSED was set: then NAPI is listed again on this CPU and
+ * it says false.
  */
-inline napi_complete_done(completed)
+inline napi_complete_done(c, completed)
 {
 	atomic {
-		MB(GUEST) ->
+		MB(AG(c)) ->
 		if
-		:: napi_missed -> napi_missed = 0; napi_listed = 1; completed = 0
-		:: else -> napi_sched = 0; completed = 1
+		:: napi_missed -> napi_missed = 0; completed = 0;
+			printf("@ NAPI on CPU%d: MISSED, polls again\n", c)
+		:: else -> napi_sched = 0; completed = 1;
+			printf("@ NAPI on CPU%d completes\n", c)
 		fi
 	}
 }
 
-/* e1000_csb_intr() */
-active proctype isr()
+/*
+ * e1000_csb_pv_irq_rearm() by agent a: IRQ-G. d is the re-checked
+ * descriptor (RCVD: a frame came before the device could see the request).
+ */
+inline irq_rearm(a, d)
 {
+#ifdef SWAP_IRQG
+	LOAD(a, DESC(ntc % N), d);
+#endif
+	STORE(a, RX_IRQ, NOTIFY | (ntc % N));
+#ifndef NO_IRQG_MB
+	MB(a);		/* IRQ-G: e1000_csb_handshake_mb(), request then DD */
+#endif
+#ifndef SWAP_IRQG
+	if
+	:: ntc == ntu -> d = 0	/* no buffer given: nothing to look at */
+	:: else -> LOAD(a, DESC(ntc % N), d)
+	fi
+#endif
+}
+
+/*
+ * The guest's asynchronous events: e1000_csb_intr(), on the CPU the
+ * interrupt is delivered to, and e1000_csb_pv_reclaim(), the TX reclaim
+ * timer, on either CPU while TX traffic lasts (at most TIMERS expiries,
+ * and possibly none). (One process for both: the timer's only step,
+ * napi_schedule(), has the same effect between the handler's steps as
+ * after them.)
+ */
+active proctype events()
+{
+	byte c, fires;
 	bit won;
 
 end_idle:
 	do
-	:: line ->
-		/* the ICR read traps and lowers the line */
-		atomic { MB(GUEST) -> line = 0 };
-		napi_schedule_prep(won);
-		if
-		:: won ->
-			/* won napi_schedule_prep(): e1000_csb_pv_irq_off() */
-			STORE(GUEST, RX_IRQ, 0);
-			napi_listed = 1		/* __napi_schedule() */
-		:: else
-		fi;
-		won = 0
-	od
+	:: atomic { line && MB(GUEST) -> line = 0; c = 0 } -> goto isr
+#ifndef ONE_CPU
+	:: atomic { line && MB(CPU1) -> line = 0; c = 1 } -> goto isr
+#endif
+	:: fires < TIMERS ->
+		fires++;
+		napi_schedule(0)	/* the timer, on CPU0 */
+#ifndef ONE_CPU
+	:: fires < TIMERS ->
+		fires++;
+		napi_schedule(1)	/* on CPU1 */
+#endif
+	:: fires < TIMERS ->
+		fires = TIMERS		/* no TX in flight: no (more) timer */
+	od;
+isr:	/* the ICR read trapped (a full barrier) and lowered the line */
+	napi_schedule_prep(c, won);
+	if
+	:: won ->
+		/* e1000_csb_pv_irq_off() */
+		STORE(AG(c), RX_IRQ, 0);
+		d_step { listed = c + 1; won = 0; c = 0 } /* __napi_schedule() */
+	:: else -> c = 0
+	fi;
+	goto end_idle
 }
 
-/* e1000_csb_poll(), RX part */
-active proctype napi()
+/*
+ * A guest that reads rx_head (spec 3: it may), here when its poll
+ * starts: every descriptor before the head it sees has DD set, unless
+ * the guest took it already.
+ */
+inline head_check(a)
+{
+	head_passed_dd = SEES(a, RX_HEAD) > 0 && ntc < SEES(a, RX_HEAD) &&
+			 SEES(a, DESC((SEES(a, RX_HEAD) + N - 1) % N)) != RCVD;
+	assert(!head_passed_dd)
+}
+
+/* e1000_csb_poll(), RX part, by the softirq of CPU c */
+proctype napi(bit c)
 {
 	byte d;
 	bit completed;
 
 end_idle:
 	do
-	:: napi_listed ->
-		napi_listed = 0;
+	:: atomic { listed == c + 1 -> listed = 0;
+		    printf("@ NAPI polls on CPU%d\n", c);
+		    head_check(AG(c)) } ->
+poll:
 		/* e1000_csb_rx_clean(): every descriptor with DD */
 		do
 		:: atomic {
-			SEES(GUEST, DESC(ntc % N)) == RCVD ->
-			STORE(GUEST, DESC(ntc % N), 0);
+			SEES(AG(c), DESC(ntc % N)) == RCVD ->
+			assert(ntc < ntu);	/* never DD at next_to_use */
+			STORE(AG(c), DESC(ntc % N), 0);
 			ntc++
 		   }
 		:: else -> break
@@ -167,34 +276,41 @@ end_idle:
 		if
 		:: ntu - ntc < N - 1 ->
 			ntu = ntc + N - 1;
-			WMB(GUEST);
-			STORE(GUEST, RX_TAIL, ntu % N)
+			WMB(AG(c));
+			STORE(AG(c), RX_TAIL, ntu % N)
 		:: else
 		fi;
-		napi_complete_done(completed);
+#ifndef OLD_COMPLETE_THEN_REARM
+		/* today: re-arm while this poll still owns NAPI */
+		irq_rearm(AG(c), d);
 		if
-		:: completed ->
-			/* e1000_csb_pv_irq_rearm(): IRQ-G */
-#ifdef SWAP_IRQG
-			LOAD(GUEST, DESC(ntc % N), d);
-#endif
-			STORE(GUEST, RX_IRQ, NOTIFY | (ntc % N));
-#ifndef NO_IRQG_MB
-			MB(GUEST);	/* IRQ-G: request, then the descriptor */
-#endif
-#ifndef SWAP_IRQG
-			LOAD(GUEST, DESC(ntc % N), d);
-#endif
-			if
-			:: d == RCVD ->
-				STORE(GUEST, RX_IRQ, 0);
-				napi_schedule()
-			:: else
-			fi
-		:: else			/* MISSED: polled again */
+		:: d == RCVD ->
+			STORE(AG(c), RX_IRQ, 0);
+			d = 0;			/* return budget: polled again */
+			goto poll
+		:: else
 		fi;
-		d = 0;
-		completed = 0
+		napi_complete_done(c, completed);
+		if
+		:: !completed -> goto poll	/* MISSED: listed again here */
+		:: else
+		fi;
+#else
+		/* before 75cd359: complete first, then re-arm */
+		napi_complete_done(c, completed);
+		if
+		:: !completed -> goto poll
+		:: else
+		fi;
+		irq_rearm(AG(c), d);
+		if
+		:: d == RCVD ->
+			STORE(AG(c), RX_IRQ, 0);
+			napi_schedule(c)
+		:: else
+		fi;
+#endif
+		d_step { d = 0; completed = 0 }
 	od
 }
 
@@ -245,24 +361,6 @@ end_idle:
 	od
 }
 
-/*
- * A guest that reads rx_head (spec 3: it may): every descriptor before
- * the head it sees has DD set, unless the guest took it already.
- */
-active proctype head_reader()
-{
-	byte h;
-	bit head_passed_dd;
-
-	d_step {
-		h = SEES(GUEST, RX_HEAD);
-		head_passed_dd = h > 0 && ntc < h &&
-				 SEES(GUEST, DESC((h + N - 1) % N)) != RCVD;
-		assert(!head_passed_dd);
-		h = 0
-	}
-}
-
 /* Safety form of no_lost_wakeup: the system may not stop before this. */
 active proctype all_taken()
 {
@@ -272,10 +370,30 @@ active proctype all_taken()
 init
 {
 	atomic {
-		ntu = N - 1;		/* the ring was full when enabled */
+		/* the ring was full when enabled: e1000_csb_pv_start() */
+		ntu = N - 1;
 		mem[RX_TAIL] = N - 1;
+#ifndef NO_ENABLE_ARM
+		mem[RX_IRQ] = NOTIFY | 0;	/* armed at next_to_clean */
+#endif
+		if
+		:: skip
+		:: /* a frame written back before the enable (plain mode) */
+			mem[DESC(0)] = RCVD;
+			rdh = 1;
+			used = 1;
+			mem[RX_HEAD] = 1;	/* e1000_csb_enable(): RDH */
+			printf("@ frame 1 received before the enable\n");
+			if
+			:: skip
+			:: line = 1		/* its cause, when IMS is written */
+			fi
+		fi;
 		run drainer(GUEST);
-		run drainer(HOST)
+		run drainer(HOST);
+		run drainer(CPU1);
+		run napi(0);
+		run napi(1)
 	}
 }
 

@@ -7,6 +7,8 @@
  * Two agents share a word-addressed memory mem[]: the GUEST (a vCPU
  * running the driver) and the HOST (QEMU's threads, which touch the CSB
  * only under the BQL, except for the TX thread's lock-free poll read).
+ * A model may add agents (NAGENTS, default 2): irq_rx.pml adds a second
+ * guest vCPU, CPU1 (agent 2), with a store buffer of its own.
  * Each agent's stores go into its own store buffer and reach mem[] later,
  * when that agent's drainer process moves them there, in an order chosen
  * by the model checker:
@@ -23,9 +25,16 @@
  * barriers then order nothing that is not ordered already.
  *
  * Barriers:
- *  - MB(a), a full barrier (virt_mb(), smp_mb(), a locked instruction, a
- *    trapping MMIO access): "drain before continuing", the agent waits
- *    until its buffer is empty;
+ *  - MB(a), a full barrier: "drain before continuing", the agent waits
+ *    until its buffer is empty. For the guest's handshakes (TX-G, RX-G,
+ *    IRQ-G) it stands for e1000_csb_handshake_mb(), i.e. mb(): MFENCE on
+ *    x86, which QEMU's TCG always turns into a host barrier; elsewhere
+ *    for smp_mb(), a locked instruction (napi_schedule_prep(), spin
+ *    locks: a barrier between guest vCPUs), a trapping MMIO access, and
+ *    the host's smp_mb(). A -smp 1 TCG guest whose handshake barrier
+ *    were virt_mb() (a lock-prefixed add, no host barrier without
+ *    TCG's parallel mode) is a guest without it: the NO_*G_MB
+ *    mutations;
  *  - WMB(a), a write barrier (virt_wmb(), smp_wmb()): stores after it
  *    cannot become visible before stores ahead of it.
  *
@@ -39,6 +48,11 @@
 
 #define GUEST	0
 #define HOST	1
+
+#ifndef NAGENTS
+#define NAGENTS	2
+#endif
+#define CPU1	2		/* a second guest vCPU, where NAGENTS is 3 */
 
 #define SBN	3		/* store buffer entries per agent */
 
@@ -58,7 +72,7 @@ typedef Sbuf {
 };
 
 byte mem[NWORDS];
-Sbuf sb[2];
+Sbuf sb[NAGENTS];
 
 /* Store x into word w, for agent a; a full buffer stalls the agent. */
 inline STORE(a, w, x)
@@ -155,7 +169,7 @@ inline DRAIN_AT(a, i)
  * always may; a later one if no WMB stands between it and entry 0 and no
  * earlier entry is a store to the same word. (Written out for SBN == 3.)
  */
-proctype drainer(bit a)
+proctype drainer(byte a)
 {
 end:
 	do

@@ -5,8 +5,9 @@ model), with both sides' stores going through store buffers that drain in
 any order the barriers allow, passes spin's exhaustive search (assertions,
 invalid end states, and the LTL property no_lost_wakeup under weak
 fairness); and the models can fail: each mutation (a barrier removed, a
-store and its re-check swapped) and each documented finding yields a
-counterexample (Documentation/model/README.md)."""
+store and its re-check swapped, an older version of a step) and each
+documented finding yields a counterexample, while each fix and pass run
+passes (Documentation/model/README.md)."""
 import json
 import os
 import shutil
