@@ -5,12 +5,15 @@ guest b in plain mode (the mixed pair), then both in CSB mode. Each time:
 TCP each way with MD5 compared, at MTU 9000 for the mixed pair (TSO,
 frames spanning receive descriptors) and 1500 for the CSB pair. The CSB
 counters must show the shared-memory path in use on the CSB side, no
-transmit timeouts, and clean kernel logs."""
+transmit timeouts, and clean kernel logs.
+
+With vcpus=2 both guests have two vCPUs (-smp 2): interrupts, NAPI, the
+TX reclaim timer and the transmit path can run on different CPUs."""
 from harness import KERNELS
 from harness.traffic import guest_to_guest, tcp_transfer
 
 SLOTS = 2  # two guests
-MATRIX = {"kernel": KERNELS}
+MATRIX = {"kernel": KERNELS, "vcpus": [1, 2]}
 TIMEOUT = 600
 
 
@@ -26,8 +29,9 @@ def exchange(t, a, b, link, mtu):
 
 def run(t):
     link = t.link()
-    a = t.guest(link.a, nic="e1000", qemu="build", driver="e1000_csb", name="a")
-    b = t.guest(link.b, nic="e1000", qemu="build", driver="e1000_csb", name="b")
+    smp = "2" if t.vcpus == 2 else None
+    a = t.guest(link.a, nic="e1000", qemu="build", driver="e1000_csb", name="a", smp=smp)
+    b = t.guest(link.b, nic="e1000", qemu="build", driver="e1000_csb", name="b", smp=smp)
     a.set_csb(True)
 
     for step, mtu in (("a csb, b plain", 9000), ("a csb, b csb", 1500)):

@@ -8,14 +8,17 @@ but the SIGTERM that ends them, sending for as long as the toggling took,
 at least MIN_SENT datagrams). The mode switch counter must account for every switch, the host's own count
 of CSB enables (x-stat-csb-enables) must equal the enables asked for,
 the interface must end in the mode last asked for, and the kernel log
-must stay clean."""
+must stay clean.
+
+With vcpus=2 both guests have two vCPUs (-smp 2): interrupts, NAPI, the
+TX reclaim timer and the transmit path can run on different CPUs."""
 import time
 
 from harness import KERNELS
 from harness.results import parse_result
 
 SLOTS = 2  # two guests
-MATRIX = {"kernel": KERNELS}
+MATRIX = {"kernel": KERNELS, "vcpus": [1, 2]}
 TIMEOUT = 600
 CYCLES = 100
 RATE = 1000            # datagrams per second, each way, until the toggling ends
@@ -33,8 +36,9 @@ def check(t, res, sent, what):
 
 def run(t):
     link = t.link()
-    a = t.guest(link.a, nic="e1000", qemu="build", driver="e1000_csb", name="a")
-    b = t.guest(link.b, nic="e1000", qemu="build", driver="e1000_csb", name="b")
+    smp = "2" if t.vcpus == 2 else None
+    a = t.guest(link.a, nic="e1000", qemu="build", driver="e1000_csb", name="a", smp=smp)
+    b = t.guest(link.b, nic="e1000", qemu="build", driver="e1000_csb", name="b", smp=smp)
     ifn = link.a.ifname
     before = a.ethtool_stats(ifn)
     enables = a.host_counters(names=("x-stat-csb-enables",))["x-stat-csb-enables"]

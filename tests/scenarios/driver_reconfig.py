@@ -111,7 +111,10 @@ def run(t):
     guest_to_host(t, g, ep, count=1000, size=60, port=5004)
     host_to_guest(t, g, ep, count=3000, size=60, port=5007, rate=50000)
     g.sh(f"ip link set {ifn} mtu 9000; sleep 1.5")
-    host_to_guest(t, g, ep, count=500, size=9014, port=5005)
+    # three descriptors a frame, and QEMU's e1000 drops one that finds
+    # fewer free (driver/NOTES-qemu-facts.md): at least 60 of the 80 are
+    # given (refills come every 20), 20 frames, a third of a second at 60/s
+    host_to_guest(t, g, ep, count=300, size=9014, port=5005, rate=60)
     guest_to_host(t, g, ep, count=500, size=9014, port=5006)
 
     stats = g.ethtool_stats()
@@ -120,8 +123,10 @@ def run(t):
         info = g.sh(f"ethtool -i {ifn}")
         t.expect("csb on" in info and stats["csb_active"] == 1,
                  f"CSB mode lost across the changes:\n{info}")
-        # every ring change restarts the device, which enables the CSB again
-        restarts = 2 * sum(c.startswith("ethtool -G") for c in CHANGES)
+        # every ring change restarts the device, which enables the CSB
+        # again, but the first of the second round (the sizes the first
+        # round ended with) changes nothing
+        restarts = 2 * sum(c.startswith("ethtool -G") for c in CHANGES) - 1
         t.expect(stats["csb_mode_switches"] >= 1 + restarts,
                  f"{stats['csb_mode_switches']} CSB enables for the first open and "
                  f"{restarts} device restarts")
