@@ -158,18 +158,13 @@ def sh(cmd, cwd):
 def parse_pan(out):
     r = {"errors": None, "states": None, "transitions": None,
          "seconds": None, "complete": True, "error": None}
-    m = re.search(r"errors: (\d+)", out)
-    if m:
-        r["errors"] = int(m.group(1))
-    m = re.search(r"(\d+) states, stored", out)
-    if m:
-        r["states"] = int(m.group(1))
-    m = re.search(r"(\d+) transitions", out)
-    if m:
-        r["transitions"] = int(m.group(1))
-    m = re.search(r"elapsed time ([\d.e+]+) seconds", out)
-    if m:
-        r["seconds"] = float(m.group(1))
+    for key, pattern, kind in (("errors", r"errors: (\d+)", int),
+                               ("states", r"(\d+) states, stored", int),
+                               ("transitions", r"(\d+) transitions", int),
+                               ("seconds", r"elapsed time ([\d.e+]+) seconds", float)):
+        m = re.search(pattern, out)
+        if m:
+            r[key] = kind(m.group(1))
     if ("Search not completed" in out or "max search depth too small" in out
             or "out of memory" in out):
         r["complete"] = False

@@ -830,6 +830,17 @@ static bool wait_rx(struct t *c, unsigned int idx, int ms)
 		      RXD_STAT_DD, ms, NULL);
 }
 
+/* The frame (#100, 200 bytes) held for RX buffers arrives in descriptor 0. */
+static void expect_held_rx(struct t *c, int line, const char *after)
+{
+	if (wait_rx(c, 0, 1000))
+		check_rx(c, 0, 100, 200);
+	else
+		record(c, line,
+		       "the frame held for RX buffers was not received after %s (RDH %u, RDT %u)",
+		       after, r32(c, E1K_RDH), r32(c, E1K_RDT));
+}
+
 /* Plain-mode rings: tx_n TX descriptors (TDH = TDT = 0), rx_n RX
  * descriptors with buffers, RDH = 0, RDT = rx_tail; TX and RX enabled,
  * all interrupts masked and ICR clear.
@@ -2006,12 +2017,7 @@ static void test_drop_flush(struct t *c)
 	      r32(c, E1K_RDT));
 	CHECK(c, r32(c, E1K_TDT) == 0, "TDT = %u, expected the last valid tx_tail 0",
 	      r32(c, E1K_TDT));
-	if (wait_rx(c, 0, 1000))
-		check_rx(c, 0, 100, 200);
-	else
-		record(c, __LINE__,
-		       "the frame held for RX buffers was not received after the drop (RDH %u, RDT %u)",
-		       r32(c, E1K_RDH), r32(c, E1K_RDT));
+	expect_held_rx(c, __LINE__, "the drop");
 
 	/* TX kicked, then bus mastering off (BUSMASTER): nothing goes out
 	 * while it is off, the frames go out once it is back on
@@ -3951,12 +3957,7 @@ static void test_iommu_drop_flush(struct t *c)
 	(void)vtd_fault_seen(c, CSB_IOVA);
 	CHECK(c, r32(c, E1K_RDT) == 4, "RDT = %u after the drop, expected the 4 written",
 	      r32(c, E1K_RDT));
-	if (wait_rx(c, 0, 1000))
-		check_rx(c, 0, 100, 200);
-	else
-		record(c, __LINE__,
-		       "the frame held for RX buffers was not received after RDT = 4 dropped the CSB (RDH %u, RDT %u)",
-		       r32(c, E1K_RDH), r32(c, E1K_RDT));
+	expect_held_rx(c, __LINE__, "RDT = 4 dropped the CSB");
 
 	/* TX: the same with TDT = 5 */
 	iommu_csb_on(c);
