@@ -83,7 +83,7 @@ qtest:
 
 # A long seeded random campaign against the ASan+UBSan QEMU.
 FUZZ_SEED ?= $(shell date +%s)
-FUZZ_ITERATIONS ?= 500000
+FUZZ_ITERATIONS ?= 1000000
 fuzz: qtest qemu-asan
 	$(BUILD)/qtest/csb-qtest --qemu $(BUILD)/qemu-asan/qemu-system-x86_64 --csb auto \
 		fuzz --seed $(FUZZ_SEED) --iterations $(FUZZ_ITERATIONS)

@@ -545,8 +545,10 @@ static bool e1000_csb_pv_irq_stuck(struct e1000_csb_adapter *adapter)
 /*
  * The handshakes make a lost wake-up impossible while their barriers are
  * honoured (e1000_csb_handshake_mb()).  Should a platform break that
- * promise anyway, a request still unanswered after a whole watchdog
- * period gets its kick or its poll here, counted in csb_rescues.  Takes
+ * promise anyway, or the host lose its own request, a ring that made no
+ * progress over a whole watchdog period gets its kick or its poll here,
+ * counted in csb_rescues; a malformed request found here is a host error
+ * as anywhere else.  Takes
  * RTNL (the block cannot go away) only if it is free: down() waits for
  * this work under RTNL.
  */
