@@ -28,7 +28,7 @@ MODULE_EXCLUDES := $(addprefix --exclude=,'*.o' '*.ko' '*.mod' '*.mod.c' '.*.cmd
 INSTALL_MOD_DIR ?= updates
 
 .PHONY: all modules install uninstall clean distclean modules-all deps qemu \
-	qemu-asan guest tools qtest fuzz check check-static models demo bench help
+	qemu-asan guest tools qtest fuzz check check-static models demo bench soak help
 
 all: modules
 
@@ -41,6 +41,7 @@ help:
 	@echo "make guest         guest kernels and initramfs images into build/guest/"
 	@echo "make check         static checks and all VM scenarios"
 	@echo "make models        model-check the CSB handshakes (spin; also part of check)"
+	@echo "make soak          long or not yet dependable VM scenarios (tests/run.py --soak)"
 	@echo "make demo          two guests on the patched QEMU, traffic both ways, a report"
 	@echo "make bench         plain vs CSB mode: counts and rates per host polling budget"
 
@@ -118,6 +119,11 @@ models:
 demo: deps
 	@$(MAKE) -s qemu guest
 	@$(PYTHON) tests/demo.py
+
+# Scenarios too long, or not yet dependable enough, for make check.
+soak: deps
+	@$(MAKE) -s qemu guest tools
+	@$(PYTHON) tests/run.py --soak
 
 bench: deps
 	@$(MAKE) -s qemu guest tools

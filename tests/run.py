@@ -28,6 +28,9 @@ def main():
     ap.add_argument("--all", action="store_true", help="everything (the default)")
     ap.add_argument("--static", action="store_true", help="static checks only")
     ap.add_argument("--vm", action="store_true", help="VM scenarios only")
+    ap.add_argument("--soak", action="store_true",
+                    help="the long or not yet dependable scenarios (KIND = \"soak\"), "
+                         "which --all leaves out")
     ap.add_argument("-k", dest="pattern", action="append", default=[],
                     help="only instances whose name contains PATTERN (repeatable)")
     ap.add_argument("-j", dest="jobs", type=int,
@@ -42,6 +45,10 @@ def main():
         return runner.run_instance(args.instance[0], json.loads(args.instance[1]))
 
     instances = runner.discover([os.path.abspath(f) for f in args.files] or None)
+    if args.soak:
+        instances = [i for i in instances if i.kind == "soak"]
+    elif not args.files:
+        instances = [i for i in instances if i.kind != "soak"]
     if args.static:
         instances = [i for i in instances if i.kind == "static"]
     if args.vm:

@@ -9,13 +9,17 @@ nonsense and falls back to plain mode with the reason logged; then, in
 plain mode after the reset that follows a host error, verified traffic
 both ways without loss. The guest must never crash or warn, and every
 round must end in a fallback (csb_fallbacks counts them).
-CSB_CHAOS_ROUNDS=N in the environment runs N rounds instead of 5."""
+CSB_CHAOS_ROUNDS=N in the environment runs N rounds instead of 5.
+Runs in `make soak` (tests/run.py --soak), not in `make check`."""
 import os
 import time
 
 from harness import KERNELS
 from harness.traffic import guest_to_host, host_to_guest
 
+# Not in `make check` yet: in one of six runs a 6.1 guest stopped
+# answering its agent during the first round (issue #11); `make soak`.
+KIND = "soak"
 MATRIX = {"kernel": KERNELS}
 TIMEOUT = 600
 ROUNDS = int(os.environ.get("CSB_CHAOS_ROUNDS", "5"))
