@@ -457,6 +457,17 @@ static inline void e1000_csb_irq_enable(struct e1000_csb_adapter *adapter)
 	e1000_csb_wr32(adapter, E1000_CSB_REG_IMS, adapter->ims);
 }
 
+/*
+ * Schedule NAPI from process context (the softirq runs when bottom halves
+ * are enabled again, not at the next interrupt).
+ */
+static inline void e1000_csb_napi_kick(struct e1000_csb_adapter *adapter)
+{
+	local_bh_disable();
+	napi_schedule(&adapter->napi);
+	local_bh_enable();
+}
+
 /* Mask all interrupt causes (no flush; callers flush if needed). */
 static inline void e1000_csb_irq_disable(struct e1000_csb_adapter *adapter)
 {

@@ -186,9 +186,7 @@ static int e1000_csb_dbg_rx_bad_done_set(void *data, u64 val)
 	e1000_csb_dbg_rx_mark_done(ring, ntc,
 				   (ntu - ntc + ring->count) % ring->count);
 	napi_enable(&adapter->napi);
-	local_bh_disable();
-	napi_schedule(&adapter->napi);
-	local_bh_enable();
+	e1000_csb_napi_kick(adapter);
 out:
 	rtnl_unlock();
 	return err;

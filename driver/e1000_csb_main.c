@@ -249,11 +249,8 @@ static void e1000_csb_watchdog_task(struct work_struct *work)
 	e1000_csb_pv_watchdog(adapter);
 
 	/* receive ring starved by allocation failures: let NAPI refill */
-	if (e1000_csb_rx_unused(rx) > rx->count / 2) {
-		local_bh_disable();
-		napi_schedule(&adapter->napi);
-		local_bh_enable();
-	}
+	if (e1000_csb_rx_unused(rx) > rx->count / 2)
+		e1000_csb_napi_kick(adapter);
 
 	if (!test_bit(E1000_CSB_STATE_DOWN, &adapter->state) &&
 	    !e1000_csb_removed(adapter))
@@ -353,11 +350,8 @@ int e1000_csb_up(struct e1000_csb_adapter *adapter)
 	 * In CSB mode, frames that arrived before the RX request was armed
 	 * raised no interrupt: one poll finds them and re-arms (IRQ-G).
 	 */
-	if (e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ)) {
-		local_bh_disable();
-		napi_schedule(&adapter->napi);
-		local_bh_enable();
-	}
+	if (e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ))
+		e1000_csb_napi_kick(adapter);
 
 	/* report the link state right away */
 	mod_delayed_work(system_wq, &adapter->watchdog, 0);

@@ -301,9 +301,7 @@ static int e1000_csb_pv_switch(struct e1000_csb_adapter *adapter, bool on)
 	napi_enable(&adapter->napi);
 	/* NAPI may have been stopped with the causes masked (plain mode) */
 	e1000_csb_irq_enable(adapter);
-	local_bh_disable();
-	napi_schedule(&adapter->napi);
-	local_bh_enable();
+	e1000_csb_napi_kick(adapter);
 	/* as in e1000_csb_up(): with the carrier off the qdisc holds back */
 	netif_tx_wake_all_queues(netdev);
 	return err;
@@ -572,9 +570,7 @@ static void e1000_csb_pv_rescue(struct e1000_csb_adapter *adapter)
 		}
 		if (e1000_csb_pv_irq_stuck(adapter)) {
 			pv->rescues++;
-			local_bh_disable();
-			napi_schedule(&adapter->napi);
-			local_bh_enable();
+			e1000_csb_napi_kick(adapter);
 		}
 	}
 	rtnl_unlock();
