@@ -230,10 +230,10 @@ struct e1000_csb_pv {
 	bool offered;			/* a well-formed capability exists */
 	u16 major;
 	u16 minor;
-	u32 features;			/* E1000_CSB_F_* offered */
+	u32 features;			/* CSB_F_* offered */
 	u32 regs;			/* BAR0 offset of the CSB registers */
 
-	struct e1000_csb *csb;		/* the block, NULL in plain mode */
+	struct csb_block *csb;		/* the block, NULL in plain mode */
 	dma_addr_t csb_dma;
 	u32 active;			/* features accepted while active */
 	u8 host_err;			/* last refusal code from the host */
@@ -298,7 +298,7 @@ struct e1000_csb_adapter {
 	bool irq_requested;
 	u32 rx_usecs;			/* coalescing, mapped to ITR */
 	u32 rctl;			/* last value written to RCTL */
-	u32 mta[E1000_CSB_MTA_REGS];	/* shadow of the multicast table */
+	u32 mta[E1000_MTA_REGS];	/* shadow of the multicast table */
 	bool mta_valid;			/* shadow matches the device */
 	u32 rar_used;			/* RAR entries that may be valid */
 
@@ -325,13 +325,13 @@ struct e1000_csb_adapter {
 static __always_inline enum e1000_csb_reg_class e1000_csb_reg_class(u32 reg)
 {
 	switch (reg) {
-	case E1000_CSB_REG_TDT:
-	case E1000_CSB_REG_RDT:
+	case E1000_TDT:
+	case E1000_RDT:
 		return E1000_CSB_RCLASS_DOORBELL;
-	case E1000_CSB_REG_ICR:
-	case E1000_CSB_REG_ICS:
-	case E1000_CSB_REG_IMS:
-	case E1000_CSB_REG_IMC:
+	case E1000_ICR:
+	case E1000_ICS:
+	case E1000_IMS:
+	case E1000_IMC:
 		return E1000_CSB_RCLASS_IRQ;
 	default:
 		return E1000_CSB_RCLASS_OTHER;
@@ -392,7 +392,7 @@ static __always_inline void e1000_csb_wr32(struct e1000_csb_adapter *adapter,
 
 static inline void e1000_csb_flush(struct e1000_csb_adapter *adapter)
 {
-	e1000_csb_rd32(adapter, E1000_CSB_REG_STATUS);
+	e1000_csb_rd32(adapter, E1000_STATUS);
 }
 
 static inline bool e1000_csb_removed(struct e1000_csb_adapter *adapter)
@@ -434,27 +434,27 @@ void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
 static inline void e1000_csb_tx_doorbell(struct e1000_csb_adapter *adapter,
 					 struct e1000_csb_tx_ring *ring)
 {
-	if (e1000_csb_pv_on(adapter, E1000_CSB_F_TX))
+	if (e1000_csb_pv_on(adapter, CSB_F_TX))
 		e1000_csb_pv_tx_publish(adapter, ring);
 	else
-		e1000_csb_wr32(adapter, E1000_CSB_REG_TDT, ring->next_to_use);
+		e1000_csb_wr32(adapter, E1000_TDT, ring->next_to_use);
 }
 
 /* Hand refilled receive descriptors (up to next_to_use) to the device. */
 static inline void e1000_csb_rx_doorbell(struct e1000_csb_adapter *adapter,
 					 struct e1000_csb_rx_ring *ring)
 {
-	if (e1000_csb_pv_on(adapter, E1000_CSB_F_RX))
+	if (e1000_csb_pv_on(adapter, CSB_F_RX))
 		e1000_csb_pv_rx_publish(adapter, ring);
 	else
-		e1000_csb_wr32(adapter, E1000_CSB_REG_RDT, ring->next_to_use);
+		e1000_csb_wr32(adapter, E1000_RDT, ring->next_to_use);
 }
 
 /* Unmask the interrupt causes the driver uses. */
 static inline void e1000_csb_irq_enable(struct e1000_csb_adapter *adapter)
 {
 	WRITE_ONCE(adapter->ims_live, adapter->ims);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_IMS, adapter->ims);
+	e1000_csb_wr32(adapter, E1000_IMS, adapter->ims);
 }
 
 /*
@@ -471,7 +471,7 @@ static inline void e1000_csb_napi_kick(struct e1000_csb_adapter *adapter)
 /* Mask all interrupt causes (no flush; callers flush if needed). */
 static inline void e1000_csb_irq_disable(struct e1000_csb_adapter *adapter)
 {
-	e1000_csb_wr32(adapter, E1000_CSB_REG_IMC, E1000_CSB_INT_ALL);
+	e1000_csb_wr32(adapter, E1000_IMC, E1000_INT_ALL);
 	WRITE_ONCE(adapter->ims_live, 0);
 }
 
@@ -481,7 +481,7 @@ static inline void e1000_csb_irq_disable(struct e1000_csb_adapter *adapter)
  */
 static inline u32 e1000_csb_irq_read_cause(struct e1000_csb_adapter *adapter)
 {
-	return e1000_csb_rd32(adapter, E1000_CSB_REG_ICR);
+	return e1000_csb_rd32(adapter, E1000_ICR);
 }
 
 /* ring helpers */

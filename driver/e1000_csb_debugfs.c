@@ -82,8 +82,8 @@ static int e1000_csb_dbg_remove_set(void *data, u64 val)
 	if (running)
 		napi_disable(&adapter->napi);
 	e1000_csb_irq_disable(adapter);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RCTL, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TCTL, 0);
+	e1000_csb_wr32(adapter, E1000_RCTL, 0);
+	e1000_csb_wr32(adapter, E1000_TCTL, 0);
 	e1000_csb_flush(adapter);
 	synchronize_irq(adapter->pdev->irq);
 	pci_clear_master(adapter->pdev);
@@ -103,7 +103,7 @@ DEFINE_DEBUGFS_ATTRIBUTE(e1000_csb_dbg_remove_fops, NULL,
 static int e1000_csb_dbg_csb_poke(struct e1000_csb_adapter *adapter,
 				  bool host_line)
 {
-	struct e1000_csb *block;
+	struct csb_block *block;
 	int err = 0;
 
 	rtnl_lock();
@@ -114,13 +114,13 @@ static int e1000_csb_dbg_csb_poke(struct e1000_csb_adapter *adapter,
 		netdev_warn(adapter->netdev,
 			    "debugfs: writing an out-of-range tx_kick into the CSB\n");
 		WRITE_ONCE(block->tx_kick,
-			   cpu_to_le32(E1000_CSB_NOTIFY | E1000_CSB_INDEX_MASK));
+			   cpu_to_le32(CSB_NOTIFY | CSB_INDEX_MASK));
 	} else {
 		netdev_warn(adapter->netdev,
 			    "debugfs: publishing an out-of-range tx_tail in the CSB\n");
-		WRITE_ONCE(block->tx_tail, cpu_to_le32(E1000_CSB_INDEX_MASK));
+		WRITE_ONCE(block->tx_tail, cpu_to_le32(CSB_INDEX_MASK));
 		/* make sure the host looks at it */
-		e1000_csb_wr32(adapter, E1000_CSB_REG_TDT, 0);
+		e1000_csb_wr32(adapter, E1000_TDT, 0);
 	}
 	rtnl_unlock();
 	return err;
@@ -157,8 +157,8 @@ static void e1000_csb_dbg_rx_mark_done(struct e1000_csb_rx_ring *ring,
 		desc = E1000_CSB_RX_DESC(ring, (ntc + n) % ring->count);
 		desc->length = cpu_to_le16(1000);
 		desc->errors = 0;
-		WRITE_ONCE(desc->status, E1000_CSB_RXD_STAT_DD |
-			   (n + 1 >= given ? E1000_CSB_RXD_STAT_EOP : 0));
+		WRITE_ONCE(desc->status, E1000_RXD_STAT_DD |
+			   (n + 1 >= given ? E1000_RXD_STAT_EOP : 0));
 	}
 }
 
@@ -207,7 +207,7 @@ static int e1000_csb_dbg_shared_irq_set(void *data, u64 val)
 	if (test_bit(E1000_CSB_STATE_DOWN, &adapter->state)) {
 		err = -ENETDOWN;
 	} else {
-		e1000_csb_wr32(adapter, E1000_CSB_REG_ICS, E1000_CSB_INT_TXQE);
+		e1000_csb_wr32(adapter, E1000_ICS, E1000_INT_TXQE);
 		/* as netpoll does: the handler with the line masked */
 		disable_irq(irq);
 		e1000_csb_intr(irq, adapter);

@@ -253,7 +253,7 @@ static int e1000_csb_get_link_ksettings(struct net_device *netdev,
 	linkmode_copy(cmd->link_modes.advertising, cmd->link_modes.supported);
 
 	cmd->base.port = PORT_TP;
-	cmd->base.phy_address = E1000_CSB_PHY_ADDR;
+	cmd->base.phy_address = E1000_PHY_ADDR;
 	cmd->base.autoneg = AUTONEG_ENABLE;
 	cmd->base.mdio_support = ETH_MDIO_SUPPORTS_C22;
 
@@ -284,16 +284,16 @@ static void e1000_csb_set_msglevel(struct net_device *netdev, u32 level)
 /* ---------------- register dump ---------------- */
 
 static const u32 e1000_csb_dump_regs[] = {
-	E1000_CSB_REG_CTRL, E1000_CSB_REG_STATUS, E1000_CSB_REG_EECD, E1000_CSB_REG_CTRL_EXT,
-	E1000_CSB_REG_IMS, E1000_CSB_REG_ITR,
-	E1000_CSB_REG_RCTL, E1000_CSB_REG_RDBAL, E1000_CSB_REG_RDBAH, E1000_CSB_REG_RDLEN,
-	E1000_CSB_REG_RDH, E1000_CSB_REG_RDT, E1000_CSB_REG_RDTR, E1000_CSB_REG_RADV,
-	E1000_CSB_REG_RXDCTL, E1000_CSB_REG_RXCSUM,
-	E1000_CSB_REG_TCTL, E1000_CSB_REG_TIPG, E1000_CSB_REG_TDBAL, E1000_CSB_REG_TDBAH,
-	E1000_CSB_REG_TDLEN, E1000_CSB_REG_TDH, E1000_CSB_REG_TDT, E1000_CSB_REG_TIDV,
-	E1000_CSB_REG_TADV, E1000_CSB_REG_TXDCTL,
-	E1000_CSB_REG_PBA, E1000_CSB_REG_LEDCTL, E1000_CSB_REG_MANC,
-	E1000_CSB_REG_RAL(0), E1000_CSB_REG_RAH(0),
+	E1000_CTRL, E1000_STATUS, E1000_EECD, E1000_CTRL_EXT,
+	E1000_IMS, E1000_ITR,
+	E1000_RCTL, E1000_RDBAL, E1000_RDBAH, E1000_RDLEN,
+	E1000_RDH, E1000_RDT, E1000_RDTR, E1000_RADV,
+	E1000_RXDCTL, E1000_RXCSUM,
+	E1000_TCTL, E1000_TIPG, E1000_TDBAL, E1000_TDBAH,
+	E1000_TDLEN, E1000_TDH, E1000_TDT, E1000_TIDV,
+	E1000_TADV, E1000_TXDCTL,
+	E1000_PBA, E1000_LEDCTL, E1000_MANC,
+	E1000_RAL(0), E1000_RAH(0),
 };
 
 static int e1000_csb_get_regs_len(struct net_device *netdev)
@@ -315,8 +315,8 @@ static void e1000_csb_get_regs(struct net_device *netdev,
 		u32 reg = e1000_csb_dump_regs[i];
 
 		if (!e1000_csb_hw_has_itr(adapter) &&
-		    (reg == E1000_CSB_REG_ITR || reg == E1000_CSB_REG_RADV ||
-		     reg == E1000_CSB_REG_TADV))
+		    (reg == E1000_ITR || reg == E1000_RADV ||
+		     reg == E1000_TADV))
 			continue;
 		buf[i] = e1000_csb_rd32(adapter, reg);
 	}

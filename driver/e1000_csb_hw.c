@@ -11,9 +11,9 @@
 #include "e1000_csb.h"
 
 #define E1000_CSB_STAT(_name, _reg) \
-	{ .name = _name, .reg = E1000_CSB_REG_##_reg, .wide = false }
+	{ .name = _name, .reg = E1000_##_reg, .wide = false }
 #define E1000_CSB_STAT64(_name, _reg) \
-	{ .name = _name, .reg = E1000_CSB_REG_##_reg, .wide = true }
+	{ .name = _name, .reg = E1000_##_reg, .wide = true }
 
 /*
  * Device statistics registers, in the order ethtool -S shows them.  The
@@ -87,13 +87,13 @@ int e1000_csb_hw_identify(struct e1000_csb_adapter *adapter)
 	adapter->revision = pdev->revision;
 
 	switch (pdev->device) {
-	case E1000_CSB_DEV_ID_82544GC_COPPER:
+	case E1000_DEV_ID_82544GC_COPPER:
 		adapter->mac_type = E1000_CSB_MAC_82544;
 		break;
-	case E1000_CSB_DEV_ID_82540EM:
+	case E1000_DEV_ID_82540EM:
 		adapter->mac_type = E1000_CSB_MAC_82540;
 		break;
-	case E1000_CSB_DEV_ID_82545EM_COPPER:
+	case E1000_DEV_ID_82545EM_COPPER:
 		adapter->mac_type = E1000_CSB_MAC_82545;
 		break;
 	default:
@@ -116,7 +116,7 @@ void e1000_csb_hw_set_itr(struct e1000_csb_adapter *adapter)
 		return;
 	/* interval in 256 ns units: usecs * 1000 / 256 */
 	itr = DIV_ROUND_UP(adapter->rx_usecs * 1000, 256);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_ITR, min_t(u32, itr, 0xFFFF));
+	e1000_csb_wr32(adapter, E1000_ITR, min_t(u32, itr, 0xFFFF));
 }
 
 /**
@@ -133,26 +133,26 @@ int e1000_csb_hw_reset(struct e1000_csb_adapter *adapter)
 	int i;
 
 	e1000_csb_irq_disable(adapter);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RCTL, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TCTL, E1000_CSB_TCTL_PSP);
+	e1000_csb_wr32(adapter, E1000_RCTL, 0);
+	e1000_csb_wr32(adapter, E1000_TCTL, E1000_TCTL_PSP);
 	e1000_csb_flush(adapter);
 
 	/* let in-flight DMA drain */
 	usleep_range(10000, 12000);
 
-	ctrl = e1000_csb_rd32(adapter, E1000_CSB_REG_CTRL);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_CTRL, ctrl | E1000_CSB_CTRL_RST);
+	ctrl = e1000_csb_rd32(adapter, E1000_CTRL);
+	e1000_csb_wr32(adapter, E1000_CTRL, ctrl | E1000_CTRL_RST);
 	/* the reset reloads the EEPROM; wait for RST to self-clear */
 	usleep_range(5000, 6000);
 	for (i = 0; i < 100; i++) {
 		if (e1000_csb_removed(adapter))
 			return -ENODEV;
-		ctrl = e1000_csb_rd32(adapter, E1000_CSB_REG_CTRL);
-		if (!(ctrl & E1000_CSB_CTRL_RST))
+		ctrl = e1000_csb_rd32(adapter, E1000_CTRL);
+		if (!(ctrl & E1000_CTRL_RST))
 			break;
 		usleep_range(1000, 2000);
 	}
-	if (ctrl & E1000_CSB_CTRL_RST) {
+	if (ctrl & E1000_CTRL_RST) {
 		netdev_err(adapter->netdev, "device reset did not complete\n");
 		return -EIO;
 	}
@@ -161,20 +161,20 @@ int e1000_csb_hw_reset(struct e1000_csb_adapter *adapter)
 	e1000_csb_irq_read_cause(adapter);	/* discard stale causes */
 
 	/* quiesced ring state */
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RCTL, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TCTL, E1000_CSB_TCTL_PSP);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TDH, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TDT, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RDH, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RDT, 0);
+	e1000_csb_wr32(adapter, E1000_RCTL, 0);
+	e1000_csb_wr32(adapter, E1000_TCTL, E1000_TCTL_PSP);
+	e1000_csb_wr32(adapter, E1000_TDH, 0);
+	e1000_csb_wr32(adapter, E1000_TDT, 0);
+	e1000_csb_wr32(adapter, E1000_RDH, 0);
+	e1000_csb_wr32(adapter, E1000_RDT, 0);
 	adapter->rctl = 0;
 	adapter->tx_ring.ctx.valid = false;
 
 	/* no VLAN filtering, no flow control */
-	e1000_csb_wr32(adapter, E1000_CSB_REG_FCAL, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_FCAH, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_FCT, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_FCTTV, 0);
+	e1000_csb_wr32(adapter, E1000_FCAL, 0);
+	e1000_csb_wr32(adapter, E1000_FCAH, 0);
+	e1000_csb_wr32(adapter, E1000_FCT, 0);
+	e1000_csb_wr32(adapter, E1000_FCTTV, 0);
 	e1000_csb_flush(adapter);
 
 	return e1000_csb_removed(adapter) ? -ENODEV : 0;
@@ -188,15 +188,15 @@ static int e1000_csb_eerd_read(struct e1000_csb_adapter *adapter, u16 offset,
 	u32 val;
 	int i;
 
-	e1000_csb_wr32(adapter, E1000_CSB_REG_EERD,
-		       ((u32)offset << E1000_CSB_EERD_ADDR_SHIFT) |
-		       E1000_CSB_EERD_START);
+	e1000_csb_wr32(adapter, E1000_EERD,
+		       ((u32)offset << E1000_EERD_ADDR_SHIFT) |
+		       E1000_EERD_START);
 	for (i = 0; i < 1000; i++) {
-		val = e1000_csb_rd32(adapter, E1000_CSB_REG_EERD);
+		val = e1000_csb_rd32(adapter, E1000_EERD);
 		if (e1000_csb_removed(adapter))
 			return -ENODEV;
-		if (val & E1000_CSB_EERD_DONE) {
-			*data = val >> E1000_CSB_EERD_DATA_SHIFT;
+		if (val & E1000_EERD_DONE) {
+			*data = val >> E1000_EERD_DATA_SHIFT;
 			return 0;
 		}
 		udelay(5);
@@ -209,10 +209,10 @@ static void e1000_csb_eecd_clock(struct e1000_csb_adapter *adapter, u32 *eecd,
 				 bool high)
 {
 	if (high)
-		*eecd |= E1000_CSB_EECD_SK;
+		*eecd |= E1000_EECD_SK;
 	else
-		*eecd &= ~E1000_CSB_EECD_SK;
-	e1000_csb_wr32(adapter, E1000_CSB_REG_EECD, *eecd);
+		*eecd &= ~E1000_EECD_SK;
+	e1000_csb_wr32(adapter, E1000_EECD, *eecd);
 	e1000_csb_flush(adapter);
 	udelay(2);
 }
@@ -222,17 +222,17 @@ static void e1000_csb_eecd_shift_out(struct e1000_csb_adapter *adapter,
 {
 	while (count--) {
 		if (bits & BIT(count))
-			*eecd |= E1000_CSB_EECD_DI;
+			*eecd |= E1000_EECD_DI;
 		else
-			*eecd &= ~E1000_CSB_EECD_DI;
-		e1000_csb_wr32(adapter, E1000_CSB_REG_EECD, *eecd);
+			*eecd &= ~E1000_EECD_DI;
+		e1000_csb_wr32(adapter, E1000_EECD, *eecd);
 		e1000_csb_flush(adapter);
 		udelay(2);
 		e1000_csb_eecd_clock(adapter, eecd, true);
 		e1000_csb_eecd_clock(adapter, eecd, false);
 	}
-	*eecd &= ~E1000_CSB_EECD_DI;
-	e1000_csb_wr32(adapter, E1000_CSB_REG_EECD, *eecd);
+	*eecd &= ~E1000_EECD_DI;
+	e1000_csb_wr32(adapter, E1000_EECD, *eecd);
 }
 
 static int e1000_csb_microwire_read(struct e1000_csb_adapter *adapter,
@@ -242,18 +242,18 @@ static int e1000_csb_microwire_read(struct e1000_csb_adapter *adapter,
 	u16 word = 0;
 	int i;
 
-	eecd = e1000_csb_rd32(adapter, E1000_CSB_REG_EECD);
+	eecd = e1000_csb_rd32(adapter, E1000_EECD);
 	if (e1000_csb_removed(adapter))
 		return -ENODEV;
-	addr_bits = (eecd & E1000_CSB_EECD_SIZE) ? 8 : 6;
+	addr_bits = (eecd & E1000_EECD_SIZE) ? 8 : 6;
 	if (offset >= BIT(addr_bits))
 		return -EINVAL;
 
 	/* select the part with the clock and data-in low */
-	eecd &= ~(E1000_CSB_EECD_SK | E1000_CSB_EECD_DI | E1000_CSB_EECD_CS);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_EECD, eecd);
-	eecd |= E1000_CSB_EECD_CS;
-	e1000_csb_wr32(adapter, E1000_CSB_REG_EECD, eecd);
+	eecd &= ~(E1000_EECD_SK | E1000_EECD_DI | E1000_EECD_CS);
+	e1000_csb_wr32(adapter, E1000_EECD, eecd);
+	eecd |= E1000_EECD_CS;
+	e1000_csb_wr32(adapter, E1000_EECD, eecd);
 	e1000_csb_flush(adapter);
 	udelay(2);
 
@@ -265,14 +265,14 @@ static int e1000_csb_microwire_read(struct e1000_csb_adapter *adapter,
 	for (i = 0; i < 16; i++) {
 		e1000_csb_eecd_clock(adapter, &eecd, true);
 		word <<= 1;
-		if (e1000_csb_rd32(adapter, E1000_CSB_REG_EECD) & E1000_CSB_EECD_DO)
+		if (e1000_csb_rd32(adapter, E1000_EECD) & E1000_EECD_DO)
 			word |= 1;
 		e1000_csb_eecd_clock(adapter, &eecd, false);
 	}
 
 	/* deselect */
-	eecd &= ~(E1000_CSB_EECD_CS | E1000_CSB_EECD_DI);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_EECD, eecd);
+	eecd &= ~(E1000_EECD_CS | E1000_EECD_DI);
+	e1000_csb_wr32(adapter, E1000_EECD, eecd);
 	e1000_csb_eecd_clock(adapter, &eecd, true);
 	e1000_csb_eecd_clock(adapter, &eecd, false);
 
@@ -300,11 +300,11 @@ int e1000_csb_eeprom_read(struct e1000_csb_adapter *adapter, u16 offset,
 int e1000_csb_read_mac_addr(struct e1000_csb_adapter *adapter)
 {
 	struct net_device *netdev = adapter->netdev;
-	u16 words[E1000_CSB_EEPROM_WORDS];
+	u16 words[E1000_EEPROM_WORDS];
 	u16 sum = 0;
 	int i, err;
 
-	for (i = 0; i < E1000_CSB_EEPROM_WORDS; i++) {
+	for (i = 0; i < E1000_EEPROM_WORDS; i++) {
 		err = e1000_csb_eeprom_read(adapter, i, &words[i]);
 		if (err) {
 			if (err == -ENODEV)
@@ -314,7 +314,7 @@ int e1000_csb_read_mac_addr(struct e1000_csb_adapter *adapter)
 		sum += words[i];
 	}
 
-	adapter->eeprom_ok = !err && sum == E1000_CSB_EEPROM_CSUM;
+	adapter->eeprom_ok = !err && sum == E1000_EEPROM_CSUM;
 	if (adapter->eeprom_ok) {
 		for (i = 0; i < ETH_ALEN / 2; i++) {
 			adapter->perm_addr[2 * i] = words[i] & 0xff;
@@ -327,10 +327,10 @@ int e1000_csb_read_mac_addr(struct e1000_csb_adapter *adapter)
 			dev_warn(&adapter->pdev->dev,
 				 "EEPROM read failed (%d), using a random MAC address\n",
 				 err);
-		else if (sum != E1000_CSB_EEPROM_CSUM)
+		else if (sum != E1000_EEPROM_CSUM)
 			dev_warn(&adapter->pdev->dev,
 				 "EEPROM checksum 0x%04x is invalid (expected 0x%04x), using a random MAC address\n",
-				 sum, E1000_CSB_EEPROM_CSUM);
+				 sum, E1000_EEPROM_CSUM);
 		else
 			dev_warn(&adapter->pdev->dev,
 				 "EEPROM MAC address %pM is invalid, using a random MAC address\n",
@@ -354,12 +354,12 @@ void e1000_csb_hw_set_rar(struct e1000_csb_adapter *adapter, u32 index,
 	if (addr) {
 		lo = addr[0] | (addr[1] << 8) | (addr[2] << 16) |
 		     ((u32)addr[3] << 24);
-		hi = addr[4] | (addr[5] << 8) | E1000_CSB_RAH_AV;
+		hi = addr[4] | (addr[5] << 8) | E1000_RAH_AV;
 	}
 	/* clear AV first so a half-written entry never matches */
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RAH(index), 0);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RAL(index), lo);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RAH(index), hi);
+	e1000_csb_wr32(adapter, E1000_RAH(index), 0);
+	e1000_csb_wr32(adapter, E1000_RAL(index), lo);
+	e1000_csb_wr32(adapter, E1000_RAH(index), hi);
 }
 
 /* ---------------- PHY via MDIC ---------------- */
@@ -370,11 +370,11 @@ static int e1000_csb_mdic_wait(struct e1000_csb_adapter *adapter, u32 *mdic)
 
 	for (i = 0; i < 640; i++) {
 		udelay(5);
-		*mdic = e1000_csb_rd32(adapter, E1000_CSB_REG_MDIC);
+		*mdic = e1000_csb_rd32(adapter, E1000_MDIC);
 		if (e1000_csb_removed(adapter))
 			return -ENODEV;
-		if (*mdic & E1000_CSB_MDIC_READY)
-			return (*mdic & E1000_CSB_MDIC_ERROR) ? -EIO : 0;
+		if (*mdic & E1000_MDIC_READY)
+			return (*mdic & E1000_MDIC_ERROR) ? -EIO : 0;
 	}
 	return -ETIMEDOUT;
 }
@@ -384,13 +384,13 @@ int e1000_csb_phy_read(struct e1000_csb_adapter *adapter, u32 reg, u16 *val)
 	u32 mdic;
 	int err;
 
-	e1000_csb_wr32(adapter, E1000_CSB_REG_MDIC,
-		       (reg << E1000_CSB_MDIC_REG_SHIFT) |
-		       (E1000_CSB_PHY_ADDR << E1000_CSB_MDIC_PHY_SHIFT) |
-		       E1000_CSB_MDIC_OP_READ);
+	e1000_csb_wr32(adapter, E1000_MDIC,
+		       (reg << E1000_MDIC_REG_SHIFT) |
+		       (E1000_PHY_ADDR << E1000_MDIC_PHY_SHIFT) |
+		       E1000_MDIC_OP_READ);
 	err = e1000_csb_mdic_wait(adapter, &mdic);
 	if (!err)
-		*val = mdic & E1000_CSB_MDIC_DATA_MASK;
+		*val = mdic & E1000_MDIC_DATA_MASK;
 	return err;
 }
 
@@ -398,10 +398,10 @@ int e1000_csb_phy_write(struct e1000_csb_adapter *adapter, u32 reg, u16 val)
 {
 	u32 mdic;
 
-	e1000_csb_wr32(adapter, E1000_CSB_REG_MDIC,
-		       val | (reg << E1000_CSB_MDIC_REG_SHIFT) |
-		       (E1000_CSB_PHY_ADDR << E1000_CSB_MDIC_PHY_SHIFT) |
-		       E1000_CSB_MDIC_OP_WRITE);
+	e1000_csb_wr32(adapter, E1000_MDIC,
+		       val | (reg << E1000_MDIC_REG_SHIFT) |
+		       (E1000_PHY_ADDR << E1000_MDIC_PHY_SHIFT) |
+		       E1000_MDIC_OP_WRITE);
 	return e1000_csb_mdic_wait(adapter, &mdic);
 }
 
@@ -418,40 +418,40 @@ void e1000_csb_hw_init_link(struct e1000_csb_adapter *adapter)
 	u32 ctrl;
 	u16 id1 = 0, id2 = 0;
 
-	ctrl = e1000_csb_rd32(adapter, E1000_CSB_REG_CTRL);
-	ctrl &= ~(E1000_CSB_CTRL_FRCSPD | E1000_CSB_CTRL_FRCDPLX |
-		  E1000_CSB_CTRL_LRST | E1000_CSB_CTRL_ILOS |
-		  E1000_CSB_CTRL_PHY_RST | E1000_CSB_CTRL_RFCE |
-		  E1000_CSB_CTRL_TFCE | E1000_CSB_CTRL_VME);
-	ctrl |= E1000_CSB_CTRL_SLU | E1000_CSB_CTRL_ASDE;
-	e1000_csb_wr32(adapter, E1000_CSB_REG_CTRL, ctrl);
+	ctrl = e1000_csb_rd32(adapter, E1000_CTRL);
+	ctrl &= ~(E1000_CTRL_FRCSPD | E1000_CTRL_FRCDPLX |
+		  E1000_CTRL_LRST | E1000_CTRL_ILOS |
+		  E1000_CTRL_PHY_RST | E1000_CTRL_RFCE |
+		  E1000_CTRL_TFCE | E1000_CTRL_VME);
+	ctrl |= E1000_CTRL_SLU | E1000_CTRL_ASDE;
+	e1000_csb_wr32(adapter, E1000_CTRL, ctrl);
 
 	if (!adapter->phy_id &&
-	    !e1000_csb_phy_read(adapter, E1000_CSB_PHY_ID1, &id1) &&
-	    !e1000_csb_phy_read(adapter, E1000_CSB_PHY_ID2, &id2))
+	    !e1000_csb_phy_read(adapter, E1000_PHY_ID1, &id1) &&
+	    !e1000_csb_phy_read(adapter, E1000_PHY_ID2, &id2))
 		adapter->phy_id = ((u32)id1 << 16) | id2;
 }
 
 bool e1000_csb_hw_link_status(struct e1000_csb_adapter *adapter, u32 *speed,
 			      u8 *duplex)
 {
-	u32 status = e1000_csb_rd32(adapter, E1000_CSB_REG_STATUS);
+	u32 status = e1000_csb_rd32(adapter, E1000_STATUS);
 
-	if (status == ~0U || !(status & E1000_CSB_STATUS_LU))
+	if (status == ~0U || !(status & E1000_STATUS_LU))
 		return false;
 
-	switch (FIELD_GET(E1000_CSB_STATUS_SPEED_MASK, status)) {
-	case E1000_CSB_STATUS_SPEED_10:
+	switch (FIELD_GET(E1000_STATUS_SPEED_MASK, status)) {
+	case E1000_STATUS_SPEED_10:
 		*speed = SPEED_10;
 		break;
-	case E1000_CSB_STATUS_SPEED_100:
+	case E1000_STATUS_SPEED_100:
 		*speed = SPEED_100;
 		break;
 	default:
 		*speed = SPEED_1000;
 		break;
 	}
-	*duplex = (status & E1000_CSB_STATUS_FD) ? DUPLEX_FULL : DUPLEX_HALF;
+	*duplex = (status & E1000_STATUS_FD) ? DUPLEX_FULL : DUPLEX_HALF;
 	return true;
 }
 

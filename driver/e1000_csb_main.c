@@ -28,9 +28,9 @@ MODULE_PARM_DESC(rx_usecs,
 		 "Initial interrupt throttling interval in microseconds (ITR, 82540/82545 only; 0 = off)");
 
 static const struct pci_device_id e1000_csb_pci_tbl[] = {
-	{ PCI_VDEVICE(INTEL, E1000_CSB_DEV_ID_82540EM) },
-	{ PCI_VDEVICE(INTEL, E1000_CSB_DEV_ID_82545EM_COPPER) },
-	{ PCI_VDEVICE(INTEL, E1000_CSB_DEV_ID_82544GC_COPPER) },
+	{ PCI_VDEVICE(INTEL, E1000_DEV_ID_82540EM) },
+	{ PCI_VDEVICE(INTEL, E1000_DEV_ID_82545EM_COPPER) },
+	{ PCI_VDEVICE(INTEL, E1000_DEV_ID_82544GC_COPPER) },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, e1000_csb_pci_tbl);
@@ -66,7 +66,7 @@ void e1000_csb_check_removed(struct e1000_csb_adapter *adapter)
 	if (!hw)
 		return;
 	this_cpu_inc(adapter->regcnt->rd[E1000_CSB_RCLASS_OTHER]);
-	if (readl(hw + E1000_CSB_REG_STATUS) != ~0U)
+	if (readl(hw + E1000_STATUS) != ~0U)
 		return;
 
 	WRITE_ONCE(adapter->hw_addr, NULL);
@@ -124,12 +124,12 @@ irqreturn_t e1000_csb_intr(int irq, void *data)
 	if (unlikely(test_bit(E1000_CSB_STATE_DOWN, &adapter->state)))
 		return mine ? IRQ_HANDLED : IRQ_NONE;
 
-	if (icr & (E1000_CSB_INT_LSC | E1000_CSB_INT_RXSEQ))
+	if (icr & (E1000_INT_LSC | E1000_INT_RXSEQ))
 		mod_delayed_work(system_wq, &adapter->watchdog, 0);
 
 	if (napi_schedule_prep(&adapter->napi)) {
 		/* CSB mode: withdraw the interrupt requests, no IMC trap */
-		if (e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ))
+		if (e1000_csb_pv_on(adapter, CSB_F_IRQ))
 			e1000_csb_pv_irq_off(adapter);
 		else
 			e1000_csb_irq_disable(adapter);
@@ -155,7 +155,7 @@ static bool e1000_csb_poll_tx(struct e1000_csb_adapter *adapter, int budget)
 		__netif_tx_lock(txq, smp_processor_id());
 	}
 	done = e1000_csb_tx_clean(adapter, budget);
-	if (done && e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ))
+	if (done && e1000_csb_pv_on(adapter, CSB_F_IRQ))
 		e1000_csb_pv_tx_poll_done(adapter, &adapter->tx_ring);
 	__netif_tx_unlock(txq);
 	return done;
@@ -165,7 +165,7 @@ static int e1000_csb_poll(struct napi_struct *napi, int budget)
 {
 	struct e1000_csb_adapter *adapter =
 		container_of(napi, struct e1000_csb_adapter, napi);
-	bool pv_irq = e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ);
+	bool pv_irq = e1000_csb_pv_on(adapter, CSB_F_IRQ);
 	int work;
 
 	if (!e1000_csb_poll_tx(adapter, budget))
@@ -350,7 +350,7 @@ int e1000_csb_up(struct e1000_csb_adapter *adapter)
 	 * In CSB mode, frames that arrived before the RX request was armed
 	 * raised no interrupt: one poll finds them and re-arms (IRQ-G).
 	 */
-	if (e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ))
+	if (e1000_csb_pv_on(adapter, CSB_F_IRQ))
 		e1000_csb_napi_kick(adapter);
 
 	/* report the link state right away */
@@ -376,7 +376,7 @@ void e1000_csb_down(struct e1000_csb_adapter *adapter)
 	netif_tx_disable(netdev);
 
 	/* stop the sources of new work: receive and interrupts */
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RCTL, 0);
+	e1000_csb_wr32(adapter, E1000_RCTL, 0);
 	adapter->rctl = 0;
 	e1000_csb_irq_disable(adapter);
 	e1000_csb_flush(adapter);
@@ -475,8 +475,8 @@ static void e1000_csb_tx_timeout(struct net_device *netdev,
 	netdev_warn(netdev,
 		    "transmit timeout: next_to_use %u next_to_clean %u TDH %u TDT %u\n",
 		    ring->next_to_use, ring->next_to_clean,
-		    e1000_csb_rd32(adapter, E1000_CSB_REG_TDH),
-		    e1000_csb_rd32(adapter, E1000_CSB_REG_TDT));
+		    e1000_csb_rd32(adapter, E1000_TDH),
+		    e1000_csb_rd32(adapter, E1000_TDT));
 	e1000_csb_schedule_reset(adapter);
 }
 
@@ -506,26 +506,26 @@ static void e1000_csb_get_stats64(struct net_device *netdev,
 		frame_err = u64_stats_read(&rx->frame_err);
 	} while (u64_stats_fetch_retry(&rx->syncp, start));
 
-	crc = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_CRCERRS);
-	align = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_ALGNERRC);
-	rxerr = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_RXERRC);
-	rlec = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_RLEC);
-	ruc = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_RUC);
-	roc = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_ROC);
+	crc = e1000_csb_hw_stat_get(adapter, E1000_CRCERRS);
+	align = e1000_csb_hw_stat_get(adapter, E1000_ALGNERRC);
+	rxerr = e1000_csb_hw_stat_get(adapter, E1000_RXERRC);
+	rlec = e1000_csb_hw_stat_get(adapter, E1000_RLEC);
+	ruc = e1000_csb_hw_stat_get(adapter, E1000_RUC);
+	roc = e1000_csb_hw_stat_get(adapter, E1000_ROC);
 
 	stats->rx_crc_errors = crc;
 	stats->rx_frame_errors = align;
 	stats->rx_length_errors = rlec + ruc + roc;
-	stats->rx_missed_errors = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_MPC);
+	stats->rx_missed_errors = e1000_csb_hw_stat_get(adapter, E1000_MPC);
 	stats->rx_errors = crc + align + rxerr + rlec + ruc + roc + frame_err;
-	stats->multicast = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_MPRC);
-	stats->collisions = e1000_csb_hw_stat_get(adapter, E1000_CSB_REG_COLC);
+	stats->multicast = e1000_csb_hw_stat_get(adapter, E1000_MPRC);
+	stats->collisions = e1000_csb_hw_stat_get(adapter, E1000_COLC);
 	stats->tx_aborted_errors = e1000_csb_hw_stat_get(adapter,
-							 E1000_CSB_REG_ECOL);
+							 E1000_ECOL);
 	stats->tx_window_errors = e1000_csb_hw_stat_get(adapter,
-							E1000_CSB_REG_LATECOL);
+							E1000_LATECOL);
 	stats->tx_carrier_errors = e1000_csb_hw_stat_get(adapter,
-							 E1000_CSB_REG_TNCRS);
+							 E1000_TNCRS);
 	stats->tx_errors = stats->tx_aborted_errors + stats->tx_window_errors +
 			   stats->tx_carrier_errors;
 }
@@ -585,9 +585,9 @@ static int e1000_csb_set_features(struct net_device *netdev,
 		return 1;
 
 	if (changed & NETIF_F_RXCSUM)
-		e1000_csb_wr32(adapter, E1000_CSB_REG_RXCSUM,
+		e1000_csb_wr32(adapter, E1000_RXCSUM,
 			       (features & NETIF_F_RXCSUM) ?
-			       E1000_CSB_RXCSUM_IPOFL | E1000_CSB_RXCSUM_TUOFL :
+			       E1000_RXCSUM_IPOFL | E1000_RXCSUM_TUOFL :
 			       0);
 	if (changed & NETIF_F_RXALL) {
 		netif_addr_lock_bh(netdev);
@@ -671,9 +671,9 @@ static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 	adapter->rx_ring_count = E1000_CSB_DEFAULT_RXD;
 	adapter->link_speed = SPEED_UNKNOWN;
 	adapter->link_duplex = DUPLEX_UNKNOWN;
-	adapter->ims = E1000_CSB_INT_TXDW | E1000_CSB_INT_LSC |
-		       E1000_CSB_INT_RXSEQ | E1000_CSB_INT_RXDMT0 |
-		       E1000_CSB_INT_RXO | E1000_CSB_INT_RXT0;
+	adapter->ims = E1000_INT_TXDW | E1000_INT_LSC |
+		       E1000_INT_RXSEQ | E1000_INT_RXDMT0 |
+		       E1000_INT_RXO | E1000_INT_RXT0;
 	spin_lock_init(&adapter->stats_lock);
 	mutex_init(&adapter->stats_mutex);
 	u64_stats_init(&adapter->tx_ring.syncp);

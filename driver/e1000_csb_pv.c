@@ -42,14 +42,14 @@ MODULE_PARM_DESC(csb,
 #define E1000_CSB_PV_RESET		1	/* ... then a reset */
 
 static const char * const e1000_csb_pv_errors[] = {
-	[E1000_CSB_ERR_NONE]	  = "no reason given",
-	[E1000_CSB_ERR_ALIGN]	  = "CSB address not 256-byte aligned",
-	[E1000_CSB_ERR_ADDR]	  = "CSB address is not guest RAM the device can reach",
-	[E1000_CSB_ERR_VERSION]	  = "ABI major version not implemented by the host",
-	[E1000_CSB_ERR_FEATURES]  = "accepted features the host does not offer",
-	[E1000_CSB_ERR_BUSMASTER] = "PCI bus mastering is off",
-	[E1000_CSB_ERR_BUSY]	  = "CSB registers written while active",
-	[E1000_CSB_ERR_RING]	  = "a ring index in the CSB was out of range",
+	[CSB_ERR_NONE]	  = "no reason given",
+	[CSB_ERR_ALIGN]	  = "CSB address not 256-byte aligned",
+	[CSB_ERR_ADDR]	  = "CSB address is not guest RAM the device can reach",
+	[CSB_ERR_VERSION]	  = "ABI major version not implemented by the host",
+	[CSB_ERR_FEATURES]  = "accepted features the host does not offer",
+	[CSB_ERR_BUSMASTER] = "PCI bus mastering is off",
+	[CSB_ERR_BUSY]	  = "CSB registers written while active",
+	[CSB_ERR_RING]	  = "a ring index in the CSB was out of range",
 };
 
 static const char *e1000_csb_pv_strerror(u8 err)
@@ -89,30 +89,30 @@ void e1000_csb_pv_probe(struct e1000_csb_adapter *adapter)
 
 	for (pos = pci_find_capability(pdev, PCI_CAP_ID_VNDR); pos;
 	     pos = pci_find_next_capability(pdev, pos, PCI_CAP_ID_VNDR)) {
-		pci_read_config_byte(pdev, pos + E1000_CSB_CAP_LEN, &len);
-		if (len < E1000_CSB_CAP_SIZE)
+		pci_read_config_byte(pdev, pos + CSB_CAP_LEN, &len);
+		if (len < CSB_CAP_SIZE)
 			continue;
-		pci_read_config_dword(pdev, pos + E1000_CSB_CAP_MAGIC, &magic);
-		if (magic == E1000_CSB_MAGIC)
+		pci_read_config_dword(pdev, pos + CSB_CAP_MAGIC, &magic);
+		if (magic == CSB_MAGIC)
 			break;
 	}
 	if (!pos)
 		return;
 
-	pci_read_config_dword(pdev, pos + E1000_CSB_CAP_VERSION, &version);
-	pci_read_config_dword(pdev, pos + E1000_CSB_CAP_FEATURES, &features);
-	pci_read_config_dword(pdev, pos + E1000_CSB_CAP_REGS, &regs);
+	pci_read_config_dword(pdev, pos + CSB_CAP_VERSION, &version);
+	pci_read_config_dword(pdev, pos + CSB_CAP_FEATURES, &features);
+	pci_read_config_dword(pdev, pos + CSB_CAP_REGS, &regs);
 
 	if ((regs & 3) || regs > pci_resource_len(pdev, 0) ||
-	    pci_resource_len(pdev, 0) - regs < E1000_CSB_REGS_SIZE) {
+	    pci_resource_len(pdev, 0) - regs < CSB_REGS_SIZE) {
 		dev_warn(&pdev->dev,
 			 "CSB capability names registers at %#x, outside BAR 0: ignored\n",
 			 regs);
 		return;
 	}
 	pv->offered = true;
-	pv->minor = version & 0xffff;
-	pv->major = version >> 16;
+	pv->minor = CSB_CAP_VERSION_MINOR(version);
+	pv->major = CSB_CAP_VERSION_MAJOR(version);
 	pv->features = features;
 	pv->regs = regs;
 }
@@ -143,15 +143,15 @@ static int e1000_csb_pv_start(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_pv *pv = &adapter->pv;
 	struct device *dev = &adapter->pdev->dev;
-	u32 features = pv->features & E1000_CSB_F_ALL;
-	struct e1000_csb *block;
+	u32 features = pv->features & CSB_F_ALL;
+	struct csb_block *block;
 	u32 status;
 
 	if (e1000_csb_removed(adapter))
 		return -ENODEV;
 
-	/* coherent memory is page aligned: at least E1000_CSB_ALIGN */
-	block = dma_alloc_coherent(dev, E1000_CSB_SIZE, &pv->csb_dma,
+	/* coherent memory is page aligned: at least CSB_ALIGN */
+	block = dma_alloc_coherent(dev, CSB_SIZE, &pv->csb_dma,
 				   GFP_KERNEL);
 	if (!block)
 		return -ENOMEM;
@@ -164,24 +164,24 @@ static int e1000_csb_pv_start(struct e1000_csb_adapter *adapter)
 	 * (the caller polls once after enabling, for frames already there).
 	 * No TX interrupt until the queue stops (section 7).
 	 */
-	block->rx_irq = cpu_to_le32(E1000_CSB_NOTIFY |
+	block->rx_irq = cpu_to_le32(CSB_NOTIFY |
 				    adapter->rx_ring.next_to_clean);
 	adapter->tx_ring.pv_published = adapter->tx_ring.next_to_use;
 	adapter->rx_ring.pv_published = adapter->rx_ring.next_to_use;
 
 	/* writel() orders the block's contents before the registers */
-	e1000_csb_pv_wr(adapter, E1000_CSB_ADDR_HI, upper_32_bits(pv->csb_dma));
-	e1000_csb_pv_wr(adapter, E1000_CSB_ADDR_LO, lower_32_bits(pv->csb_dma));
-	e1000_csb_pv_wr(adapter, E1000_CSB_FEATURES, features);
-	e1000_csb_pv_wr(adapter, E1000_CSB_CTRL, E1000_CSB_CTRL_ENABLE |
-			(E1000_CSB_VERSION_MAJOR << E1000_CSB_CTRL_MAJOR_SHIFT));
-	status = e1000_csb_pv_rd(adapter, E1000_CSB_STATUS);
+	e1000_csb_pv_wr(adapter, CSB_REG_ADDR_HI, upper_32_bits(pv->csb_dma));
+	e1000_csb_pv_wr(adapter, CSB_REG_ADDR_LO, lower_32_bits(pv->csb_dma));
+	e1000_csb_pv_wr(adapter, CSB_REG_FEATURES, features);
+	e1000_csb_pv_wr(adapter, CSB_REG_CTRL, CSB_CTRL_ENABLE |
+			CSB_CTRL_MAJOR(CSB_VERSION_MAJOR));
+	status = e1000_csb_pv_rd(adapter, CSB_REG_STATUS);
 
 	pv->csb = block;
-	if (status == ~0U || !(status & E1000_CSB_STATUS_ACTIVE)) {
+	if (status == ~0U || !(status & CSB_STATUS_ACTIVE)) {
 		pv->host_err = status == ~0U ? 0 :
-			(status & E1000_CSB_STATUS_ERR_MASK) >>
-			E1000_CSB_STATUS_ERR_SHIFT;
+			(status & CSB_STATUS_ERR_MASK) >>
+			CSB_STATUS_ERR_SHIFT;
 		e1000_csb_pv_free(adapter);
 		return status == ~0U ? -ENODEV : -EOPNOTSUPP;
 	}
@@ -206,10 +206,10 @@ static bool e1000_csb_pv_released(struct e1000_csb_adapter *adapter)
 	int tries;
 
 	for (tries = 0; tries < 100; tries++) {
-		status = e1000_csb_pv_rd(adapter, E1000_CSB_STATUS);
+		status = e1000_csb_pv_rd(adapter, CSB_REG_STATUS);
 		if (status == ~0U)
 			return false;
-		if (!(status & E1000_CSB_STATUS_ACTIVE))
+		if (!(status & CSB_STATUS_ACTIVE))
 			return true;
 		usleep_range(10, 20);
 	}
@@ -232,7 +232,7 @@ static void e1000_csb_pv_free(struct e1000_csb_adapter *adapter)
 	if (!pv->csb)
 		return;
 	if (e1000_csb_pv_released(adapter)) {
-		dma_free_coherent(&adapter->pdev->dev, E1000_CSB_SIZE, pv->csb,
+		dma_free_coherent(&adapter->pdev->dev, CSB_SIZE, pv->csb,
 				  pv->csb_dma);
 	} else {
 		pv->blocks_leaked++;
@@ -253,12 +253,12 @@ static void e1000_csb_pv_free(struct e1000_csb_adapter *adapter)
 static void e1000_csb_pv_stop(struct e1000_csb_adapter *adapter)
 {
 	WRITE_ONCE(adapter->pv.active, 0);
-	e1000_csb_pv_wr(adapter, E1000_CSB_CTRL, 0);
+	e1000_csb_pv_wr(adapter, CSB_REG_CTRL, 0);
 	/* the device's copy of the tails first, then ours over it */
 	e1000_csb_pv_released(adapter);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TDT,
+	e1000_csb_wr32(adapter, E1000_TDT,
 		       adapter->tx_ring.next_to_use);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RDT,
+	e1000_csb_wr32(adapter, E1000_RDT,
 		       adapter->rx_ring.next_to_use);
 	e1000_csb_pv_free(adapter);
 }
@@ -327,10 +327,10 @@ int e1000_csb_pv_set(struct e1000_csb_adapter *adapter, bool on)
 			   pci_name(adapter->pdev));
 		return -EOPNOTSUPP;
 	}
-	if (on && pv->major != E1000_CSB_VERSION_MAJOR) {
+	if (on && pv->major != CSB_VERSION_MAJOR) {
 		netdev_err(netdev,
 			   "csb: the host offers CSB ABI %u.%u, this driver implements %u.x; staying in plain mode\n",
-			   pv->major, pv->minor, E1000_CSB_VERSION_MAJOR);
+			   pv->major, pv->minor, CSB_VERSION_MAJOR);
 		return -EOPNOTSUPP;
 	}
 
@@ -433,10 +433,10 @@ void e1000_csb_pv_watchdog(struct e1000_csb_adapter *adapter)
 
 	if (!pv->active)
 		return;
-	status = e1000_csb_pv_rd(adapter, E1000_CSB_STATUS);
+	status = e1000_csb_pv_rd(adapter, CSB_REG_STATUS);
 	if (status == ~0U)
 		return;
-	if (status & E1000_CSB_STATUS_ACTIVE) {
+	if (status & CSB_STATUS_ACTIVE) {
 		e1000_csb_pv_rescue(adapter);
 		return;
 	}
@@ -444,8 +444,8 @@ void e1000_csb_pv_watchdog(struct e1000_csb_adapter *adapter)
 		return;
 	snprintf(pv->broken_why, sizeof(pv->broken_why),
 		 "the host dropped the CSB (%s)",
-		 e1000_csb_pv_strerror((status & E1000_CSB_STATUS_ERR_MASK) >>
-				       E1000_CSB_STATUS_ERR_SHIFT));
+		 e1000_csb_pv_strerror((status & CSB_STATUS_ERR_MASK) >>
+				       CSB_STATUS_ERR_SHIFT));
 	schedule_work(&pv->fallback_task);
 }
 
@@ -479,7 +479,7 @@ static bool e1000_csb_pv_tx_stuck(struct e1000_csb_adapter *adapter)
 	ntc = ring->next_to_clean;
 	first = &ring->buffers[ntc];
 	upper = le32_to_cpu(READ_ONCE(E1000_CSB_TX_DESC(ring, first->eop)->upper));
-	waiting = first->skb && !(upper & E1000_CSB_TXD_STAT_DD);
+	waiting = first->skb && !(upper & E1000_TXD_STAT_DD);
 	stuck = e1000_csb_pv_stuck(&adapter->pv.tx_mark, waiting, ntc);
 	netif_tx_unlock_bh(adapter->netdev);
 	return stuck;
@@ -491,18 +491,18 @@ static bool e1000_csb_pv_tx_stuck(struct e1000_csb_adapter *adapter)
  */
 static bool e1000_csb_pv_requests_bad(struct e1000_csb_adapter *adapter)
 {
-	struct e1000_csb *block = adapter->pv.csb;
+	struct csb_block *block = adapter->pv.csb;
 	u32 tx = le32_to_cpu(READ_ONCE(block->tx_kick));
 	u32 rx = le32_to_cpu(READ_ONCE(block->rx_kick));
 
-	if ((tx & E1000_CSB_NOTIFY) &&
-	    !e1000_csb_notify_valid(tx, adapter->tx_ring.count)) {
+	if ((tx & CSB_NOTIFY) &&
+	    !csb_notify_valid(tx, adapter->tx_ring.count)) {
 		e1000_csb_pv_host_error(adapter, "tx_kick", tx,
 					adapter->tx_ring.count);
 		return true;
 	}
-	if ((rx & E1000_CSB_NOTIFY) &&
-	    !e1000_csb_notify_valid(rx, adapter->rx_ring.count)) {
+	if ((rx & CSB_NOTIFY) &&
+	    !csb_notify_valid(rx, adapter->rx_ring.count)) {
 		e1000_csb_pv_host_error(adapter, "rx_kick", rx,
 					adapter->rx_ring.count);
 		return true;
@@ -520,9 +520,9 @@ static bool e1000_csb_pv_rx_stuck(struct e1000_csb_adapter *adapter)
 	req = le32_to_cpu(READ_ONCE(pv->csb->rx_kick));
 	head = le32_to_cpu(READ_ONCE(pv->csb->rx_head));
 	return e1000_csb_pv_stuck(&pv->rx_mark,
-				  e1000_csb_notify_valid(req, ring->count) &&
+				  csb_notify_valid(req, ring->count) &&
 				  head < ring->count &&
-				  e1000_csb_need_notify(req & E1000_CSB_INDEX_MASK,
+				  csb_need_notify(req & CSB_INDEX_MASK,
 							head, tail, ring->count),
 				  tail);
 }
@@ -537,7 +537,7 @@ static bool e1000_csb_pv_irq_stuck(struct e1000_csb_adapter *adapter)
 	return e1000_csb_pv_stuck(&adapter->pv.irq_mark,
 				  ntc != READ_ONCE(ring->next_to_use) &&
 				  (READ_ONCE(desc->status) &
-				   E1000_CSB_RXD_STAT_DD), ntc);
+				   E1000_RXD_STAT_DD), ntc);
 }
 
 /*
@@ -556,17 +556,17 @@ static void e1000_csb_pv_rescue(struct e1000_csb_adapter *adapter)
 
 	if (!rtnl_trylock())
 		return;
-	if (pv->csb && pv->active == E1000_CSB_F_ALL &&
+	if (pv->csb && pv->active == CSB_F_ALL &&
 	    !e1000_csb_pv_requests_bad(adapter)) {
 		if (e1000_csb_pv_tx_stuck(adapter)) {
 			pv->rescues++;
-			e1000_csb_pv_wr(adapter, E1000_CSB_KICK,
-					E1000_CSB_KICK_TX);
+			e1000_csb_pv_wr(adapter, CSB_REG_KICK,
+					CSB_KICK_TX);
 		}
 		if (e1000_csb_pv_rx_stuck(adapter)) {
 			pv->rescues++;
-			e1000_csb_pv_wr(adapter, E1000_CSB_KICK,
-					E1000_CSB_KICK_RX);
+			e1000_csb_pv_wr(adapter, CSB_REG_KICK,
+					CSB_KICK_RX);
 		}
 		if (e1000_csb_pv_irq_stuck(adapter)) {
 			pv->rescues++;
@@ -622,7 +622,7 @@ static void e1000_csb_pv_arm_reclaim(struct e1000_csb_adapter *adapter)
 void e1000_csb_pv_tx_publish(struct e1000_csb_adapter *adapter,
 			     struct e1000_csb_tx_ring *ring)
 {
-	struct e1000_csb *block = adapter->pv.csb;
+	struct csb_block *block = adapter->pv.csb;
 	u32 old = ring->pv_published, new = ring->next_to_use, req;
 	bool kick;
 
@@ -641,15 +641,15 @@ void e1000_csb_pv_tx_publish(struct e1000_csb_adapter *adapter,
 	e1000_csb_handshake_mb();
 	req = le32_to_cpu(READ_ONCE(block->tx_kick));
 
-	kick = req & E1000_CSB_NOTIFY;
-	if (kick && !e1000_csb_notify_valid(req, ring->count))
+	kick = req & CSB_NOTIFY;
+	if (kick && !csb_notify_valid(req, ring->count))
 		e1000_csb_pv_host_error(adapter, "tx_kick", req, ring->count);
 	else if (kick)
-		kick = e1000_csb_need_notify(req & E1000_CSB_INDEX_MASK, old,
+		kick = csb_need_notify(req & CSB_INDEX_MASK, old,
 					     new, ring->count);
 
 	u64_stats_update_begin(&ring->syncp);
-	if (req & E1000_CSB_NOTIFY)
+	if (req & CSB_NOTIFY)
 		u64_stats_inc(&ring->pv_host_asleep);
 	if (kick)
 		u64_stats_inc(&ring->pv_kicks);
@@ -659,7 +659,7 @@ void e1000_csb_pv_tx_publish(struct e1000_csb_adapter *adapter,
 
 	/* TDT rather than KICK: right in both modes if the host dropped us */
 	if (kick)
-		e1000_csb_wr32(adapter, E1000_CSB_REG_TDT, new);
+		e1000_csb_wr32(adapter, E1000_TDT, new);
 
 	e1000_csb_pv_arm_reclaim(adapter);
 }
@@ -672,7 +672,7 @@ void e1000_csb_pv_tx_publish(struct e1000_csb_adapter *adapter,
 void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
 			     struct e1000_csb_rx_ring *ring)
 {
-	struct e1000_csb *block = adapter->pv.csb;
+	struct csb_block *block = adapter->pv.csb;
 	u32 old = ring->pv_published, new = ring->next_to_use, req;
 	bool kick;
 
@@ -691,15 +691,15 @@ void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
 	e1000_csb_handshake_mb();
 	req = le32_to_cpu(READ_ONCE(block->rx_kick));
 
-	kick = req & E1000_CSB_NOTIFY;
-	if (kick && !e1000_csb_notify_valid(req, ring->count))
+	kick = req & CSB_NOTIFY;
+	if (kick && !csb_notify_valid(req, ring->count))
 		e1000_csb_pv_host_error(adapter, "rx_kick", req, ring->count);
 	else if (kick)
-		kick = e1000_csb_need_notify(req & E1000_CSB_INDEX_MASK, old,
+		kick = csb_need_notify(req & CSB_INDEX_MASK, old,
 					     new, ring->count);
 
 	u64_stats_update_begin(&ring->syncp);
-	if (req & E1000_CSB_NOTIFY)
+	if (req & CSB_NOTIFY)
 		u64_stats_inc(&ring->pv_host_starved);
 	if (kick)
 		u64_stats_inc(&ring->pv_kicks);
@@ -709,8 +709,8 @@ void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
 
 	/* KICK, not RDT: RDT writes are batched under KVM's coalesced MMIO */
 	if (kick)
-		__e1000_csb_wr32(adapter, adapter->pv.regs + E1000_CSB_KICK,
-				 E1000_CSB_KICK_RX, E1000_CSB_RCLASS_DOORBELL);
+		__e1000_csb_wr32(adapter, adapter->pv.regs + CSB_REG_KICK,
+				 CSB_KICK_RX, E1000_CSB_RCLASS_DOORBELL);
 }
 
 /* ---------------- interrupt requests (spec section 7) ---------------- */
@@ -718,7 +718,7 @@ void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
 static bool e1000_csb_pv_tx_desc_done(struct e1000_csb_tx_ring *ring, u32 i)
 {
 	return le32_to_cpu(READ_ONCE(E1000_CSB_TX_DESC(ring, i)->upper)) &
-	       E1000_CSB_TXD_STAT_DD;
+	       E1000_TXD_STAT_DD;
 }
 
 /*
@@ -736,7 +736,7 @@ static bool e1000_csb_pv_tx_request(struct e1000_csb_adapter *adapter,
 		return false;
 	last = (ring->next_to_use ? ring->next_to_use : ring->count) - 1;
 	WRITE_ONCE(adapter->pv.csb->tx_irq,
-		   cpu_to_le32(E1000_CSB_NOTIFY | last));
+		   cpu_to_le32(CSB_NOTIFY | last));
 	u64_stats_update_begin(&ring->syncp);
 	u64_stats_inc(&ring->pv_irq_requests);
 	u64_stats_update_end(&ring->syncp);
@@ -796,7 +796,7 @@ void e1000_csb_pv_tx_poll_done(struct e1000_csb_adapter *adapter,
 /* ISR, having won napi_schedule_prep(): no TX/RX interrupts while polling. */
 void e1000_csb_pv_irq_off(struct e1000_csb_adapter *adapter)
 {
-	struct e1000_csb *block = adapter->pv.csb;
+	struct csb_block *block = adapter->pv.csb;
 
 	WRITE_ONCE(block->rx_irq, 0);
 	WRITE_ONCE(block->tx_irq, 0);
@@ -815,11 +815,11 @@ void e1000_csb_pv_irq_off(struct e1000_csb_adapter *adapter)
 bool e1000_csb_pv_irq_rearm(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
-	struct e1000_csb *block = adapter->pv.csb;
+	struct csb_block *block = adapter->pv.csb;
 	struct e1000_csb_rx_desc *desc;
 
 	WRITE_ONCE(block->rx_irq,
-		   cpu_to_le32(E1000_CSB_NOTIFY | ring->next_to_clean));
+		   cpu_to_le32(CSB_NOTIFY | ring->next_to_clean));
 	u64_stats_update_begin(&ring->syncp);
 	u64_stats_inc(&ring->pv_irq_requests);
 	u64_stats_update_end(&ring->syncp);
@@ -833,7 +833,7 @@ bool e1000_csb_pv_irq_rearm(struct e1000_csb_adapter *adapter)
 	if (ring->next_to_clean == ring->next_to_use)
 		return false;
 	desc = E1000_CSB_RX_DESC(ring, ring->next_to_clean);
-	if (!(READ_ONCE(desc->status) & E1000_CSB_RXD_STAT_DD))
+	if (!(READ_ONCE(desc->status) & E1000_RXD_STAT_DD))
 		return false;
 	WRITE_ONCE(block->rx_irq, 0);
 	return true;

@@ -10,322 +10,322 @@
 #include <linux/bits.h>
 
 /* PCI device ids handled by this driver */
-#define E1000_CSB_DEV_ID_82544GC_COPPER	0x100C
-#define E1000_CSB_DEV_ID_82540EM	0x100E
-#define E1000_CSB_DEV_ID_82545EM_COPPER	0x100F
+#define E1000_DEV_ID_82544GC_COPPER	0x100C
+#define E1000_DEV_ID_82540EM	0x100E
+#define E1000_DEV_ID_82545EM_COPPER	0x100F
 
 /* ---- General registers ---- */
-#define E1000_CSB_REG_CTRL		0x00000	/* Device Control */
-#define E1000_CSB_REG_STATUS		0x00008	/* Device Status (read-only) */
-#define E1000_CSB_REG_EECD		0x00010	/* EEPROM/Flash Control/Data */
-#define E1000_CSB_REG_EERD		0x00014	/* EEPROM Read (not on 82544) */
-#define E1000_CSB_REG_CTRL_EXT		0x00018	/* Extended Device Control */
-#define E1000_CSB_REG_MDIC		0x00020	/* MDI Control */
-#define E1000_CSB_REG_FCAL		0x00028	/* Flow Control Address Low */
-#define E1000_CSB_REG_FCAH		0x0002C	/* Flow Control Address High */
-#define E1000_CSB_REG_FCT		0x00030	/* Flow Control Type */
-#define E1000_CSB_REG_VET		0x00038	/* VLAN Ether Type */
-#define E1000_CSB_REG_ICR		0x000C0	/* Interrupt Cause Read (clear on read) */
-#define E1000_CSB_REG_ITR		0x000C4	/* Interrupt Throttling (82540+) */
-#define E1000_CSB_REG_ICS		0x000C8	/* Interrupt Cause Set */
-#define E1000_CSB_REG_IMS		0x000D0	/* Interrupt Mask Set/Read */
-#define E1000_CSB_REG_IMC		0x000D8	/* Interrupt Mask Clear */
-#define E1000_CSB_REG_RCTL		0x00100	/* Receive Control */
-#define E1000_CSB_REG_FCTTV		0x00170	/* Flow Control Transmit Timer Value */
-#define E1000_CSB_REG_TXCW		0x00178	/* Transmit Configuration Word */
-#define E1000_CSB_REG_RXCW		0x00180	/* Receive Configuration Word */
-#define E1000_CSB_REG_TCTL		0x00400	/* Transmit Control */
-#define E1000_CSB_REG_TIPG		0x00410	/* Transmit Inter Packet Gap */
-#define E1000_CSB_REG_LEDCTL		0x00E00	/* LED Control */
-#define E1000_CSB_REG_PBA		0x01000	/* Packet Buffer Allocation */
-#define E1000_CSB_REG_FCRTL		0x02160	/* Flow Control Rx Threshold Low */
-#define E1000_CSB_REG_FCRTH		0x02168	/* Flow Control Rx Threshold High */
+#define E1000_CTRL		0x00000	/* Device Control */
+#define E1000_STATUS		0x00008	/* Device Status (read-only) */
+#define E1000_EECD		0x00010	/* EEPROM/Flash Control/Data */
+#define E1000_EERD		0x00014	/* EEPROM Read (not on 82544) */
+#define E1000_CTRL_EXT		0x00018	/* Extended Device Control */
+#define E1000_MDIC		0x00020	/* MDI Control */
+#define E1000_FCAL		0x00028	/* Flow Control Address Low */
+#define E1000_FCAH		0x0002C	/* Flow Control Address High */
+#define E1000_FCT		0x00030	/* Flow Control Type */
+#define E1000_VET		0x00038	/* VLAN Ether Type */
+#define E1000_ICR		0x000C0	/* Interrupt Cause Read (clear on read) */
+#define E1000_ITR		0x000C4	/* Interrupt Throttling (82540+) */
+#define E1000_ICS		0x000C8	/* Interrupt Cause Set */
+#define E1000_IMS		0x000D0	/* Interrupt Mask Set/Read */
+#define E1000_IMC		0x000D8	/* Interrupt Mask Clear */
+#define E1000_RCTL		0x00100	/* Receive Control */
+#define E1000_FCTTV		0x00170	/* Flow Control Transmit Timer Value */
+#define E1000_TXCW		0x00178	/* Transmit Configuration Word */
+#define E1000_RXCW		0x00180	/* Receive Configuration Word */
+#define E1000_TCTL		0x00400	/* Transmit Control */
+#define E1000_TIPG		0x00410	/* Transmit Inter Packet Gap */
+#define E1000_LEDCTL		0x00E00	/* LED Control */
+#define E1000_PBA		0x01000	/* Packet Buffer Allocation */
+#define E1000_FCRTL		0x02160	/* Flow Control Rx Threshold Low */
+#define E1000_FCRTH		0x02168	/* Flow Control Rx Threshold High */
 
 /* ---- Receive ring ---- */
-#define E1000_CSB_REG_RDBAL		0x02800	/* Rx Descriptor Base Low */
-#define E1000_CSB_REG_RDBAH		0x02804	/* Rx Descriptor Base High */
-#define E1000_CSB_REG_RDLEN		0x02808	/* Rx Descriptor Length (bytes) */
-#define E1000_CSB_REG_RDH		0x02810	/* Rx Descriptor Head */
-#define E1000_CSB_REG_RDT		0x02818	/* Rx Descriptor Tail (doorbell) */
-#define E1000_CSB_REG_RDTR		0x02820	/* Rx Delay Timer */
-#define E1000_CSB_REG_RXDCTL		0x02828	/* Rx Descriptor Control */
-#define E1000_CSB_REG_RADV		0x0282C	/* Rx Absolute Delay Timer (82540+) */
-#define E1000_CSB_REG_RSRPD		0x02C00	/* Rx Small Packet Detect */
+#define E1000_RDBAL		0x02800	/* Rx Descriptor Base Low */
+#define E1000_RDBAH		0x02804	/* Rx Descriptor Base High */
+#define E1000_RDLEN		0x02808	/* Rx Descriptor Length (bytes) */
+#define E1000_RDH		0x02810	/* Rx Descriptor Head */
+#define E1000_RDT		0x02818	/* Rx Descriptor Tail (doorbell) */
+#define E1000_RDTR		0x02820	/* Rx Delay Timer */
+#define E1000_RXDCTL		0x02828	/* Rx Descriptor Control */
+#define E1000_RADV		0x0282C	/* Rx Absolute Delay Timer (82540+) */
+#define E1000_RSRPD		0x02C00	/* Rx Small Packet Detect */
 
 /* ---- Transmit ring ---- */
-#define E1000_CSB_REG_TDBAL		0x03800	/* Tx Descriptor Base Low */
-#define E1000_CSB_REG_TDBAH		0x03804	/* Tx Descriptor Base High */
-#define E1000_CSB_REG_TDLEN		0x03808	/* Tx Descriptor Length (bytes) */
-#define E1000_CSB_REG_TDH		0x03810	/* Tx Descriptor Head */
-#define E1000_CSB_REG_TDT		0x03818	/* Tx Descriptor Tail (doorbell) */
-#define E1000_CSB_REG_TIDV		0x03820	/* Tx Interrupt Delay Value */
-#define E1000_CSB_REG_TXDCTL		0x03828	/* Tx Descriptor Control */
-#define E1000_CSB_REG_TADV		0x0382C	/* Tx Absolute Delay (82540+) */
+#define E1000_TDBAL		0x03800	/* Tx Descriptor Base Low */
+#define E1000_TDBAH		0x03804	/* Tx Descriptor Base High */
+#define E1000_TDLEN		0x03808	/* Tx Descriptor Length (bytes) */
+#define E1000_TDH		0x03810	/* Tx Descriptor Head */
+#define E1000_TDT		0x03818	/* Tx Descriptor Tail (doorbell) */
+#define E1000_TIDV		0x03820	/* Tx Interrupt Delay Value */
+#define E1000_TXDCTL		0x03828	/* Tx Descriptor Control */
+#define E1000_TADV		0x0382C	/* Tx Absolute Delay (82540+) */
 
 /* ---- Statistics (all clear on read) ---- */
-#define E1000_CSB_STATS_FIRST	0x04000
-#define E1000_CSB_STATS_LAST	0x040FC
-#define E1000_CSB_REG_CRCERRS		0x04000
-#define E1000_CSB_REG_ALGNERRC		0x04004
-#define E1000_CSB_REG_SYMERRS		0x04008
-#define E1000_CSB_REG_RXERRC		0x0400C
-#define E1000_CSB_REG_MPC		0x04010
-#define E1000_CSB_REG_SCC		0x04014
-#define E1000_CSB_REG_ECOL		0x04018
-#define E1000_CSB_REG_MCC		0x0401C
-#define E1000_CSB_REG_LATECOL		0x04020
-#define E1000_CSB_REG_COLC		0x04028
-#define E1000_CSB_REG_DC		0x04030
-#define E1000_CSB_REG_TNCRS		0x04034
-#define E1000_CSB_REG_SEC		0x04038
-#define E1000_CSB_REG_CEXTERR		0x0403C
-#define E1000_CSB_REG_RLEC		0x04040
-#define E1000_CSB_REG_XONRXC		0x04048
-#define E1000_CSB_REG_XONTXC		0x0404C
-#define E1000_CSB_REG_XOFFRXC		0x04050
-#define E1000_CSB_REG_XOFFTXC		0x04054
-#define E1000_CSB_REG_FCRUC		0x04058
-#define E1000_CSB_REG_PRC64		0x0405C
-#define E1000_CSB_REG_PRC127		0x04060
-#define E1000_CSB_REG_PRC255		0x04064
-#define E1000_CSB_REG_PRC511		0x04068
-#define E1000_CSB_REG_PRC1023		0x0406C
-#define E1000_CSB_REG_PRC1522		0x04070
-#define E1000_CSB_REG_GPRC		0x04074
-#define E1000_CSB_REG_BPRC		0x04078
-#define E1000_CSB_REG_MPRC		0x0407C
-#define E1000_CSB_REG_GPTC		0x04080
-#define E1000_CSB_REG_GORCL		0x04088
-#define E1000_CSB_REG_GORCH		0x0408C
-#define E1000_CSB_REG_GOTCL		0x04090
-#define E1000_CSB_REG_GOTCH		0x04094
-#define E1000_CSB_REG_RNBC		0x040A0
-#define E1000_CSB_REG_RUC		0x040A4
-#define E1000_CSB_REG_RFC		0x040A8
-#define E1000_CSB_REG_ROC		0x040AC
-#define E1000_CSB_REG_RJC		0x040B0
-#define E1000_CSB_REG_MGTPRC		0x040B4
-#define E1000_CSB_REG_MGTPDC		0x040B8
-#define E1000_CSB_REG_MGTPTC		0x040BC
-#define E1000_CSB_REG_TORL		0x040C0
-#define E1000_CSB_REG_TORH		0x040C4
-#define E1000_CSB_REG_TOTL		0x040C8
-#define E1000_CSB_REG_TOTH		0x040CC
-#define E1000_CSB_REG_TPR		0x040D0
-#define E1000_CSB_REG_TPT		0x040D4
-#define E1000_CSB_REG_PTC64		0x040D8
-#define E1000_CSB_REG_PTC127		0x040DC
-#define E1000_CSB_REG_PTC255		0x040E0
-#define E1000_CSB_REG_PTC511		0x040E4
-#define E1000_CSB_REG_PTC1023		0x040E8
-#define E1000_CSB_REG_PTC1522		0x040EC
-#define E1000_CSB_REG_MPTC		0x040F0
-#define E1000_CSB_REG_BPTC		0x040F4
-#define E1000_CSB_REG_TSCTC		0x040F8
-#define E1000_CSB_REG_TSCTFC		0x040FC
+#define E1000_STATS_FIRST	0x04000
+#define E1000_STATS_LAST	0x040FC
+#define E1000_CRCERRS		0x04000
+#define E1000_ALGNERRC		0x04004
+#define E1000_SYMERRS		0x04008
+#define E1000_RXERRC		0x0400C
+#define E1000_MPC		0x04010
+#define E1000_SCC		0x04014
+#define E1000_ECOL		0x04018
+#define E1000_MCC		0x0401C
+#define E1000_LATECOL		0x04020
+#define E1000_COLC		0x04028
+#define E1000_DC		0x04030
+#define E1000_TNCRS		0x04034
+#define E1000_SEC		0x04038
+#define E1000_CEXTERR		0x0403C
+#define E1000_RLEC		0x04040
+#define E1000_XONRXC		0x04048
+#define E1000_XONTXC		0x0404C
+#define E1000_XOFFRXC		0x04050
+#define E1000_XOFFTXC		0x04054
+#define E1000_FCRUC		0x04058
+#define E1000_PRC64		0x0405C
+#define E1000_PRC127		0x04060
+#define E1000_PRC255		0x04064
+#define E1000_PRC511		0x04068
+#define E1000_PRC1023		0x0406C
+#define E1000_PRC1522		0x04070
+#define E1000_GPRC		0x04074
+#define E1000_BPRC		0x04078
+#define E1000_MPRC		0x0407C
+#define E1000_GPTC		0x04080
+#define E1000_GORCL		0x04088
+#define E1000_GORCH		0x0408C
+#define E1000_GOTCL		0x04090
+#define E1000_GOTCH		0x04094
+#define E1000_RNBC		0x040A0
+#define E1000_RUC		0x040A4
+#define E1000_RFC		0x040A8
+#define E1000_ROC		0x040AC
+#define E1000_RJC		0x040B0
+#define E1000_MGTPRC		0x040B4
+#define E1000_MGTPDC		0x040B8
+#define E1000_MGTPTC		0x040BC
+#define E1000_TORL		0x040C0
+#define E1000_TORH		0x040C4
+#define E1000_TOTL		0x040C8
+#define E1000_TOTH		0x040CC
+#define E1000_TPR		0x040D0
+#define E1000_TPT		0x040D4
+#define E1000_PTC64		0x040D8
+#define E1000_PTC127		0x040DC
+#define E1000_PTC255		0x040E0
+#define E1000_PTC511		0x040E4
+#define E1000_PTC1023		0x040E8
+#define E1000_PTC1522		0x040EC
+#define E1000_MPTC		0x040F0
+#define E1000_BPTC		0x040F4
+#define E1000_TSCTC		0x040F8
+#define E1000_TSCTFC		0x040FC
 
 /* ---- Receive filtering / offload ---- */
-#define E1000_CSB_REG_RXCSUM		0x05000	/* Rx Checksum Control */
-#define E1000_CSB_REG_MTA(n)		(0x05200 + ((n) << 2))	/* Multicast Table */
-#define E1000_CSB_MTA_REGS	128	/* 4096 bits */
-#define E1000_CSB_REG_RAL(n)		(0x05400 + ((n) << 3))	/* Receive Address Lo */
-#define E1000_CSB_REG_RAH(n)		(0x05404 + ((n) << 3))	/* Receive Address Hi */
-#define E1000_CSB_RAR_ENTRIES	16
-#define E1000_CSB_REG_VFTA(n)		(0x05600 + ((n) << 2))	/* VLAN Filter Table */
-#define E1000_CSB_VFTA_REGS	128
-#define E1000_CSB_REG_WUC		0x05800	/* Wakeup Control */
-#define E1000_CSB_REG_WUFC		0x05808	/* Wakeup Filter Control */
-#define E1000_CSB_REG_MANC		0x05820	/* Management Control */
+#define E1000_RXCSUM		0x05000	/* Rx Checksum Control */
+#define E1000_MTA(n)		(0x05200 + ((n) << 2))	/* Multicast Table */
+#define E1000_MTA_REGS	128	/* 4096 bits */
+#define E1000_RAL(n)		(0x05400 + ((n) << 3))	/* Receive Address Lo */
+#define E1000_RAH(n)		(0x05404 + ((n) << 3))	/* Receive Address Hi */
+#define E1000_RAR_ENTRIES	16
+#define E1000_VFTA(n)		(0x05600 + ((n) << 2))	/* VLAN Filter Table */
+#define E1000_VFTA_REGS	128
+#define E1000_WUC		0x05800	/* Wakeup Control */
+#define E1000_WUFC		0x05808	/* Wakeup Filter Control */
+#define E1000_MANC		0x05820	/* Management Control */
 
 /* ---- CTRL bits ---- */
-#define E1000_CSB_CTRL_FD	BIT(0)	/* full duplex */
-#define E1000_CSB_CTRL_LRST	BIT(3)	/* link reset */
-#define E1000_CSB_CTRL_ASDE	BIT(5)	/* auto speed detection enable */
-#define E1000_CSB_CTRL_SLU	BIT(6)	/* set link up */
-#define E1000_CSB_CTRL_ILOS	BIT(7)	/* invert loss of signal */
-#define E1000_CSB_CTRL_FRCSPD	BIT(11)	/* force speed */
-#define E1000_CSB_CTRL_FRCDPLX	BIT(12)	/* force duplex */
-#define E1000_CSB_CTRL_RST	BIT(26)	/* device reset (self clearing) */
-#define E1000_CSB_CTRL_RFCE	BIT(27)	/* receive flow control enable */
-#define E1000_CSB_CTRL_TFCE	BIT(28)	/* transmit flow control enable */
-#define E1000_CSB_CTRL_VME	BIT(30)	/* VLAN mode enable */
-#define E1000_CSB_CTRL_PHY_RST	BIT(31)	/* PHY reset */
+#define E1000_CTRL_FD	BIT(0)	/* full duplex */
+#define E1000_CTRL_LRST	BIT(3)	/* link reset */
+#define E1000_CTRL_ASDE	BIT(5)	/* auto speed detection enable */
+#define E1000_CTRL_SLU	BIT(6)	/* set link up */
+#define E1000_CTRL_ILOS	BIT(7)	/* invert loss of signal */
+#define E1000_CTRL_FRCSPD	BIT(11)	/* force speed */
+#define E1000_CTRL_FRCDPLX	BIT(12)	/* force duplex */
+#define E1000_CTRL_RST	BIT(26)	/* device reset (self clearing) */
+#define E1000_CTRL_RFCE	BIT(27)	/* receive flow control enable */
+#define E1000_CTRL_TFCE	BIT(28)	/* transmit flow control enable */
+#define E1000_CTRL_VME	BIT(30)	/* VLAN mode enable */
+#define E1000_CTRL_PHY_RST	BIT(31)	/* PHY reset */
 
 /* ---- STATUS bits ---- */
-#define E1000_CSB_STATUS_FD		BIT(0)
-#define E1000_CSB_STATUS_LU		BIT(1)
-#define E1000_CSB_STATUS_TXOFF		BIT(4)
-#define E1000_CSB_STATUS_TBIMODE	BIT(5)
-#define E1000_CSB_STATUS_SPEED_MASK	GENMASK(7, 6)
-#define E1000_CSB_STATUS_SPEED_10	0
-#define E1000_CSB_STATUS_SPEED_100	1
-#define E1000_CSB_STATUS_PCI66		BIT(11)
-#define E1000_CSB_STATUS_BUS64		BIT(12)
-#define E1000_CSB_STATUS_PCIX_MODE	BIT(13)
+#define E1000_STATUS_FD		BIT(0)
+#define E1000_STATUS_LU		BIT(1)
+#define E1000_STATUS_TXOFF		BIT(4)
+#define E1000_STATUS_TBIMODE	BIT(5)
+#define E1000_STATUS_SPEED_MASK	GENMASK(7, 6)
+#define E1000_STATUS_SPEED_10	0
+#define E1000_STATUS_SPEED_100	1
+#define E1000_STATUS_PCI66		BIT(11)
+#define E1000_STATUS_BUS64		BIT(12)
+#define E1000_STATUS_PCIX_MODE	BIT(13)
 
 /* ---- EECD bits (Microwire bit-bang interface) ---- */
-#define E1000_CSB_EECD_SK	BIT(0)	/* clock */
-#define E1000_CSB_EECD_CS	BIT(1)	/* chip select */
-#define E1000_CSB_EECD_DI	BIT(2)	/* data into the EEPROM */
-#define E1000_CSB_EECD_DO	BIT(3)	/* data out of the EEPROM */
-#define E1000_CSB_EECD_REQ	BIT(6)	/* software access request */
-#define E1000_CSB_EECD_GNT	BIT(7)	/* software access granted */
-#define E1000_CSB_EECD_PRES	BIT(8)	/* EEPROM present */
-#define E1000_CSB_EECD_SIZE	BIT(9)	/* 0: 64 words, 1: 256 words */
+#define E1000_EECD_SK	BIT(0)	/* clock */
+#define E1000_EECD_CS	BIT(1)	/* chip select */
+#define E1000_EECD_DI	BIT(2)	/* data into the EEPROM */
+#define E1000_EECD_DO	BIT(3)	/* data out of the EEPROM */
+#define E1000_EECD_REQ	BIT(6)	/* software access request */
+#define E1000_EECD_GNT	BIT(7)	/* software access granted */
+#define E1000_EECD_PRES	BIT(8)	/* EEPROM present */
+#define E1000_EECD_SIZE	BIT(9)	/* 0: 64 words, 1: 256 words */
 
 /* ---- EERD fields (82540/82545 layout) ---- */
-#define E1000_CSB_EERD_START		BIT(0)
-#define E1000_CSB_EERD_DONE		BIT(4)
-#define E1000_CSB_EERD_ADDR_SHIFT	8
-#define E1000_CSB_EERD_DATA_SHIFT	16
+#define E1000_EERD_START		BIT(0)
+#define E1000_EERD_DONE		BIT(4)
+#define E1000_EERD_ADDR_SHIFT	8
+#define E1000_EERD_DATA_SHIFT	16
 
 /* EEPROM layout */
-#define E1000_CSB_EEPROM_WORDS		64
-#define E1000_CSB_EEPROM_CSUM_WORD	0x3F
-#define E1000_CSB_EEPROM_CSUM		0xBABA
+#define E1000_EEPROM_WORDS		64
+#define E1000_EEPROM_CSUM_WORD	0x3F
+#define E1000_EEPROM_CSUM		0xBABA
 
 /* ---- MDIC ---- */
-#define E1000_CSB_MDIC_DATA_MASK	GENMASK(15, 0)
-#define E1000_CSB_MDIC_REG_SHIFT	16
-#define E1000_CSB_MDIC_PHY_SHIFT	21
-#define E1000_CSB_MDIC_OP_WRITE		BIT(26)
-#define E1000_CSB_MDIC_OP_READ		BIT(27)
-#define E1000_CSB_MDIC_READY		BIT(28)
-#define E1000_CSB_MDIC_INT_EN		BIT(29)
-#define E1000_CSB_MDIC_ERROR		BIT(30)
+#define E1000_MDIC_DATA_MASK	GENMASK(15, 0)
+#define E1000_MDIC_REG_SHIFT	16
+#define E1000_MDIC_PHY_SHIFT	21
+#define E1000_MDIC_OP_WRITE		BIT(26)
+#define E1000_MDIC_OP_READ		BIT(27)
+#define E1000_MDIC_READY		BIT(28)
+#define E1000_MDIC_INT_EN		BIT(29)
+#define E1000_MDIC_ERROR		BIT(30)
 
 /* Internal copper PHY (IEEE 802.3 clause 22 registers) */
-#define E1000_CSB_PHY_ADDR		1
-#define E1000_CSB_PHY_CTRL		0x00
-#define E1000_CSB_PHY_STATUS		0x01
-#define E1000_CSB_PHY_ID1		0x02
-#define E1000_CSB_PHY_ID2		0x03
-#define E1000_CSB_PHY_AUTONEG_ADV	0x04
-#define E1000_CSB_PHY_LP_ABILITY	0x05
-#define E1000_CSB_PHY_1000T_CTRL	0x09
-#define E1000_CSB_PHY_1000T_STATUS	0x0A
+#define E1000_PHY_ADDR		1
+#define E1000_PHY_CTRL		0x00
+#define E1000_PHY_STATUS		0x01
+#define E1000_PHY_ID1		0x02
+#define E1000_PHY_ID2		0x03
+#define E1000_PHY_AUTONEG_ADV	0x04
+#define E1000_PHY_LP_ABILITY	0x05
+#define E1000_PHY_1000T_CTRL	0x09
+#define E1000_PHY_1000T_STATUS	0x0A
 
-#define E1000_CSB_PHY_CTRL_RESTART_AN	BIT(9)
-#define E1000_CSB_PHY_CTRL_AN_ENABLE	BIT(12)
-#define E1000_CSB_PHY_CTRL_RESET	BIT(15)
-#define E1000_CSB_PHY_STATUS_LINK	BIT(2)
-#define E1000_CSB_PHY_STATUS_AN_DONE	BIT(5)
+#define E1000_PHY_CTRL_RESTART_AN	BIT(9)
+#define E1000_PHY_CTRL_AN_ENABLE	BIT(12)
+#define E1000_PHY_CTRL_RESET	BIT(15)
+#define E1000_PHY_STATUS_LINK	BIT(2)
+#define E1000_PHY_STATUS_AN_DONE	BIT(5)
 
 /* ---- Interrupt cause bits (ICR/ICS/IMS/IMC) ---- */
-#define E1000_CSB_INT_TXDW	BIT(0)	/* tx descriptor written back */
-#define E1000_CSB_INT_TXQE	BIT(1)	/* tx queue empty */
-#define E1000_CSB_INT_LSC	BIT(2)	/* link status change */
-#define E1000_CSB_INT_RXSEQ	BIT(3)	/* rx sequence error */
-#define E1000_CSB_INT_RXDMT0	BIT(4)	/* rx descriptor minimum threshold */
-#define E1000_CSB_INT_RXO	BIT(6)	/* receiver overrun */
-#define E1000_CSB_INT_RXT0	BIT(7)	/* receiver timer */
-#define E1000_CSB_INT_MDAC	BIT(9)	/* MDI access complete */
-#define E1000_CSB_INT_TXD_LOW	BIT(15)
-#define E1000_CSB_INT_SRPD	BIT(16)
-#define E1000_CSB_INT_ALL	0xFFFFFFFFu
+#define E1000_INT_TXDW	BIT(0)	/* tx descriptor written back */
+#define E1000_INT_TXQE	BIT(1)	/* tx queue empty */
+#define E1000_INT_LSC	BIT(2)	/* link status change */
+#define E1000_INT_RXSEQ	BIT(3)	/* rx sequence error */
+#define E1000_INT_RXDMT0	BIT(4)	/* rx descriptor minimum threshold */
+#define E1000_INT_RXO	BIT(6)	/* receiver overrun */
+#define E1000_INT_RXT0	BIT(7)	/* receiver timer */
+#define E1000_INT_MDAC	BIT(9)	/* MDI access complete */
+#define E1000_INT_TXD_LOW	BIT(15)
+#define E1000_INT_SRPD	BIT(16)
+#define E1000_INT_ALL	0xFFFFFFFFu
 
 /* ---- RCTL ---- */
-#define E1000_CSB_RCTL_EN		BIT(1)
-#define E1000_CSB_RCTL_SBP		BIT(2)	/* store bad packets */
-#define E1000_CSB_RCTL_UPE		BIT(3)	/* unicast promiscuous */
-#define E1000_CSB_RCTL_MPE		BIT(4)	/* multicast promiscuous */
-#define E1000_CSB_RCTL_LPE		BIT(5)	/* long packet enable */
-#define E1000_CSB_RCTL_LBM_MASK		GENMASK(7, 6)
-#define E1000_CSB_RCTL_RDMTS_HALF	(0u << 8)
-#define E1000_CSB_RCTL_RDMTS_MASK	GENMASK(9, 8)
-#define E1000_CSB_RCTL_MO_SHIFT		12
-#define E1000_CSB_RCTL_MO_MASK		GENMASK(13, 12)
-#define E1000_CSB_RCTL_BAM		BIT(15)	/* broadcast accept */
-#define E1000_CSB_RCTL_BSIZE_MASK	GENMASK(17, 16)
-#define E1000_CSB_RCTL_VFE		BIT(18)
-#define E1000_CSB_RCTL_CFIEN		BIT(19)
-#define E1000_CSB_RCTL_DPF		BIT(22)	/* discard pause frames */
-#define E1000_CSB_RCTL_PMCF		BIT(23)
-#define E1000_CSB_RCTL_BSEX		BIT(25)	/* buffer size extension */
-#define E1000_CSB_RCTL_SECRC		BIT(26)	/* strip ethernet CRC */
+#define E1000_RCTL_EN		BIT(1)
+#define E1000_RCTL_SBP		BIT(2)	/* store bad packets */
+#define E1000_RCTL_UPE		BIT(3)	/* unicast promiscuous */
+#define E1000_RCTL_MPE		BIT(4)	/* multicast promiscuous */
+#define E1000_RCTL_LPE		BIT(5)	/* long packet enable */
+#define E1000_RCTL_LBM_MASK		GENMASK(7, 6)
+#define E1000_RCTL_RDMTS_HALF	(0u << 8)
+#define E1000_RCTL_RDMTS_MASK	GENMASK(9, 8)
+#define E1000_RCTL_MO_SHIFT		12
+#define E1000_RCTL_MO_MASK		GENMASK(13, 12)
+#define E1000_RCTL_BAM		BIT(15)	/* broadcast accept */
+#define E1000_RCTL_BSIZE_MASK	GENMASK(17, 16)
+#define E1000_RCTL_VFE		BIT(18)
+#define E1000_RCTL_CFIEN		BIT(19)
+#define E1000_RCTL_DPF		BIT(22)	/* discard pause frames */
+#define E1000_RCTL_PMCF		BIT(23)
+#define E1000_RCTL_BSEX		BIT(25)	/* buffer size extension */
+#define E1000_RCTL_SECRC		BIT(26)	/* strip ethernet CRC */
 /* BSIZE encodings (bits 17:16) */
-#define E1000_CSB_RCTL_SZ_2048		0x00000000
-#define E1000_CSB_RCTL_SZ_1024		0x00010000
-#define E1000_CSB_RCTL_SZ_512		0x00020000
-#define E1000_CSB_RCTL_SZ_256		0x00030000
-#define E1000_CSB_RCTL_SZ_16384		(0x00010000 | E1000_CSB_RCTL_BSEX)
-#define E1000_CSB_RCTL_SZ_8192		(0x00020000 | E1000_CSB_RCTL_BSEX)
-#define E1000_CSB_RCTL_SZ_4096		(0x00030000 | E1000_CSB_RCTL_BSEX)
+#define E1000_RCTL_SZ_2048		0x00000000
+#define E1000_RCTL_SZ_1024		0x00010000
+#define E1000_RCTL_SZ_512		0x00020000
+#define E1000_RCTL_SZ_256		0x00030000
+#define E1000_RCTL_SZ_16384		(0x00010000 | E1000_RCTL_BSEX)
+#define E1000_RCTL_SZ_8192		(0x00020000 | E1000_RCTL_BSEX)
+#define E1000_RCTL_SZ_4096		(0x00030000 | E1000_RCTL_BSEX)
 
 /* ---- TCTL ---- */
-#define E1000_CSB_TCTL_EN		BIT(1)
-#define E1000_CSB_TCTL_PSP		BIT(3)	/* pad short packets */
-#define E1000_CSB_TCTL_CT_SHIFT		4
-#define E1000_CSB_TCTL_COLD_SHIFT	12
-#define E1000_CSB_TCTL_RTLC		BIT(24)
-#define E1000_CSB_TCTL_CT_DEFAULT	0x0F
-#define E1000_CSB_TCTL_COLD_FD		0x40
-#define E1000_CSB_TCTL_COLD_HD		0x200
+#define E1000_TCTL_EN		BIT(1)
+#define E1000_TCTL_PSP		BIT(3)	/* pad short packets */
+#define E1000_TCTL_CT_SHIFT		4
+#define E1000_TCTL_COLD_SHIFT	12
+#define E1000_TCTL_RTLC		BIT(24)
+#define E1000_TCTL_CT_DEFAULT	0x0F
+#define E1000_TCTL_COLD_FD		0x40
+#define E1000_TCTL_COLD_HD		0x200
 
 /* TIPG recommended values for copper parts */
-#define E1000_CSB_TIPG_IPGT		10
-#define E1000_CSB_TIPG_IPGR1		8
-#define E1000_CSB_TIPG_IPGR2		6
-#define E1000_CSB_TIPG_IPGR1_SHIFT	10
-#define E1000_CSB_TIPG_IPGR2_SHIFT	20
+#define E1000_TIPG_IPGT		10
+#define E1000_TIPG_IPGR1		8
+#define E1000_TIPG_IPGR2		6
+#define E1000_TIPG_IPGR1_SHIFT	10
+#define E1000_TIPG_IPGR2_SHIFT	20
 
 /* ---- RXCSUM ---- */
-#define E1000_CSB_RXCSUM_IPOFL		BIT(8)	/* IPv4 header checksum */
-#define E1000_CSB_RXCSUM_TUOFL		BIT(9)	/* TCP/UDP checksum */
+#define E1000_RXCSUM_IPOFL		BIT(8)	/* IPv4 header checksum */
+#define E1000_RXCSUM_TUOFL		BIT(9)	/* TCP/UDP checksum */
 
 /* ---- RAH ---- */
-#define E1000_CSB_RAH_AV		BIT(31)	/* address valid */
+#define E1000_RAH_AV		BIT(31)	/* address valid */
 
 /* ---- Flow control defaults ---- */
-#define E1000_CSB_FCAL_VALUE		0x00C28001	/* 01:80:C2:00:00:01 */
-#define E1000_CSB_FCAH_VALUE		0x0100
-#define E1000_CSB_FCT_VALUE		0x8808
+#define E1000_FCAL_VALUE		0x00C28001	/* 01:80:C2:00:00:01 */
+#define E1000_FCAH_VALUE		0x0100
+#define E1000_FCT_VALUE		0x8808
 
 /* ---- Transmit descriptor fields ---- */
 /* legacy descriptor: lower dword = length | CSO << 16 | CMD << 24 */
-#define E1000_CSB_TXD_CMD_EOP		BIT(24)	/* end of packet */
-#define E1000_CSB_TXD_CMD_IFCS		BIT(25)	/* insert FCS */
-#define E1000_CSB_TXD_CMD_IC		BIT(26)	/* insert checksum (legacy) */
-#define E1000_CSB_TXD_CMD_TSE		BIT(26)	/* TCP segmentation (ext.) */
-#define E1000_CSB_TXD_CMD_RS		BIT(27)	/* report status */
-#define E1000_CSB_TXD_CMD_DEXT		BIT(29)	/* extended descriptor */
-#define E1000_CSB_TXD_CMD_VLE		BIT(30)
-#define E1000_CSB_TXD_CMD_IDE		BIT(31)	/* interrupt delay enable */
-#define E1000_CSB_TXD_DTYP_DATA		BIT(20)	/* extended: data desc */
-#define E1000_CSB_TXD_DTYP_CTX		0	/* extended: context desc */
+#define E1000_TXD_CMD_EOP		BIT(24)	/* end of packet */
+#define E1000_TXD_CMD_IFCS		BIT(25)	/* insert FCS */
+#define E1000_TXD_CMD_IC		BIT(26)	/* insert checksum (legacy) */
+#define E1000_TXD_CMD_TSE		BIT(26)	/* TCP segmentation (ext.) */
+#define E1000_TXD_CMD_RS		BIT(27)	/* report status */
+#define E1000_TXD_CMD_DEXT		BIT(29)	/* extended descriptor */
+#define E1000_TXD_CMD_VLE		BIT(30)
+#define E1000_TXD_CMD_IDE		BIT(31)	/* interrupt delay enable */
+#define E1000_TXD_DTYP_DATA		BIT(20)	/* extended: data desc */
+#define E1000_TXD_DTYP_CTX		0	/* extended: context desc */
 /* upper dword */
-#define E1000_CSB_TXD_STAT_DD		BIT(0)	/* descriptor done */
-#define E1000_CSB_TXD_POPTS_IXSM	BIT(8)	/* insert IP checksum */
-#define E1000_CSB_TXD_POPTS_TXSM	BIT(9)	/* insert TCP/UDP checksum */
+#define E1000_TXD_STAT_DD		BIT(0)	/* descriptor done */
+#define E1000_TXD_POPTS_IXSM	BIT(8)	/* insert IP checksum */
+#define E1000_TXD_POPTS_TXSM	BIT(9)	/* insert TCP/UDP checksum */
 /* context descriptor TUCMD (bits 31:24 of cmd_and_length) */
-#define E1000_CSB_TXC_TUCMD_TCP		BIT(24)	/* 1: TCP, 0: UDP */
-#define E1000_CSB_TXC_TUCMD_IP		BIT(25)	/* 1: IPv4, 0: IPv6 */
-#define E1000_CSB_TXC_TUCMD_TSE		BIT(26)
-#define E1000_CSB_TXC_TUCMD_RS		BIT(27)
-#define E1000_CSB_TXC_TUCMD_DEXT	BIT(29)
-#define E1000_CSB_TXC_PAYLEN_MASK	GENMASK(19, 0)
-#define E1000_CSB_TXD_DATA_LEN_MASK	GENMASK(19, 0)	/* ext data */
-#define E1000_CSB_TXD_LEGACY_LEN_MASK	GENMASK(15, 0)
+#define E1000_TXC_TUCMD_TCP		BIT(24)	/* 1: TCP, 0: UDP */
+#define E1000_TXC_TUCMD_IP		BIT(25)	/* 1: IPv4, 0: IPv6 */
+#define E1000_TXC_TUCMD_TSE		BIT(26)
+#define E1000_TXC_TUCMD_RS		BIT(27)
+#define E1000_TXC_TUCMD_DEXT	BIT(29)
+#define E1000_TXC_PAYLEN_MASK	GENMASK(19, 0)
+#define E1000_TXD_DATA_LEN_MASK	GENMASK(19, 0)	/* ext data */
+#define E1000_TXD_LEGACY_LEN_MASK	GENMASK(15, 0)
 
 /* ---- Receive descriptor fields ---- */
-#define E1000_CSB_RXD_STAT_DD		BIT(0)
-#define E1000_CSB_RXD_STAT_EOP		BIT(1)
-#define E1000_CSB_RXD_STAT_IXSM		BIT(2)	/* ignore checksum indication */
-#define E1000_CSB_RXD_STAT_VP		BIT(3)
-#define E1000_CSB_RXD_STAT_TCPCS	BIT(5)	/* TCP/UDP checksum computed */
-#define E1000_CSB_RXD_STAT_IPCS		BIT(6)	/* IP checksum computed */
-#define E1000_CSB_RXD_STAT_PIF		BIT(7)
-#define E1000_CSB_RXD_ERR_CE		BIT(0)	/* CRC/alignment */
-#define E1000_CSB_RXD_ERR_SE		BIT(1)	/* symbol */
-#define E1000_CSB_RXD_ERR_SEQ		BIT(2)	/* sequence */
-#define E1000_CSB_RXD_ERR_CXE		BIT(4)	/* carrier extension */
-#define E1000_CSB_RXD_ERR_TCPE		BIT(5)	/* TCP/UDP checksum error */
-#define E1000_CSB_RXD_ERR_IPE		BIT(6)	/* IP checksum error */
-#define E1000_CSB_RXD_ERR_RXE		BIT(7)	/* rx data error */
-#define E1000_CSB_RXD_ERR_FRAME		(E1000_CSB_RXD_ERR_CE | \
-					 E1000_CSB_RXD_ERR_SE | \
-					 E1000_CSB_RXD_ERR_SEQ | \
-					 E1000_CSB_RXD_ERR_CXE | \
-					 E1000_CSB_RXD_ERR_RXE)
+#define E1000_RXD_STAT_DD		BIT(0)
+#define E1000_RXD_STAT_EOP		BIT(1)
+#define E1000_RXD_STAT_IXSM		BIT(2)	/* ignore checksum indication */
+#define E1000_RXD_STAT_VP		BIT(3)
+#define E1000_RXD_STAT_TCPCS	BIT(5)	/* TCP/UDP checksum computed */
+#define E1000_RXD_STAT_IPCS		BIT(6)	/* IP checksum computed */
+#define E1000_RXD_STAT_PIF		BIT(7)
+#define E1000_RXD_ERR_CE		BIT(0)	/* CRC/alignment */
+#define E1000_RXD_ERR_SE		BIT(1)	/* symbol */
+#define E1000_RXD_ERR_SEQ		BIT(2)	/* sequence */
+#define E1000_RXD_ERR_CXE		BIT(4)	/* carrier extension */
+#define E1000_RXD_ERR_TCPE		BIT(5)	/* TCP/UDP checksum error */
+#define E1000_RXD_ERR_IPE		BIT(6)	/* IP checksum error */
+#define E1000_RXD_ERR_RXE		BIT(7)	/* rx data error */
+#define E1000_RXD_ERR_FRAME		(E1000_RXD_ERR_CE | \
+					 E1000_RXD_ERR_SE | \
+					 E1000_RXD_ERR_SEQ | \
+					 E1000_RXD_ERR_CXE | \
+					 E1000_RXD_ERR_RXE)
 
 #endif /* _E1000_CSB_REGS_H_ */

@@ -166,15 +166,15 @@ static void e1000_csb_rx_csum(struct e1000_csb_rx_ring *ring,
 	if (!(ring->netdev->features & NETIF_F_RXCSUM))
 		return;
 	/* IXSM: the device did not look at the checksums */
-	if (status & E1000_CSB_RXD_STAT_IXSM)
+	if (status & E1000_RXD_STAT_IXSM)
 		return;
-	if (errors & (E1000_CSB_RXD_ERR_TCPE | E1000_CSB_RXD_ERR_IPE)) {
+	if (errors & (E1000_RXD_ERR_TCPE | E1000_RXD_ERR_IPE)) {
 		u64_stats_update_begin(&ring->syncp);
 		u64_stats_inc(&ring->csum_err);
 		u64_stats_update_end(&ring->syncp);
 		return;
 	}
-	if (status & E1000_CSB_RXD_STAT_TCPCS) {
+	if (status & E1000_RXD_STAT_TCPCS) {
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 		u64_stats_update_begin(&ring->syncp);
 		u64_stats_inc(&ring->csum_good);
@@ -230,7 +230,7 @@ static void e1000_csb_rx_bad_done(struct e1000_csb_rx_ring *ring, u32 i)
 		netdev_warn(ring->netdev,
 			    "host marked RX descriptor %u done, which was not given to it: resetting\n",
 			    i);
-	if (e1000_csb_pv_on(adapter, E1000_CSB_F_RX | E1000_CSB_F_IRQ))
+	if (e1000_csb_pv_on(adapter, CSB_F_RX | CSB_F_IRQ))
 		e1000_csb_pv_host_error(adapter, "DD on RX descriptor", i,
 					ring->count);
 	else
@@ -261,7 +261,7 @@ int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget)
 		u32 len;
 
 		status = READ_ONCE(desc->status);
-		if (!(status & E1000_CSB_RXD_STAT_DD))
+		if (!(status & E1000_RXD_STAT_DD))
 			break;
 		if (unlikely(i == ring->next_to_use)) {
 			/* every buffer given is cleaned: this one was not given */
@@ -272,7 +272,7 @@ int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget)
 		dma_rmb();
 		len = le16_to_cpu(desc->length);
 		errors = desc->errors;
-		eop = status & E1000_CSB_RXD_STAT_EOP;
+		eop = status & E1000_RXD_STAT_EOP;
 		/* consumed: a slot not yet refilled must not look done again */
 		desc->status = 0;
 		if (++i == ring->count)
@@ -323,7 +323,7 @@ int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget)
 		if (cont)
 			multi++;
 
-		if (unlikely(((errors & E1000_CSB_RXD_ERR_FRAME) &&
+		if (unlikely(((errors & E1000_RXD_ERR_FRAME) &&
 			      !(netdev->features & NETIF_F_RXALL)) ||
 			     skb->len < ETH_HLEN)) {
 			dev_kfree_skb_any(skb);
@@ -363,15 +363,15 @@ int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget)
 
 static u32 e1000_csb_rctl_base(struct e1000_csb_adapter *adapter)
 {
-	u32 rctl = E1000_CSB_RCTL_EN | E1000_CSB_RCTL_BAM |
-		   E1000_CSB_RCTL_SECRC | E1000_CSB_RCTL_SZ_4096 |
-		   E1000_CSB_RCTL_RDMTS_HALF |
-		   (0 << E1000_CSB_RCTL_MO_SHIFT);	/* hash: bits 47:36 */
+	u32 rctl = E1000_RCTL_EN | E1000_RCTL_BAM |
+		   E1000_RCTL_SECRC | E1000_RCTL_SZ_4096 |
+		   E1000_RCTL_RDMTS_HALF |
+		   (0 << E1000_RCTL_MO_SHIFT);	/* hash: bits 47:36 */
 
 	if (adapter->netdev->mtu > ETH_DATA_LEN)
-		rctl |= E1000_CSB_RCTL_LPE;
+		rctl |= E1000_RCTL_LPE;
 	if (adapter->netdev->features & NETIF_F_RXALL)
-		rctl |= E1000_CSB_RCTL_SBP;
+		rctl |= E1000_RCTL_SBP;
 	return rctl;
 }
 
@@ -384,18 +384,18 @@ static void e1000_csb_write_rctl(struct e1000_csb_adapter *adapter, u32 rctl)
 	if (rctl == adapter->rctl)
 		return;
 	adapter->rctl = rctl;
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RCTL, rctl);
+	e1000_csb_wr32(adapter, E1000_RCTL, rctl);
 }
 
 void e1000_csb_rx_set_lpe(struct e1000_csb_adapter *adapter)
 {
 	u32 rctl = adapter->rctl;
 
-	if (!(rctl & E1000_CSB_RCTL_EN))
+	if (!(rctl & E1000_RCTL_EN))
 		return;		/* applied by the next configure */
-	rctl &= ~(E1000_CSB_RCTL_LPE | E1000_CSB_RCTL_SBP);
+	rctl &= ~(E1000_RCTL_LPE | E1000_RCTL_SBP);
 	rctl |= e1000_csb_rctl_base(adapter) &
-		(E1000_CSB_RCTL_LPE | E1000_CSB_RCTL_SBP);
+		(E1000_RCTL_LPE | E1000_RCTL_SBP);
 	e1000_csb_write_rctl(adapter, rctl);
 }
 
@@ -409,28 +409,28 @@ static u32 e1000_csb_mta_hash(const u8 *addr)
 static u32 e1000_csb_update_filters(struct e1000_csb_adapter *adapter)
 {
 	struct net_device *netdev = adapter->netdev;
-	u32 mta[E1000_CSB_MTA_REGS] = {};
+	u32 mta[E1000_MTA_REGS] = {};
 	struct netdev_hw_addr *ha;
 	u32 filt = 0, idx, n;
 
 	if (netdev->flags & IFF_PROMISC)
-		return E1000_CSB_RCTL_UPE | E1000_CSB_RCTL_MPE;
+		return E1000_RCTL_UPE | E1000_RCTL_MPE;
 
 	/* secondary unicast addresses: exact filters, else promiscuous */
-	if (netdev_uc_count(netdev) > E1000_CSB_RAR_ENTRIES - 1) {
-		filt |= E1000_CSB_RCTL_UPE;
+	if (netdev_uc_count(netdev) > E1000_RAR_ENTRIES - 1) {
+		filt |= E1000_RCTL_UPE;
 	} else {
 		idx = 1;
 		netdev_for_each_uc_addr(ha, netdev)
 			e1000_csb_hw_set_rar(adapter, idx++, ha->addr);
-		for (; idx < E1000_CSB_RAR_ENTRIES; idx++)
+		for (; idx < E1000_RAR_ENTRIES; idx++)
 			if (adapter->rar_used & BIT(idx))
 				e1000_csb_hw_set_rar(adapter, idx, NULL);
 		adapter->rar_used = GENMASK(netdev_uc_count(netdev), 0);
 	}
 
 	if (netdev->flags & IFF_ALLMULTI)
-		return filt | E1000_CSB_RCTL_MPE;
+		return filt | E1000_RCTL_MPE;
 
 	netdev_for_each_mc_addr(ha, netdev) {
 		u32 h = e1000_csb_mta_hash(ha->addr);
@@ -438,10 +438,10 @@ static u32 e1000_csb_update_filters(struct e1000_csb_adapter *adapter)
 		mta[h >> 5] |= BIT(h & 0x1F);
 	}
 	/* the table is 128 registers: write only what changed */
-	for (n = 0; n < E1000_CSB_MTA_REGS; n++) {
+	for (n = 0; n < E1000_MTA_REGS; n++) {
 		if (adapter->mta_valid && adapter->mta[n] == mta[n])
 			continue;
-		e1000_csb_wr32(adapter, E1000_CSB_REG_MTA(n), mta[n]);
+		e1000_csb_wr32(adapter, E1000_MTA(n), mta[n]);
 		adapter->mta[n] = mta[n];
 	}
 	adapter->mta_valid = true;
@@ -479,27 +479,27 @@ void e1000_csb_rx_configure(struct e1000_csb_adapter *adapter)
 	ring->next_to_clean = 0;
 
 	/* interrupt moderation: only ITR (no packet timers) */
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RDTR, 0);
+	e1000_csb_wr32(adapter, E1000_RDTR, 0);
 	if (e1000_csb_hw_has_itr(adapter))
-		e1000_csb_wr32(adapter, E1000_CSB_REG_RADV, 0);
+		e1000_csb_wr32(adapter, E1000_RADV, 0);
 	e1000_csb_hw_set_itr(adapter);
 
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RDBAL, lower_32_bits(ring->desc_dma));
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RDBAH, upper_32_bits(ring->desc_dma));
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RDLEN, ring->size);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RDH, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RDT, 0);
+	e1000_csb_wr32(adapter, E1000_RDBAL, lower_32_bits(ring->desc_dma));
+	e1000_csb_wr32(adapter, E1000_RDBAH, upper_32_bits(ring->desc_dma));
+	e1000_csb_wr32(adapter, E1000_RDLEN, ring->size);
+	e1000_csb_wr32(adapter, E1000_RDH, 0);
+	e1000_csb_wr32(adapter, E1000_RDT, 0);
 
 	rxcsum = 0;
 	if (netdev->features & NETIF_F_RXCSUM)
-		rxcsum = E1000_CSB_RXCSUM_IPOFL | E1000_CSB_RXCSUM_TUOFL;
-	e1000_csb_wr32(adapter, E1000_CSB_REG_RXCSUM, rxcsum);
+		rxcsum = E1000_RXCSUM_IPOFL | E1000_RXCSUM_TUOFL;
+	e1000_csb_wr32(adapter, E1000_RXCSUM, rxcsum);
 
 	/* buffers first, then the single RCTL write that enables receive */
 	e1000_csb_rx_refill(adapter, GFP_KERNEL);
 
 	adapter->mta_valid = false;
-	adapter->rar_used = GENMASK(E1000_CSB_RAR_ENTRIES - 1, 1);
+	adapter->rar_used = GENMASK(E1000_RAR_ENTRIES - 1, 1);
 	netif_addr_lock_bh(netdev);
 	__e1000_csb_set_rx_mode(adapter);
 	netif_addr_unlock_bh(netdev);

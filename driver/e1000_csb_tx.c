@@ -60,24 +60,24 @@ void e1000_csb_tx_configure(struct e1000_csb_adapter *adapter)
 	ring->next_to_clean = 0;
 	ring->ctx.valid = false;
 
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TDBAL, lower_32_bits(ring->desc_dma));
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TDBAH, upper_32_bits(ring->desc_dma));
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TDLEN, ring->size);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TDH, 0);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TDT, 0);
+	e1000_csb_wr32(adapter, E1000_TDBAL, lower_32_bits(ring->desc_dma));
+	e1000_csb_wr32(adapter, E1000_TDBAH, upper_32_bits(ring->desc_dma));
+	e1000_csb_wr32(adapter, E1000_TDLEN, ring->size);
+	e1000_csb_wr32(adapter, E1000_TDH, 0);
+	e1000_csb_wr32(adapter, E1000_TDT, 0);
 
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TIPG, E1000_CSB_TIPG_IPGT |
-		       (E1000_CSB_TIPG_IPGR1 << E1000_CSB_TIPG_IPGR1_SHIFT) |
-		       (E1000_CSB_TIPG_IPGR2 << E1000_CSB_TIPG_IPGR2_SHIFT));
+	e1000_csb_wr32(adapter, E1000_TIPG, E1000_TIPG_IPGT |
+		       (E1000_TIPG_IPGR1 << E1000_TIPG_IPGR1_SHIFT) |
+		       (E1000_TIPG_IPGR2 << E1000_TIPG_IPGR2_SHIFT));
 	/* no transmit interrupt delay: descriptors never set IDE */
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TIDV, 0);
+	e1000_csb_wr32(adapter, E1000_TIDV, 0);
 	if (e1000_csb_hw_has_itr(adapter))
-		e1000_csb_wr32(adapter, E1000_CSB_REG_TADV, 0);
+		e1000_csb_wr32(adapter, E1000_TADV, 0);
 
-	tctl = E1000_CSB_TCTL_EN | E1000_CSB_TCTL_PSP | E1000_CSB_TCTL_RTLC |
-	       (E1000_CSB_TCTL_CT_DEFAULT << E1000_CSB_TCTL_CT_SHIFT) |
-	       (E1000_CSB_TCTL_COLD_FD << E1000_CSB_TCTL_COLD_SHIFT);
-	e1000_csb_wr32(adapter, E1000_CSB_REG_TCTL, tctl);
+	tctl = E1000_TCTL_EN | E1000_TCTL_PSP | E1000_TCTL_RTLC |
+	       (E1000_TCTL_CT_DEFAULT << E1000_TCTL_CT_SHIFT) |
+	       (E1000_TCTL_COLD_FD << E1000_TCTL_COLD_SHIFT);
+	e1000_csb_wr32(adapter, E1000_TCTL, tctl);
 }
 
 static void e1000_csb_tx_unmap(struct e1000_csb_tx_ring *ring,
@@ -153,7 +153,7 @@ bool e1000_csb_tx_clean(struct e1000_csb_adapter *adapter, int napi_budget)
 		eop = first->eop;
 		eop_desc = E1000_CSB_TX_DESC(ring, eop);
 		if (!(le32_to_cpu(READ_ONCE(eop_desc->upper)) &
-		      E1000_CSB_TXD_STAT_DD))
+		      E1000_TXD_STAT_DD))
 			break;
 
 		pkts++;
@@ -210,7 +210,7 @@ static void e1000_csb_tx_reclaim(struct e1000_csb_adapter *adapter)
 
 	if (!first->skb ||
 	    !(le32_to_cpu(READ_ONCE(E1000_CSB_TX_DESC(ring, first->eop)->upper)) &
-	      E1000_CSB_TXD_STAT_DD))
+	      E1000_TXD_STAT_DD))
 		return;
 	e1000_csb_tx_clean(adapter, 0);
 	u64_stats_update_begin(&ring->syncp);
@@ -231,7 +231,7 @@ static int e1000_csb_maybe_stop_tx(struct e1000_csb_tx_ring *ring, u32 needed)
 	u64_stats_update_end(&ring->syncp);
 
 	/* CSB mode: the one case worth a TX interrupt (spec section 7) */
-	if (e1000_csb_pv_on(ring->adapter, E1000_CSB_F_IRQ))
+	if (e1000_csb_pv_on(ring->adapter, CSB_F_IRQ))
 		e1000_csb_pv_tx_stopped(ring->adapter, ring);
 
 	/* publish the stop before re-reading next_to_clean; pairs with the
@@ -345,15 +345,15 @@ static int e1000_csb_tx_tso(struct e1000_csb_tx_ring *ring,
 
 	ctx.ip_setup = ipcss | (ipcso << 8) | (ipcse << 16);
 	ctx.tu_setup = tucss | (tucso << 8);
-	ctx.cmd_len = ((skb->len - hdr_len) & E1000_CSB_TXC_PAYLEN_MASK) |
-		      E1000_CSB_TXD_DTYP_CTX | E1000_CSB_TXC_TUCMD_DEXT |
-		      E1000_CSB_TXC_TUCMD_TSE | E1000_CSB_TXC_TUCMD_IP |
-		      E1000_CSB_TXC_TUCMD_TCP;
+	ctx.cmd_len = ((skb->len - hdr_len) & E1000_TXC_PAYLEN_MASK) |
+		      E1000_TXD_DTYP_CTX | E1000_TXC_TUCMD_DEXT |
+		      E1000_TXC_TUCMD_TSE | E1000_TXC_TUCMD_IP |
+		      E1000_TXC_TUCMD_TCP;
 	ctx.seg_setup = (hdr_len << 8) | ((u32)skb_shinfo(skb)->gso_size << 16);
 	e1000_csb_tx_load_ctx(ring, &ctx, true);
 
-	*dcmd |= E1000_CSB_TXD_CMD_TSE;
-	*popts = E1000_CSB_TXD_POPTS_IXSM | E1000_CSB_TXD_POPTS_TXSM;
+	*dcmd |= E1000_TXD_CMD_TSE;
+	*popts = E1000_TXD_POPTS_IXSM | E1000_TXD_POPTS_TXSM;
 	return 0;
 }
 
@@ -366,9 +366,9 @@ static void e1000_csb_tx_csum(struct e1000_csb_tx_ring *ring,
 	u32 cso = css + skb->csum_offset;
 
 	ctx.tu_setup = css | (cso << 8);
-	ctx.cmd_len = E1000_CSB_TXD_DTYP_CTX | E1000_CSB_TXC_TUCMD_DEXT;
+	ctx.cmd_len = E1000_TXD_DTYP_CTX | E1000_TXC_TUCMD_DEXT;
 	e1000_csb_tx_load_ctx(ring, &ctx, false);
-	*popts = E1000_CSB_TXD_POPTS_TXSM;
+	*popts = E1000_TXD_POPTS_TXSM;
 }
 
 /* Post one buffer, split into descriptors of at most TX_MAX_DATA bytes. */
@@ -419,7 +419,7 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 	 * CSB mode: no TX interrupts while traffic flows; completions are
 	 * reclaimed here from the descriptors' write-back.
 	 */
-	if (e1000_csb_pv_on(adapter, E1000_CSB_F_TX))
+	if (e1000_csb_pv_on(adapter, CSB_F_TX))
 		e1000_csb_tx_reclaim(adapter);
 
 	if (unlikely(e1000_csb_maybe_stop_tx(ring,
@@ -456,11 +456,11 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 	}
 
 	if (offload) {
-		lower_flags = E1000_CSB_TXD_CMD_DEXT | E1000_CSB_TXD_DTYP_DATA |
-			      E1000_CSB_TXD_CMD_IFCS | dcmd;
+		lower_flags = E1000_TXD_CMD_DEXT | E1000_TXD_DTYP_DATA |
+			      E1000_TXD_CMD_IFCS | dcmd;
 		upper = popts;
 	} else {
-		lower_flags = E1000_CSB_TXD_CMD_IFCS;
+		lower_flags = E1000_TXD_CMD_IFCS;
 	}
 
 	i = ring->next_to_use;
@@ -497,10 +497,10 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 		goto unwind;
 
 	E1000_CSB_TX_DESC(ring, last)->lower |=
-		cpu_to_le32(E1000_CSB_TXD_CMD_EOP | E1000_CSB_TXD_CMD_RS);
+		cpu_to_le32(E1000_TXD_CMD_EOP | E1000_TXD_CMD_RS);
 
 	u64_stats_update_begin(&ring->syncp);
-	if (dcmd & E1000_CSB_TXD_CMD_TSE)
+	if (dcmd & E1000_TXD_CMD_TSE)
 		u64_stats_inc(&ring->tso);
 	else if (offload)
 		u64_stats_inc(&ring->csum);
@@ -525,7 +525,7 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 		e1000_csb_tx_ring_doorbell(adapter, ring);
 		/* stopped by BQL: completions must now come by interrupt */
 		if (unlikely(netif_xmit_stopped(txq)) &&
-		    e1000_csb_pv_on(adapter, E1000_CSB_F_IRQ))
+		    e1000_csb_pv_on(adapter, CSB_F_IRQ))
 			e1000_csb_pv_tx_stopped(adapter, ring);
 	}
 

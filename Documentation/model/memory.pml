@@ -56,10 +56,10 @@
 
 #define SBN	3		/* store buffer entries per agent */
 
-#define NOTIFY	128		/* E1000_CSB_NOTIFY, bit 31 in the ABI */
-#define IDX(r)	((r) & 127)	/* E1000_CSB_INDEX_MASK */
+#define NOTIFY	128		/* CSB_NOTIFY, bit 31 in the ABI */
+#define IDX(r)	((r) & 127)	/* CSB_INDEX_MASK */
 
-/* e1000_csb_need_notify() of include/e1000_csb_abi.h, verbatim */
+/* csb_need_notify() of include/e1000_csb_abi.h, verbatim */
 #define NEED_NOTIFY(index, old, new, size) \
 	(((index) + (size) - (old)) % (size) < ((new) + (size) - (old)) % (size))
 

@@ -74,21 +74,21 @@ static const uint8_t peer_mac[6] = { 0x52, 0x54, 0x00, 0xc5, 0xfe, 0x02 };
 #define ETHERTYPE_TEST	0x88b5		/* IEEE local experimental */
 
 /* CSB field offsets */
-#define CSB_TX_TAIL	offsetof(struct e1000_csb, tx_tail)
-#define CSB_RX_TAIL	offsetof(struct e1000_csb, rx_tail)
-#define CSB_TX_IRQ	offsetof(struct e1000_csb, tx_irq)
-#define CSB_RX_IRQ	offsetof(struct e1000_csb, rx_irq)
-#define CSB_TX_HEAD	offsetof(struct e1000_csb, tx_head)
-#define CSB_RX_HEAD	offsetof(struct e1000_csb, rx_head)
-#define CSB_TX_KICK	offsetof(struct e1000_csb, tx_kick)
-#define CSB_RX_KICK	offsetof(struct e1000_csb, rx_kick)
-#define CSB_ICR		offsetof(struct e1000_csb, icr)
-#define CSB_STATUS_MIRROR offsetof(struct e1000_csb, status)
-#define CSB_GUEST_RSVD	offsetof(struct e1000_csb, guest_reserved)
-#define CSB_HOST_RSVD	offsetof(struct e1000_csb, host_reserved)
-#define CSB_RSVD	offsetof(struct e1000_csb, reserved)
+#define CSB_TX_TAIL	offsetof(struct csb_block, tx_tail)
+#define CSB_RX_TAIL	offsetof(struct csb_block, rx_tail)
+#define CSB_TX_IRQ	offsetof(struct csb_block, tx_irq)
+#define CSB_RX_IRQ	offsetof(struct csb_block, rx_irq)
+#define CSB_TX_HEAD	offsetof(struct csb_block, tx_head)
+#define CSB_RX_HEAD	offsetof(struct csb_block, rx_head)
+#define CSB_TX_KICK	offsetof(struct csb_block, tx_kick)
+#define CSB_RX_KICK	offsetof(struct csb_block, rx_kick)
+#define CSB_ICR		offsetof(struct csb_block, icr)
+#define CSB_STATUS_MIRROR offsetof(struct csb_block, status)
+#define CSB_GUEST_RSVD	offsetof(struct csb_block, guest_reserved)
+#define CSB_HOST_RSVD	offsetof(struct csb_block, host_reserved)
+#define CSB_RSVD	offsetof(struct csb_block, reserved)
 
-#define CSB_ENABLE_V1	((uint32_t)(E1000_CSB_CTRL_ENABLE | (1u << E1000_CSB_CTRL_MAJOR_SHIFT)))
+#define CSB_ENABLE_V1	((uint32_t)(CSB_CTRL_ENABLE | CSB_CTRL_MAJOR(1u)))
 
 static struct {
 	const char *qemu;
@@ -897,16 +897,16 @@ static void cap_find(struct t *c)
 		id = cfg_r8(c, c->dev, (int)ptr);
 		next = cfg_r8(c, c->dev, (int)ptr + 1);
 		if (id == PCI_CAP_ID_VNDR &&
-		    cfg_r32(c, c->dev, (int)ptr + E1000_CSB_CAP_MAGIC) == E1000_CSB_MAGIC) {
-			uint32_t ver = cfg_r32(c, c->dev, (int)ptr + E1000_CSB_CAP_VERSION);
+		    cfg_r32(c, c->dev, (int)ptr + CSB_CAP_MAGIC) == CSB_MAGIC) {
+			uint32_t ver = cfg_r32(c, c->dev, (int)ptr + CSB_CAP_VERSION);
 
 			c->has_cap = true;
 			c->cap_off = (uint8_t)ptr;
-			c->cap_len = cfg_r8(c, c->dev, (int)ptr + E1000_CSB_CAP_LEN);
-			c->cap_minor = (uint16_t)ver;
-			c->cap_major = (uint16_t)(ver >> 16);
-			c->offered = cfg_r32(c, c->dev, (int)ptr + E1000_CSB_CAP_FEATURES);
-			c->regs = cfg_r32(c, c->dev, (int)ptr + E1000_CSB_CAP_REGS);
+			c->cap_len = cfg_r8(c, c->dev, (int)ptr + CSB_CAP_LEN);
+			c->cap_minor = (uint16_t)CSB_CAP_VERSION_MINOR(ver);
+			c->cap_major = (uint16_t)CSB_CAP_VERSION_MAJOR(ver);
+			c->offered = cfg_r32(c, c->dev, (int)ptr + CSB_CAP_FEATURES);
+			c->regs = cfg_r32(c, c->dev, (int)ptr + CSB_CAP_REGS);
 			return;
 		}
 		ptr = next & 0xfc;
@@ -984,7 +984,7 @@ static void need_csb(struct t *c, uint32_t features)
 	}
 	REQUIRE(c, (c->offered & features) == features,
 		"device offers features 0x%x, the test needs 0x%x", c->offered, features);
-	REQUIRE(c, c->regs + E1000_CSB_REGS_SIZE <= E1K_BAR0_SIZE && !(c->regs & 3),
+	REQUIRE(c, c->regs + CSB_REGS_SIZE <= E1K_BAR0_SIZE && !(c->regs & 3),
 		"register block offset 0x%x is not inside BAR0", c->regs);
 }
 
@@ -998,31 +998,31 @@ static const char *err_name(unsigned int e)
 
 static unsigned int st_err(uint32_t st)
 {
-	return (st & E1000_CSB_STATUS_ERR_MASK) >> E1000_CSB_STATUS_ERR_SHIFT;
+	return (st & CSB_STATUS_ERR_MASK) >> CSB_STATUS_ERR_SHIFT;
 }
 
 static bool st_active(uint32_t st)
 {
-	return st & E1000_CSB_STATUS_ACTIVE;
+	return st & CSB_STATUS_ACTIVE;
 }
 
 /* Spec 2: the device clears CTRL.ENABLE when it refuses or drops the CSB. */
 static void check_enable_cleared(struct t *c, const char *when)
 {
-	uint32_t v = csb_reg_r(c, E1000_CSB_CTRL);
+	uint32_t v = csb_reg_r(c, CSB_REG_CTRL);
 
-	CHECK(c, !(v & E1000_CSB_CTRL_ENABLE),
+	CHECK(c, !(v & CSB_CTRL_ENABLE),
 	      "%s: CTRL = 0x%x still has ENABLE (spec 2: cleared when the device refuses or drops the CSB)",
 	      when, v);
 }
 
 /* Wait for STATUS = inactive with @err; ENABLE must be cleared too. */
-static void expect_dropped(struct t *c, enum e1000_csb_err err, const char *what)
+static void expect_dropped(struct t *c, enum csb_err err, const char *what)
 {
 	uint32_t st = 0;
 
-	CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
-			(uint32_t)err << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
+	CHECK(c, wait32(c, c->bar0 + c->regs + CSB_REG_STATUS, ~0u,
+			(uint32_t)err << CSB_STATUS_ERR_SHIFT, 5000, &st),
 	      "%s: STATUS 0x%x (%s), expected inactive with %s", what, st,
 	      err_name(st_err(st)), err_name(err));
 	check_enable_cleared(c, what);
@@ -1032,7 +1032,7 @@ static void expect_dropped(struct t *c, enum e1000_csb_err err, const char *what
 static void csb_prepare(struct t *c, uint64_t addr, uint32_t tx_irq, uint32_t rx_irq)
 {
 	c->csb = addr;
-	qts_memset(c->q, addr, 0, E1000_CSB_SIZE);
+	qts_memset(c->q, addr, 0, CSB_SIZE);
 	csbf_w(c, CSB_TX_TAIL, r32(c, E1K_TDT));
 	csbf_w(c, CSB_RX_TAIL, r32(c, E1K_RDT));
 	csbf_w(c, CSB_TX_IRQ, tx_irq);
@@ -1044,11 +1044,11 @@ static void csb_prepare(struct t *c, uint64_t addr, uint32_t tx_irq, uint32_t rx
 /* Spec 4 steps 3-5; returns STATUS. */
 static uint32_t csb_enable_raw(struct t *c, uint64_t addr, uint32_t features, uint32_t ctrl)
 {
-	csb_reg_w(c, E1000_CSB_ADDR_HI, (uint32_t)(addr >> 32));
-	csb_reg_w(c, E1000_CSB_ADDR_LO, (uint32_t)addr);
-	csb_reg_w(c, E1000_CSB_FEATURES, features);
-	csb_reg_w(c, E1000_CSB_CTRL, ctrl);
-	return csb_reg_r(c, E1000_CSB_STATUS);
+	csb_reg_w(c, CSB_REG_ADDR_HI, (uint32_t)(addr >> 32));
+	csb_reg_w(c, CSB_REG_ADDR_LO, (uint32_t)addr);
+	csb_reg_w(c, CSB_REG_FEATURES, features);
+	csb_reg_w(c, CSB_REG_CTRL, ctrl);
+	return csb_reg_r(c, CSB_REG_STATUS);
 }
 
 /* Prepare the CSB at CSB_A and enable it with features; must succeed. */
@@ -1058,7 +1058,7 @@ static void csb_on(struct t *c, uint32_t features, uint32_t tx_irq, uint32_t rx_
 
 	csb_prepare(c, CSB_A, tx_irq, rx_irq);
 	st = csb_enable_raw(c, CSB_A, features, CSB_ENABLE_V1);
-	REQUIRE(c, st_active(st) && st_err(st) == E1000_CSB_ERR_NONE,
+	REQUIRE(c, st_active(st) && st_err(st) == CSB_ERR_NONE,
 		"enable with features 0x%x at 0x%" PRIx64 " refused: STATUS 0x%x (error %s)",
 		features, CSB_A, st, err_name(st_err(st)));
 }
@@ -1067,18 +1067,18 @@ static void csb_off(struct t *c)
 {
 	uint32_t st;
 
-	csb_reg_w(c, E1000_CSB_CTRL, 0);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
+	csb_reg_w(c, CSB_REG_CTRL, 0);
+	st = csb_reg_r(c, CSB_REG_STATUS);
 	REQUIRE(c, !st_active(st), "CTRL = 0 did not disable: STATUS 0x%x", st);
 }
 
 /* A request word the device wrote must be well-formed (spec 3). */
 static unsigned int request_index(struct t *c, const char *what, uint32_t r, unsigned int n)
 {
-	CHECK(c, !(r & 0x7fff0000u) && (r & E1000_CSB_INDEX_MASK) < n,
+	CHECK(c, !(r & 0x7fff0000u) && (r & CSB_INDEX_MASK) < n,
 	      "%s = 0x%08x written by the device is malformed (bits 30:16 set or index >= %u)",
 	      what, r, n);
-	return (r & E1000_CSB_INDEX_MASK) < n ? r & E1000_CSB_INDEX_MASK : 0;
+	return (r & CSB_INDEX_MASK) < n ? r & CSB_INDEX_MASK : 0;
 }
 
 /* Spec 5, guest side: publish tx_tail = new, then kick if asked to. */
@@ -1090,14 +1090,14 @@ static bool csb_tx_publish(struct t *c, unsigned int new_tail)
 	csbf_w(c, CSB_TX_TAIL, new_tail);
 	r = csbf(c, CSB_TX_KICK);
 	c->tx_tail = new_tail;
-	if ((r & E1000_CSB_NOTIFY) &&
-	    e1000_csb_need_notify(request_index(c, "tx_kick", r, c->tx_n), old, new_tail,
+	if ((r & CSB_NOTIFY) &&
+	    csb_need_notify(request_index(c, "tx_kick", r, c->tx_n), old, new_tail,
 				  c->tx_n)) {
 		/* "write TDT (any value) or write KICK = KICK_TX" */
 		if (c->kick_with_tdt)
 			w32(c, E1K_TDT, (uint32_t)c->tx_kicks & 0xffff);
 		else
-			csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+			csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
 		c->kick_with_tdt = !c->kick_with_tdt;
 		c->tx_kicks++;
 		return true;
@@ -1115,10 +1115,10 @@ static bool csb_rx_publish(struct t *c, unsigned int new_tail)
 	csbf_w(c, CSB_RX_TAIL, new_tail);
 	r = csbf(c, CSB_RX_KICK);
 	c->rx_tail = new_tail;
-	if ((r & E1000_CSB_NOTIFY) &&
-	    e1000_csb_need_notify(request_index(c, "rx_kick", r, c->rx_n), old, new_tail,
+	if ((r & CSB_NOTIFY) &&
+	    csb_need_notify(request_index(c, "rx_kick", r, c->rx_n), old, new_tail,
 				  c->rx_n)) {
-		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_RX);
+		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_RX);
 		c->rx_kicks++;
 		return true;
 	}
@@ -1390,7 +1390,7 @@ static void iommu_up(struct t *c, const char *extra_props, bool on)
 	c->q35 = true;
 	c->iommu = "";
 	qemu_up(c, extra_props);
-	need_csb(c, E1000_CSB_F_ALL);
+	need_csb(c, CSB_F_ALL);
 	vtd_setup(c);
 	vtd_map(c, DMA_REGION + DMA_OFF, DMA_REGION, DMA_REGION_LEN, VTD_PTE_RW);
 	vtd_flush(c);
@@ -1499,29 +1499,29 @@ static void test_capability(struct t *c)
 	REQUIRE(c, !c->cap_list_bad, "capability list malformed (pointer < 0x40 or a loop)");
 	REQUIRE(c, c->has_cap,
 		"no vendor capability (0x09) with magic 0x%08x on the capability list (spec 1)",
-		E1000_CSB_MAGIC);
+		CSB_MAGIC);
 	note(c, "capability at 0x%x: len %u, version %u.%u, features 0x%x, registers at 0x%x",
 	     c->cap_off, c->cap_len, c->cap_major, c->cap_minor, c->offered, c->regs);
 	CHECK(c, c->cap_off >= 0x40 && !(c->cap_off & 3), "capability at 0x%x", c->cap_off);
 	CHECK(c, cfg_r8(c, c->dev, c->cap_off) == PCI_CAP_ID_VNDR, "capability ID");
-	CHECK(c, c->cap_len >= E1000_CSB_CAP_SIZE, "capability length %u < 0x14", c->cap_len);
+	CHECK(c, c->cap_len >= CSB_CAP_SIZE, "capability length %u < 0x14", c->cap_len);
 	CHECK(c, cfg_r8(c, c->dev, c->cap_off + 3) == 0, "reserved byte 3 = 0x%x, expected 0",
 	      cfg_r8(c, c->dev, c->cap_off + 3));
-	CHECK(c, c->cap_major == E1000_CSB_VERSION_MAJOR && c->cap_minor == E1000_CSB_VERSION_MINOR,
+	CHECK(c, c->cap_major == CSB_VERSION_MAJOR && c->cap_minor == CSB_VERSION_MINOR,
 	      "version %u.%u, expected 1.0", c->cap_major, c->cap_minor);
-	CHECK(c, !(c->offered & ~(uint32_t)E1000_CSB_F_ALL),
+	CHECK(c, !(c->offered & ~(uint32_t)CSB_F_ALL),
 	      "features 0x%x offer bits unknown to version 1.0", c->offered);
-	CHECK(c, c->offered == E1000_CSB_F_ALL,
+	CHECK(c, c->offered == CSB_F_ALL,
 	      "features offered 0x%x: our device is expected to offer TX, RX and IRQ (0x7)",
 	      c->offered);
-	CHECK(c, c->regs == E1000_CSB_REGS_DEFAULT,
+	CHECK(c, c->regs == CSB_REGS_DEFAULT,
 	      "register block at 0x%x, our device uses 0x%x (spec 2)", c->regs,
-	      E1000_CSB_REGS_DEFAULT);
-	CHECK(c, c->regs + E1000_CSB_REGS_SIZE <= E1K_BAR0_SIZE && !(c->regs & 3),
+	      CSB_REGS_DEFAULT);
+	CHECK(c, c->regs + CSB_REGS_SIZE <= E1K_BAR0_SIZE && !(c->regs & 3),
 	      "register block 0x%x not inside BAR0", c->regs);
 
 	/* read-only: config writes leave the capability alone */
-	for (int off = 0; off < E1000_CSB_CAP_SIZE; off += 4) {
+	for (int off = 0; off < CSB_CAP_SIZE; off += 4) {
 		uint32_t before = cfg_r32(c, c->dev, c->cap_off + off);
 
 		cfg_w32(c, c->dev, c->cap_off + off, ~before);
@@ -1532,28 +1532,28 @@ static void test_capability(struct t *c)
 		      off, before, v);
 	}
 	/* registers after reset */
-	if (c->regs + E1000_CSB_REGS_SIZE > E1K_BAR0_SIZE)
+	if (c->regs + CSB_REGS_SIZE > E1K_BAR0_SIZE)
 		return;
-	CHECK(c, csb_reg_r(c, E1000_CSB_ADDR_LO) == 0, "ADDR_LO not 0 after reset");
-	CHECK(c, csb_reg_r(c, E1000_CSB_ADDR_HI) == 0, "ADDR_HI not 0 after reset");
-	CHECK(c, csb_reg_r(c, E1000_CSB_FEATURES) == 0, "FEATURES not 0 after reset");
-	CHECK(c, csb_reg_r(c, E1000_CSB_CTRL) == 0, "CTRL not 0 after reset");
-	CHECK(c, csb_reg_r(c, E1000_CSB_STATUS) == 0, "STATUS not 0 after reset");
-	CHECK(c, csb_reg_r(c, E1000_CSB_KICK) == 0, "KICK does not read 0");
+	CHECK(c, csb_reg_r(c, CSB_REG_ADDR_LO) == 0, "ADDR_LO not 0 after reset");
+	CHECK(c, csb_reg_r(c, CSB_REG_ADDR_HI) == 0, "ADDR_HI not 0 after reset");
+	CHECK(c, csb_reg_r(c, CSB_REG_FEATURES) == 0, "FEATURES not 0 after reset");
+	CHECK(c, csb_reg_r(c, CSB_REG_CTRL) == 0, "CTRL not 0 after reset");
+	CHECK(c, csb_reg_r(c, CSB_REG_STATUS) == 0, "STATUS not 0 after reset");
+	CHECK(c, csb_reg_r(c, CSB_REG_KICK) == 0, "KICK does not read 0");
 	/* RW registers read back, without enabling */
-	csb_reg_w(c, E1000_CSB_ADDR_LO, 0x12345600u);
-	csb_reg_w(c, E1000_CSB_ADDR_HI, 0x1u);
-	csb_reg_w(c, E1000_CSB_FEATURES, c->offered);
-	v = csb_reg_r(c, E1000_CSB_ADDR_LO);
+	csb_reg_w(c, CSB_REG_ADDR_LO, 0x12345600u);
+	csb_reg_w(c, CSB_REG_ADDR_HI, 0x1u);
+	csb_reg_w(c, CSB_REG_FEATURES, c->offered);
+	v = csb_reg_r(c, CSB_REG_ADDR_LO);
 	CHECK(c, v == 0x12345600u, "ADDR_LO reads 0x%x after writing 0x12345600", v);
-	v = csb_reg_r(c, E1000_CSB_ADDR_HI);
+	v = csb_reg_r(c, CSB_REG_ADDR_HI);
 	CHECK(c, v == 1, "ADDR_HI reads 0x%x after writing 1", v);
-	v = csb_reg_r(c, E1000_CSB_FEATURES);
+	v = csb_reg_r(c, CSB_REG_FEATURES);
 	CHECK(c, v == c->offered, "FEATURES reads 0x%x after writing 0x%x", v, c->offered);
-	csb_reg_w(c, E1000_CSB_KICK, 3);
-	CHECK(c, csb_reg_r(c, E1000_CSB_KICK) == 0, "KICK does not read 0 after a write");
-	csb_reg_w(c, E1000_CSB_STATUS, 0xffffffffu);
-	v = csb_reg_r(c, E1000_CSB_STATUS);
+	csb_reg_w(c, CSB_REG_KICK, 3);
+	CHECK(c, csb_reg_r(c, CSB_REG_KICK) == 0, "KICK does not read 0 after a write");
+	csb_reg_w(c, CSB_REG_STATUS, 0xffffffffu);
+	v = csb_reg_r(c, CSB_REG_STATUS);
 	CHECK(c, v == 0, "STATUS is read-only, but reads 0x%x after writing ~0", v);
 	check_alive(c, "register writes");
 }
@@ -1562,7 +1562,7 @@ static void test_capability(struct t *c)
 static void test_negotiate_ok(struct t *c)
 {
 	uint32_t st, v, ics;
-	uint8_t blk[E1000_CSB_SIZE];
+	uint8_t blk[CSB_SIZE];
 
 	qemu_up(c, NULL);
 	need_csb(c, 0);
@@ -1576,17 +1576,17 @@ static void test_negotiate_ok(struct t *c)
 	csbf_w(c, CSB_ICR, 0xdeadbeefu);
 	csbf_w(c, CSB_STATUS_MIRROR, 0xdeadbeefu);
 	st = csb_enable_raw(c, CSB_A, c->offered, CSB_ENABLE_V1);
-	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE,
+	REQUIRE(c, st == CSB_STATUS_ACTIVE,
 		"enable with everything right: STATUS 0x%x (active %d, error %s), expected 0x1",
 		st, st_active(st), err_name(st_err(st)));
-	v = csb_reg_r(c, E1000_CSB_ADDR_LO);
+	v = csb_reg_r(c, CSB_REG_ADDR_LO);
 	CHECK(c, v == (uint32_t)CSB_A, "ADDR_LO reads 0x%x", v);
-	CHECK(c, csb_reg_r(c, E1000_CSB_ADDR_HI) == 0, "ADDR_HI reads non-zero");
-	v = csb_reg_r(c, E1000_CSB_FEATURES);
+	CHECK(c, csb_reg_r(c, CSB_REG_ADDR_HI) == 0, "ADDR_HI reads non-zero");
+	v = csb_reg_r(c, CSB_REG_FEATURES);
 	CHECK(c, v == c->offered, "FEATURES reads 0x%x, wrote 0x%x", v, c->offered);
-	v = csb_reg_r(c, E1000_CSB_CTRL);
+	v = csb_reg_r(c, CSB_REG_CTRL);
 	CHECK(c, v == CSB_ENABLE_V1, "CTRL reads 0x%x, wrote 0x%x", v, CSB_ENABLE_V1);
-	CHECK(c, csb_reg_r(c, E1000_CSB_KICK) == 0, "KICK does not read 0");
+	CHECK(c, csb_reg_r(c, CSB_REG_KICK) == 0, "KICK does not read 0");
 
 	/* spec 4: tx_head, rx_head, icr, status from the registers; kicks 0 */
 	qts_memread(c->q, CSB_A, blk, sizeof(blk));
@@ -1601,7 +1601,7 @@ static void test_negotiate_ok(struct t *c)
 	CHECK(c, v == r32(c, E1K_STATUS), "status = 0x%x after enable, STATUS = 0x%x", v,
 	      r32(c, E1K_STATUS));
 	v = get_le32(blk + CSB_TX_KICK);
-	CHECK(c, v == 0 || v == (E1000_CSB_NOTIFY | r32(c, E1K_TDH)),
+	CHECK(c, v == 0 || v == (CSB_NOTIFY | r32(c, E1K_TDH)),
 	      "tx_kick = 0x%x after enable: neither 0 nor a sleeping worker's NOTIFY|TDH", v);
 	v = get_le32(blk + CSB_RX_KICK);
 	CHECK(c, v == 0, "rx_kick = 0x%x after enable, expected 0", v);
@@ -1612,14 +1612,14 @@ static void test_negotiate_ok(struct t *c)
 			record(c, 0, "device wrote the guest's reserved byte 0x%zx", i);
 			break;
 		}
-	for (size_t i = CSB_RSVD; i < E1000_CSB_SIZE; i++)
+	for (size_t i = CSB_RSVD; i < CSB_SIZE; i++)
 		if (blk[i]) {
 			record(c, 0, "device wrote reserved byte 0x%zx", i);
 			break;
 		}
 	/* STATUS is read-only */
-	csb_reg_w(c, E1000_CSB_STATUS, 0);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
+	csb_reg_w(c, CSB_REG_STATUS, 0);
+	st = csb_reg_r(c, CSB_REG_STATUS);
 	CHECK(c, st_active(st), "a write to STATUS changed it: 0x%x", st);
 	/* the plain registers keep their values */
 	CHECK(c, r32(c, E1K_TDT) == 0 && r32(c, E1K_RDT) == 4, "TDT/RDT changed by enable");
@@ -1639,42 +1639,42 @@ struct refusal {
 static void test_negotiate_errors(struct t *c)
 {
 	const struct refusal cases[] = {
-		{ "misaligned by 0x80", CSB_A + 0x80, ~0u, 1, true, E1000_CSB_ERR_ALIGN },
-		{ "misaligned by 4", CSB_A + 4, ~0u, 1, true, E1000_CSB_ERR_ALIGN },
-		{ "misaligned by 1", CSB_A + 1, ~0u, 1, true, E1000_CSB_ERR_ALIGN },
-		{ "misaligned, above 4G", 0x100000010ull, ~0u, 1, true, E1000_CSB_ERR_ALIGN },
-		{ "beyond RAM (PCI hole)", 0x10000000ull, ~0u, 1, true, E1000_CSB_ERR_ADDR },
-		{ "first block after RAM", RAM_SIZE, ~0u, 1, true, E1000_CSB_ERR_ADDR },
-		{ "the NIC's own BAR0 (MMIO)", BAR0_ADDR, ~0u, 1, true, E1000_CSB_ERR_ADDR },
-		{ "the CSB registers themselves", BAR0_ADDR + E1000_CSB_REGS_DEFAULT, ~0u, 1, true,
-		  E1000_CSB_ERR_ADDR },
-		{ "IOAPIC (MMIO)", 0xfec00000ull, ~0u, 1, true, E1000_CSB_ERR_ADDR },
-		{ "BIOS ROM", 0xfffc0000ull, ~0u, 1, true, E1000_CSB_ERR_ADDR },
-		{ "far above RAM", 0x7ffffffff00ull, ~0u, 1, true, E1000_CSB_ERR_ADDR },
+		{ "misaligned by 0x80", CSB_A + 0x80, ~0u, 1, true, CSB_ERR_ALIGN },
+		{ "misaligned by 4", CSB_A + 4, ~0u, 1, true, CSB_ERR_ALIGN },
+		{ "misaligned by 1", CSB_A + 1, ~0u, 1, true, CSB_ERR_ALIGN },
+		{ "misaligned, above 4G", 0x100000010ull, ~0u, 1, true, CSB_ERR_ALIGN },
+		{ "beyond RAM (PCI hole)", 0x10000000ull, ~0u, 1, true, CSB_ERR_ADDR },
+		{ "first block after RAM", RAM_SIZE, ~0u, 1, true, CSB_ERR_ADDR },
+		{ "the NIC's own BAR0 (MMIO)", BAR0_ADDR, ~0u, 1, true, CSB_ERR_ADDR },
+		{ "the CSB registers themselves", BAR0_ADDR + CSB_REGS_DEFAULT, ~0u, 1, true,
+		  CSB_ERR_ADDR },
+		{ "IOAPIC (MMIO)", 0xfec00000ull, ~0u, 1, true, CSB_ERR_ADDR },
+		{ "BIOS ROM", 0xfffc0000ull, ~0u, 1, true, CSB_ERR_ADDR },
+		{ "far above RAM", 0x7ffffffff00ull, ~0u, 1, true, CSB_ERR_ADDR },
 		{ "top of the address space", 0xffffffffffffff00ull, ~0u, 1, true,
-		  E1000_CSB_ERR_ADDR },
-		{ "major 0", CSB_A, ~0u, 0, true, E1000_CSB_ERR_VERSION },
-		{ "major 2", CSB_A, ~0u, 2, true, E1000_CSB_ERR_VERSION },
-		{ "major 255", CSB_A, ~0u, 255, true, E1000_CSB_ERR_VERSION },
-		{ "feature bit 3", CSB_A, 1u << 3, 1, true, E1000_CSB_ERR_FEATURES },
-		{ "feature bit 31", CSB_A, 1u << 31, 1, true, E1000_CSB_ERR_FEATURES },
-		{ "all offered + bit 5", CSB_A, E1000_CSB_F_ALL | 1u << 5, 1, true,
-		  E1000_CSB_ERR_FEATURES },
-		{ "bus mastering off", CSB_A, ~0u, 1, false, E1000_CSB_ERR_BUSMASTER },
+		  CSB_ERR_ADDR },
+		{ "major 0", CSB_A, ~0u, 0, true, CSB_ERR_VERSION },
+		{ "major 2", CSB_A, ~0u, 2, true, CSB_ERR_VERSION },
+		{ "major 255", CSB_A, ~0u, 255, true, CSB_ERR_VERSION },
+		{ "feature bit 3", CSB_A, 1u << 3, 1, true, CSB_ERR_FEATURES },
+		{ "feature bit 31", CSB_A, 1u << 31, 1, true, CSB_ERR_FEATURES },
+		{ "all offered + bit 5", CSB_A, CSB_F_ALL | 1u << 5, 1, true,
+		  CSB_ERR_FEATURES },
+		{ "bus mastering off", CSB_A, ~0u, 1, false, CSB_ERR_BUSMASTER },
 		/* spec 4: errors 1-5 are checked in that order */
 		{ "order: misaligned + bad major + bad feature + no bus master", CSB_A + 0x40,
-		  1u << 9, 7, false, E1000_CSB_ERR_ALIGN },
+		  1u << 9, 7, false, CSB_ERR_ALIGN },
 		{ "order: MMIO + bad major + no bus master", BAR0_ADDR, ~0u, 3, false,
-		  E1000_CSB_ERR_ADDR },
+		  CSB_ERR_ADDR },
 		{ "order: bad major + bad feature + no bus master", CSB_A, 1u << 9, 3, false,
-		  E1000_CSB_ERR_VERSION },
+		  CSB_ERR_VERSION },
 		{ "order: bad feature + no bus master", CSB_A, 1u << 9, 1, false,
-		  E1000_CSB_ERR_FEATURES },
-		{ "order: MMIO + bad major", BAR0_ADDR, ~0u, 3, true, E1000_CSB_ERR_ADDR },
+		  CSB_ERR_FEATURES },
+		{ "order: MMIO + bad major", BAR0_ADDR, ~0u, 3, true, CSB_ERR_ADDR },
 		{ "order: beyond RAM + bad feature", 0x10000000ull, 1u << 9, 1, true,
-		  E1000_CSB_ERR_ADDR },
+		  CSB_ERR_ADDR },
 		{ "order: bad major + bad feature", CSB_A, 1u << 9, 3, true,
-		  E1000_CSB_ERR_VERSION },
+		  CSB_ERR_VERSION },
 	};
 	uint8_t pattern[512], after[512];
 	uint32_t st;
@@ -1692,7 +1692,7 @@ static void test_negotiate_errors(struct t *c)
 		if (!r->busmaster)
 			bus_master(c, false);
 		st = csb_enable_raw(c, r->addr, features,
-				    E1000_CSB_CTRL_ENABLE | r->major << E1000_CSB_CTRL_MAJOR_SHIFT);
+				    CSB_CTRL_ENABLE | CSB_CTRL_MAJOR(r->major));
 		if (!r->busmaster)
 			bus_master(c, true);
 		CHECK(c, !st_active(st) && st_err(st) == r->err,
@@ -1711,8 +1711,8 @@ static void test_negotiate_errors(struct t *c)
 		} else {
 			uint32_t st2;
 
-			csb_reg_w(c, E1000_CSB_CTRL, 0);
-			st2 = csb_reg_r(c, E1000_CSB_STATUS);
+			csb_reg_w(c, CSB_REG_CTRL, 0);
+			st2 = csb_reg_r(c, CSB_REG_STATUS);
 			CHECK(c, st2 == st,
 			      "%s: STATUS 0x%x after the refusal, 0x%x after CTRL = 0: the error code must stay",
 			      r->what, st, st2);
@@ -1720,9 +1720,9 @@ static void test_negotiate_errors(struct t *c)
 		check_alive(c, r->what);
 	}
 	/* boundary: the last 256 bytes of RAM are fine */
-	csb_prepare(c, RAM_SIZE - E1000_CSB_SIZE, 0, 0);
-	st = csb_enable_raw(c, RAM_SIZE - E1000_CSB_SIZE, c->offered, CSB_ENABLE_V1);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE,
+	csb_prepare(c, RAM_SIZE - CSB_SIZE, 0, 0);
+	st = csb_enable_raw(c, RAM_SIZE - CSB_SIZE, c->offered, CSB_ENABLE_V1);
+	CHECK(c, st == CSB_STATUS_ACTIVE,
 	      "CSB in the last 256 bytes of RAM refused: STATUS 0x%x (%s)", st,
 	      err_name(st_err(st)));
 	if (st_active(st))
@@ -1731,7 +1731,7 @@ static void test_negotiate_errors(struct t *c)
 	csb_prepare(c, CSB_A, 0, 0);
 	(void)csb_enable_raw(c, CSB_A + 0x80, c->offered, CSB_ENABLE_V1);
 	st = csb_enable_raw(c, CSB_A, c->offered, CSB_ENABLE_V1);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE,
+	CHECK(c, st == CSB_STATUS_ACTIVE,
 	      "enable after a refusal: STATUS 0x%x, expected ACTIVE and error NONE", st);
 	csb_off(c);
 	/* still a working plain e1000 */
@@ -1743,42 +1743,42 @@ static void test_negotiate_errors(struct t *c)
 /* 3. BUSY: address and features are frozen while active. */
 static void test_negotiate_busy(struct t *c)
 {
-	uint8_t pattern[E1000_CSB_SIZE], after[E1000_CSB_SIZE];
+	uint8_t pattern[CSB_SIZE], after[CSB_SIZE];
 	uint32_t st, v;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX);
+	need_csb(c, CSB_F_TX);
 	rings_setup(c, 8, 8, 4);
 	memset(pattern, 0x3c, sizeof(pattern));
 	qts_memwrite(c->q, CSB_B, pattern, sizeof(pattern));
-	csb_on(c, E1000_CSB_F_TX, 0, 0);
+	csb_on(c, CSB_F_TX, 0, 0);
 
-	csb_reg_w(c, E1000_CSB_ADDR_LO, (uint32_t)CSB_B);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, st_active(st) && st_err(st) == E1000_CSB_ERR_BUSY,
+	csb_reg_w(c, CSB_REG_ADDR_LO, (uint32_t)CSB_B);
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, st_active(st) && st_err(st) == CSB_ERR_BUSY,
 	      "ADDR_LO written while active: STATUS 0x%x, expected ACTIVE with BUSY", st);
-	v = csb_reg_r(c, E1000_CSB_ADDR_LO);
+	v = csb_reg_r(c, CSB_REG_ADDR_LO);
 	CHECK(c, v == (uint32_t)CSB_A, "ADDR_LO write while active not ignored: reads 0x%x", v);
 
-	csb_reg_w(c, E1000_CSB_ADDR_HI, 1);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, st_active(st) && st_err(st) == E1000_CSB_ERR_BUSY,
+	csb_reg_w(c, CSB_REG_ADDR_HI, 1);
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, st_active(st) && st_err(st) == CSB_ERR_BUSY,
 	      "ADDR_HI written while active: STATUS 0x%x", st);
-	CHECK(c, csb_reg_r(c, E1000_CSB_ADDR_HI) == 0, "ADDR_HI write while active not ignored");
+	CHECK(c, csb_reg_r(c, CSB_REG_ADDR_HI) == 0, "ADDR_HI write while active not ignored");
 
-	csb_reg_w(c, E1000_CSB_FEATURES, c->offered);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, st_active(st) && st_err(st) == E1000_CSB_ERR_BUSY,
+	csb_reg_w(c, CSB_REG_FEATURES, c->offered);
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, st_active(st) && st_err(st) == CSB_ERR_BUSY,
 	      "FEATURES written while active: STATUS 0x%x", st);
-	v = csb_reg_r(c, E1000_CSB_FEATURES);
-	CHECK(c, v == E1000_CSB_F_TX, "FEATURES write while active not ignored: reads 0x%x", v);
+	v = csb_reg_r(c, CSB_REG_FEATURES);
+	CHECK(c, v == CSB_F_TX, "FEATURES write while active not ignored: reads 0x%x", v);
 
 	/* ENABLE again, even with another major: no effect */
-	csb_reg_w(c, E1000_CSB_CTRL, CSB_ENABLE_V1);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
+	csb_reg_w(c, CSB_REG_CTRL, CSB_ENABLE_V1);
+	st = csb_reg_r(c, CSB_REG_STATUS);
 	CHECK(c, st_active(st), "ENABLE written again: no longer active (0x%x)", st);
-	csb_reg_w(c, E1000_CSB_CTRL, E1000_CSB_CTRL_ENABLE | 2u << E1000_CSB_CTRL_MAJOR_SHIFT);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
+	csb_reg_w(c, CSB_REG_CTRL, CSB_CTRL_ENABLE | CSB_CTRL_MAJOR(2u));
+	st = csb_reg_r(c, CSB_REG_STATUS);
 	CHECK(c, st_active(st), "ENABLE with major 2 written while active: not active (0x%x)",
 	      st);
 
@@ -1797,17 +1797,17 @@ static void test_disable(struct t *c)
 	uint32_t st, v;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
 	rings_setup(c, 8, 8, 4);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	c->tx_seq = 1;
 	csb_tx_batch(c, 3);
 	w32(c, E1K_TDT, 0);		/* a kick: TDT now differs from the tail */
 	csb_rx_publish(c, 6);
-	csb_reg_w(c, E1000_CSB_CTRL, 0);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
+	csb_reg_w(c, CSB_REG_CTRL, 0);
+	st = csb_reg_r(c, CSB_REG_STATUS);
 	REQUIRE(c, !st_active(st), "CTRL = 0: STATUS 0x%x still ACTIVE", st);
-	CHECK(c, st_err(st) == E1000_CSB_ERR_NONE, "CTRL = 0: error %s", err_name(st_err(st)));
+	CHECK(c, st_err(st) == CSB_ERR_NONE, "CTRL = 0: error %s", err_name(st_err(st)));
 	v = r32(c, E1K_TDT);
 	CHECK(c, v == 3, "TDT = %u after disable, expected the last tx_tail 3", v);
 	v = r32(c, E1K_RDT);
@@ -1830,7 +1830,7 @@ static void test_disable(struct t *c)
 	tx_fill(c, 4, 5);
 	tx_fill(c, 5, 6);
 	csbf_w(c, CSB_TX_TAIL, 6);	/* not a tail any more */
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
 	expect_quiet(c, 300, "tx_tail written and KICK after disable");
 	CHECK(c, r32(c, E1K_TDH) == 4, "TDH moved after disable without a TDT write");
 	settle(c, 10);
@@ -1841,11 +1841,11 @@ static void test_disable(struct t *c)
 	expect_tx(c, 5, 2, 5000);
 
 	/* disable while inactive: nothing */
-	csb_reg_w(c, E1000_CSB_CTRL, 0);
-	CHECK(c, !st_active(csb_reg_r(c, E1000_CSB_STATUS)), "second CTRL = 0");
+	csb_reg_w(c, CSB_REG_CTRL, 0);
+	CHECK(c, !st_active(csb_reg_r(c, CSB_REG_STATUS)), "second CTRL = 0");
 	/* and on again, from the registers */
 	c->tx_seq = 7;
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	v = csbf(c, CSB_TX_HEAD);
 	CHECK(c, v == 6, "tx_head = %u after re-enable, TDH = 6", v);
 	csb_tx_batch(c, 2);
@@ -1859,17 +1859,17 @@ static void test_reset(struct t *c)
 	char *r;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX);
+	need_csb(c, CSB_F_TX);
 	rings_setup(c, 8, 8, 4);
-	csb_on(c, E1000_CSB_F_TX, 0, 0);
+	csb_on(c, CSB_F_TX, 0, 0);
 	w32(c, E1K_CTRL, r32(c, E1K_CTRL) | E1K_CTRL_RST);
-	v = csb_reg_r(c, E1000_CSB_STATUS);
+	v = csb_reg_r(c, CSB_REG_STATUS);
 	CHECK(c, v == 0, "STATUS = 0x%x after CTRL.RST, expected 0", v);
-	CHECK(c, csb_reg_r(c, E1000_CSB_ADDR_LO) == 0 && csb_reg_r(c, E1000_CSB_ADDR_HI) == 0 &&
-	      csb_reg_r(c, E1000_CSB_FEATURES) == 0 && csb_reg_r(c, E1000_CSB_CTRL) == 0,
+	CHECK(c, csb_reg_r(c, CSB_REG_ADDR_LO) == 0 && csb_reg_r(c, CSB_REG_ADDR_HI) == 0 &&
+	      csb_reg_r(c, CSB_REG_FEATURES) == 0 && csb_reg_r(c, CSB_REG_CTRL) == 0,
 	      "CSB registers not cleared by CTRL.RST (ADDR_LO 0x%x FEATURES 0x%x CTRL 0x%x)",
-	      csb_reg_r(c, E1000_CSB_ADDR_LO), csb_reg_r(c, E1000_CSB_FEATURES),
-	      csb_reg_r(c, E1000_CSB_CTRL));
+	      csb_reg_r(c, CSB_REG_ADDR_LO), csb_reg_r(c, CSB_REG_FEATURES),
+	      csb_reg_r(c, CSB_REG_CTRL));
 	/* plain mode again; the block is not written */
 	csbf_w(c, CSB_TX_HEAD, 0x5a5a5a5au);
 	rings_setup(c, 8, 8, 4);
@@ -1881,7 +1881,7 @@ static void test_reset(struct t *c)
 
 	/* system reset: PCI state too */
 	c->tx_seq = 2;
-	csb_on(c, E1000_CSB_F_TX, 0, 0);
+	csb_on(c, CSB_F_TX, 0, 0);
 	r = qts_qmp(c->q, "{\"execute\": \"system_reset\"}");
 	CHECK(c, !strncmp(r, "{\"return\"", 9), "system_reset: %s", r);
 	free(r);
@@ -1895,12 +1895,12 @@ static void test_reset(struct t *c)
 	pci_setup(c);
 	cap_find(c);
 	CHECK(c, c->has_cap, "capability gone after system_reset");
-	v = csb_reg_r(c, E1000_CSB_STATUS);
+	v = csb_reg_r(c, CSB_REG_STATUS);
 	CHECK(c, v == 0, "STATUS = 0x%x after system_reset", v);
-	CHECK(c, csb_reg_r(c, E1000_CSB_ADDR_LO) == 0 && csb_reg_r(c, E1000_CSB_FEATURES) == 0 &&
-	      csb_reg_r(c, E1000_CSB_CTRL) == 0, "CSB registers not cleared by system_reset");
+	CHECK(c, csb_reg_r(c, CSB_REG_ADDR_LO) == 0 && csb_reg_r(c, CSB_REG_FEATURES) == 0 &&
+	      csb_reg_r(c, CSB_REG_CTRL) == 0, "CSB registers not cleared by system_reset");
 	rings_setup(c, 8, 8, 4);
-	csb_on(c, E1000_CSB_F_TX, 0, 0);
+	csb_on(c, CSB_F_TX, 0, 0);
 	csb_tx_batch(c, 1);
 	check_alive(c, "resets");
 }
@@ -1911,20 +1911,20 @@ static void test_busmaster_off(struct t *c)
 	uint32_t st;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
 	rings_setup(c, 8, 8, 4);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	c->tx_seq = 1;
 	csb_tx_batch(c, 2);
 	/* rx_tail = 5, with a kick so that the device reads it: with bus
 	 * mastering off it can only copy tails it has read
 	 */
 	csbf_w(c, CSB_RX_TAIL, 5);
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_RX);
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_RX);
 	settle(c, 20);
 	bus_master(c, false);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_BUSMASTER,
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, !st_active(st) && st_err(st) == CSB_ERR_BUSMASTER,
 	      "bus mastering turned off while active: STATUS 0x%x (%s), expected inactive, BUSMASTER",
 	      st, err_name(st_err(st)));
 	bus_master(c, true);
@@ -1956,7 +1956,7 @@ static void tx_kicked_unsent(struct t *c, unsigned int count)
 {
 	uint32_t k;
 
-	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, E1000_CSB_NOTIFY | c->tx_tail, 5000, &k),
+	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, CSB_NOTIFY | c->tx_tail, 5000, &k),
 	      "idle TX thread: tx_kick = 0x%x, expected NOTIFY|%u", k, c->tx_tail);
 	vm_run(c, false);
 	for (unsigned int i = 0; i < count; i++)
@@ -1976,18 +1976,18 @@ static void test_drop_flush(struct t *c)
 	uint32_t k, tail;
 
 	qemu_up(c, "csb-poll-us=0");
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
 
 	/* TX kicked, then RING (rx_tail = N): the TX goes out */
 	rings_setup(c, 16, 16, 8);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	c->tx_seq = 1;
 	if (!csb_tx_batch(c, 2))
 		bail(c);
 	tx_kicked_unsent(c, 3);
 	csbf_w(c, CSB_RX_TAIL, 16);
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_RX);
-	expect_dropped(c, E1000_CSB_ERR_RING, "rx_tail = 16 (N = 16), the VM stopped");
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_RX);
+	expect_dropped(c, CSB_ERR_RING, "rx_tail = 16 (N = 16), the VM stopped");
 	vm_run(c, true);
 	if (!expect_tx(c, c->tx_seq, 3, 1000))
 		record(c, __LINE__,
@@ -2005,14 +2005,14 @@ static void test_drop_flush(struct t *c)
 	 * RDT takes the published tail, the frame is received
 	 */
 	rings_setup(c, 16, 16, 0);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	inject(c, 100, 200);
-	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, E1000_CSB_NOTIFY | 0, 5000, &k),
+	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 0, 5000, &k),
 	      "a frame and no RX buffers: rx_kick = 0x%x, expected NOTIFY|0", k);
 	csbf_w(c, CSB_RX_TAIL, 4);
 	csbf_w(c, CSB_TX_TAIL, 16);
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
-	expect_dropped(c, E1000_CSB_ERR_RING, "tx_tail = 16 (N = 16), a frame held for RX");
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
+	expect_dropped(c, CSB_ERR_RING, "tx_tail = 16 (N = 16), a frame held for RX");
 	CHECK(c, r32(c, E1K_RDT) == 4, "RDT = %u after the drop, expected the published rx_tail 4",
 	      r32(c, E1K_RDT));
 	CHECK(c, r32(c, E1K_TDT) == 0, "TDT = %u, expected the last valid tx_tail 0",
@@ -2023,13 +2023,13 @@ static void test_drop_flush(struct t *c)
 	 * while it is off, the frames go out once it is back on
 	 */
 	rings_setup(c, 16, 16, 8);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	if (!csb_tx_batch(c, 1))
 		bail(c);
 	tx_kicked_unsent(c, 2);
 	tail = c->tx_tail;
 	bus_master(c, false);
-	expect_dropped(c, E1000_CSB_ERR_BUSMASTER, "bus mastering off, the VM stopped");
+	expect_dropped(c, CSB_ERR_BUSMASTER, "bus mastering off, the VM stopped");
 	vm_run(c, true);
 	expect_quiet(c, 200, "TX kicked, then bus mastering off");
 	bus_master(c, true);
@@ -2051,11 +2051,11 @@ static void test_tx_csb(struct t *c)
 	unsigned int batches[] = { 1, 3, 5, 2, 4, 1, 1, 5, 3 };
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX);
+	need_csb(c, CSB_F_TX);
 	rings_setup(c, 16, 8, 0);
-	csb_on(c, E1000_CSB_F_TX, 0, 0);
+	csb_on(c, CSB_F_TX, 0, 0);
 	/* the worker goes to sleep: tx_kick = NOTIFY | TDH */
-	CHECK(c, wait_csbf(c, CSB_TX_KICK, 0xffffffffu, E1000_CSB_NOTIFY | 0, 10000, &k),
+	CHECK(c, wait_csbf(c, CSB_TX_KICK, 0xffffffffu, CSB_NOTIFY | 0, 10000, &k),
 	      "idle TX worker: tx_kick = 0x%x, expected NOTIFY|0 within 10 s", k);
 
 	c->tx_seq = 1;
@@ -2071,7 +2071,7 @@ static void test_tx_csb(struct t *c)
 	CHECK(c, (tx_status(c, 0) & tx_status(c, 1) & TXD_STAT_DD), "DD not written back");
 	CHECK(c, r32(c, E1K_TDT) == 0, "TDT = %u: it should keep the value written (0)",
 	      r32(c, E1K_TDT));
-	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, E1000_CSB_NOTIFY | 2, 10000, &k),
+	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, CSB_NOTIFY | 2, 10000, &k),
 	      "idle again: tx_kick = 0x%x, expected NOTIFY|2", k);
 
 	/* a TDT write is a kick only: descriptors not in tx_tail stay */
@@ -2107,14 +2107,14 @@ static void test_tx_poll(struct t *c)
 
 	/* csb-poll-us=0: purely event driven, sleeps after each batch */
 	qemu_up(c, "csb-poll-us=0");
-	need_csb(c, E1000_CSB_F_TX);
+	need_csb(c, CSB_F_TX);
 	rings_setup(c, 16, 8, 0);
-	csb_on(c, E1000_CSB_F_TX, 0, 0);
+	csb_on(c, CSB_F_TX, 0, 0);
 	c->tx_seq = 1;
 	for (unsigned int i = 0; i < 6; i++) {
 		if (!csb_tx_batch(c, 1 + i % 3))
 			bail(c);
-		CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, E1000_CSB_NOTIFY | c->tx_tail, 5000, &k),
+		CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, CSB_NOTIFY | c->tx_tail, 5000, &k),
 		      "csb-poll-us=0: after a batch tx_kick = 0x%x, expected NOTIFY|%u",
 		      k, c->tx_tail);
 	}
@@ -2126,7 +2126,7 @@ static void test_tx_poll(struct t *c)
 	 */
 	qemu_up(c, "csb-poll-us=100000");
 	rings_setup(c, 16, 8, 0);
-	csb_on(c, E1000_CSB_F_TX, 0, 0);
+	csb_on(c, CSB_F_TX, 0, 0);
 	c->tx_seq = 1;
 	c->tx_kicks = 0;
 	c->tx_nokicks = 0;
@@ -2141,7 +2141,7 @@ static void test_tx_poll(struct t *c)
 	CHECK(c, c->tx_kicks - kicks_before < 10,
 	      "csb-poll-us=100000: all 10 back-to-back publishes saw NOTIFY in tx_kick; a polling worker should have left tx_kick clear");
 	/* and once the budget is over, it sleeps */
-	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, E1000_CSB_NOTIFY | c->tx_tail, 10000, &k),
+	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, CSB_NOTIFY | c->tx_tail, 10000, &k),
 	      "after the poll budget: tx_kick = 0x%x, expected NOTIFY|%u", k, c->tx_tail);
 	check_alive(c, "poll budget");
 }
@@ -2153,9 +2153,9 @@ static void test_rx_csb(struct t *c)
 	uint8_t d[DESC_SIZE];
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_RX);
+	need_csb(c, CSB_F_RX);
 	rings_setup(c, 8, 8, 0);	/* no buffers */
-	csb_on(c, E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_RX, 0, 0);
 	CHECK(c, csbf(c, CSB_RX_KICK) == 0, "rx_kick set before any frame");
 	csb_rx_publish(c, 2);
 	w32(c, E1K_RDT, 7);		/* a kick only: must not hand over 2..6 */
@@ -2171,7 +2171,7 @@ static void test_rx_csb(struct t *c)
 
 	/* starved: frame 3 waits, rx_kick asks for descriptor 2 */
 	inject(c, 3, frame_len(3));
-	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, E1000_CSB_NOTIFY | 2, 5000, &k),
+	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 2, 5000, &k),
 	      "starved with a frame: rx_kick = 0x%x, expected NOTIFY|2", k);
 	settle(c, 50);
 	CHECK(c, !(rx_status(c, 2) & RXD_STAT_DD),
@@ -2188,7 +2188,7 @@ static void test_rx_csb(struct t *c)
 	set_rctl(c, E1K_RCTL_EN | E1K_RCTL_BAM | E1K_RCTL_SECRC | E1K_RCTL_SZ_256);
 	/* RDH = 3, tail = 5: 2 buffers, the frame needs 4 (3,4,5,6) */
 	inject(c, 4, 1000);
-	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, E1000_CSB_NOTIFY | 6, 5000, &k),
+	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 6, 5000, &k),
 	      "a 4-buffer frame with 2 buffers: rx_kick = 0x%x, expected NOTIFY|6 (the last descriptor it needs)",
 	      k);
 	for (unsigned int i = 3; i < 8; i++)
@@ -2247,10 +2247,10 @@ static void test_irq_tx(struct t *c)
 	uint32_t ics, icr, m;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_IRQ);
+	need_csb(c, CSB_F_TX | CSB_F_IRQ);
 	rings_setup(c, 16, 8, 0);
 	w32(c, E1K_IMS, E1K_ICR_TX_CAUSES | E1K_ICR_RX_CAUSES | E1K_ICR_LSC);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_IRQ, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_IRQ, 0, 0);
 	c->tx_seq = 1;
 
 	/* index right, NOTIFY clear: no interrupt, nothing latched */
@@ -2266,7 +2266,7 @@ static void test_irq_tx(struct t *c)
 	CHECK(c, !qts_irq(c->q, c->irq), "TX interrupt with tx_irq = 1 (index, no NOTIFY)");
 
 	/* NOTIFY | head: the next batch passes it */
-	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | 2);
+	csbf_w(c, CSB_TX_IRQ, CSB_NOTIFY | 2);
 	csb_tx_batch(c, 1);
 	CHECK(c, wait_irq(c, true, 3000), "no TX interrupt: tx_irq = NOTIFY|2, head 2 -> 3");
 	ics = r32(c, E1K_ICS);
@@ -2280,7 +2280,7 @@ static void test_irq_tx(struct t *c)
 	step_clock(c, 2000000);
 
 	/* NOTIFY | head+3: one frame does not pass it, three more do */
-	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | 6);
+	csbf_w(c, CSB_TX_IRQ, CSB_NOTIFY | 6);
 	csb_tx_batch(c, 1);		/* 3 -> 4 */
 	settle(c, 50);
 	CHECK(c, !qts_irq(c->q, c->irq),
@@ -2291,7 +2291,7 @@ static void test_irq_tx(struct t *c)
 	step_clock(c, 2000000);
 
 	/* across the wrap: NOTIFY | 1 while head goes 7 -> 2 */
-	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | 1);
+	csbf_w(c, CSB_TX_IRQ, CSB_NOTIFY | 1);
 	for (unsigned int i = 0; i < 9; i++)	/* 7 -> 0 */
 		csb_tx_batch(c, 1);
 	settle(c, 50);
@@ -2316,10 +2316,10 @@ static void test_irq_rx(struct t *c)
 	uint32_t ics, icr;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_RX | E1000_CSB_F_IRQ);
+	need_csb(c, CSB_F_RX | CSB_F_IRQ);
 	rings_setup(c, 8, 16, 15);
 	w32(c, E1K_IMS, E1K_ICR_TX_CAUSES | E1K_ICR_RX_CAUSES);
-	csb_on(c, E1000_CSB_F_RX | E1000_CSB_F_IRQ, 0, 0);
+	csb_on(c, CSB_F_RX | CSB_F_IRQ, 0, 0);
 
 	inject(c, 1, 100);
 	REQUIRE(c, wait_rx(c, 0, 5000), "frame not received");
@@ -2328,7 +2328,7 @@ static void test_irq_rx(struct t *c)
 	ics = r32(c, E1K_ICS);
 	CHECK(c, !(ics & E1K_ICR_RX_CAUSES), "suppressed RX causes latched in ICR (0x%x)", ics);
 
-	csbf_w(c, CSB_RX_IRQ, E1000_CSB_NOTIFY | 1);
+	csbf_w(c, CSB_RX_IRQ, CSB_NOTIFY | 1);
 	inject(c, 2, 100);
 	REQUIRE(c, wait_rx(c, 1, 5000), "frame not received");
 	CHECK(c, wait_irq(c, true, 3000), "no RX interrupt: rx_irq = NOTIFY|1, head 1 -> 2");
@@ -2343,7 +2343,7 @@ static void test_irq_rx(struct t *c)
 	REQUIRE(c, wait_rx(c, 2, 5000), "frame not received");
 	settle(c, 50);
 	CHECK(c, !qts_irq(c->q, c->irq), "RX interrupt with rx_irq = 0");
-	csbf_w(c, CSB_RX_IRQ, E1000_CSB_NOTIFY | 5);
+	csbf_w(c, CSB_RX_IRQ, CSB_NOTIFY | 5);
 	inject(c, 4, 100);
 	REQUIRE(c, wait_rx(c, 3, 5000), "frame not received");
 	settle(c, 50);
@@ -2362,10 +2362,10 @@ static void test_irq_mirrors(struct t *c)
 	uint32_t m, st, icr;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_IRQ);
+	need_csb(c, CSB_F_IRQ);
 	rings_setup(c, 8, 8, 4);
 	w32(c, E1K_IMS, E1K_ICR_LSC | E1K_ICR_TX_CAUSES | E1K_ICR_RX_CAUSES);
-	csb_on(c, E1000_CSB_F_ALL & c->offered, 0, 0);
+	csb_on(c, CSB_F_ALL & c->offered, 0, 0);
 	st = r32(c, E1K_STATUS);
 	CHECK(c, csbf(c, CSB_STATUS_MIRROR) == st, "status mirror 0x%x, STATUS 0x%x",
 	      csbf(c, CSB_STATUS_MIRROR), st);
@@ -2404,7 +2404,7 @@ static void test_features_partial(struct t *c)
 	uint32_t st, v;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
 	/* F_RX only: TX is plain, tx_tail garbage is ignored */
 	rings_setup(c, 8, 8, 0);
 	w32(c, E1K_IMS, E1K_ICR_TXDW);
@@ -2412,8 +2412,8 @@ static void test_features_partial(struct t *c)
 	csbf_w(c, CSB_TX_TAIL, 0xffffffffu);
 	csbf_w(c, CSB_TX_KICK, 0x12345678u);	/* F_TX's: left alone, even by enable */
 	csbf_w(c, CSB_TX_HEAD, 0xdeadbeefu);	/* written whenever active */
-	st = csb_enable_raw(c, CSB_A, E1000_CSB_F_RX, CSB_ENABLE_V1);
-	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "enable with F_RX only: STATUS 0x%x", st);
+	st = csb_enable_raw(c, CSB_A, CSB_F_RX, CSB_ENABLE_V1);
+	REQUIRE(c, st == CSB_STATUS_ACTIVE, "enable with F_RX only: STATUS 0x%x", st);
 	v = csbf(c, CSB_TX_KICK);
 	CHECK(c, v == 0x12345678u,
 	      "enable with F_RX only wrote tx_kick (F_TX's field): 0x%x (spec 3: left alone)", v);
@@ -2430,8 +2430,8 @@ static void test_features_partial(struct t *c)
 	      v);
 	CHECK(c, wait_irq(c, true, 3000), "F_IRQ not accepted, yet no plain TXDW interrupt");
 	(void)r32(c, E1K_ICR);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "F_RX only, garbage tx_tail: STATUS 0x%x", st);
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, st == CSB_STATUS_ACTIVE, "F_RX only, garbage tx_tail: STATUS 0x%x", st);
 	settle(c, 20);
 	v = csbf(c, CSB_TX_KICK);
 	CHECK(c, v == 0x12345678u, "tx_kick (F_TX not accepted) changed by the device: 0x%x", v);
@@ -2446,8 +2446,8 @@ static void test_features_partial(struct t *c)
 	csb_prepare(c, CSB_A, 0, 0);
 	csbf_w(c, CSB_RX_TAIL, 0xffffffffu);
 	csbf_w(c, CSB_RX_KICK, 0x12345678u);	/* F_RX's: left alone, even by enable */
-	st = csb_enable_raw(c, CSB_A, E1000_CSB_F_TX, CSB_ENABLE_V1);
-	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "enable with F_TX only: STATUS 0x%x", st);
+	st = csb_enable_raw(c, CSB_A, CSB_F_TX, CSB_ENABLE_V1);
+	REQUIRE(c, st == CSB_STATUS_ACTIVE, "enable with F_TX only: STATUS 0x%x", st);
 	v = csbf(c, CSB_RX_KICK);
 	CHECK(c, v == 0x12345678u,
 	      "enable with F_TX only wrote rx_kick (F_RX's field): 0x%x (spec 3: left alone)", v);
@@ -2463,8 +2463,8 @@ static void test_features_partial(struct t *c)
 	CHECK(c, wait_csbf(c, CSB_RX_HEAD, ~0u, 1, 3000, &v),
 	      "F_TX only, plain RX 0 -> 1: rx_head = 0x%x, expected 1 (written whenever active)",
 	      v);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "F_TX only, garbage rx_tail: STATUS 0x%x", st);
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, st == CSB_STATUS_ACTIVE, "F_TX only, garbage rx_tail: STATUS 0x%x", st);
 	c->tx_seq = 10;
 	csb_tx_batch(c, 2);
 	csb_off(c);
@@ -2473,7 +2473,7 @@ static void test_features_partial(struct t *c)
 	rings_setup(c, 8, 8, 4);
 	csb_prepare(c, CSB_A, 0, 0);
 	st = csb_enable_raw(c, CSB_A, 0, CSB_ENABLE_V1);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "enable with no features: STATUS 0x%x", st);
+	CHECK(c, st == CSB_STATUS_ACTIVE, "enable with no features: STATUS 0x%x", st);
 	tx_fill(c, 0, 20);
 	w32(c, E1K_TDT, 1);
 	expect_tx(c, 20, 1, 5000);
@@ -2488,11 +2488,11 @@ static void test_features_partial(struct t *c)
 static void test_irq_itr(struct t *c)
 {
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_IRQ);
+	need_csb(c, CSB_F_TX | CSB_F_IRQ);
 	rings_setup(c, 16, 8, 0);
 	w32(c, E1K_IMS, E1K_ICR_TX_CAUSES);
 	w32(c, E1K_ITR, 40000);		/* 40000 * 256 ns = 10.24 ms */
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_IRQ, E1000_CSB_NOTIFY | 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_IRQ, CSB_NOTIFY | 0, 0);
 	c->tx_seq = 1;
 	csb_tx_batch(c, 1);
 	/* the first one is immediate: no interval running yet */
@@ -2500,7 +2500,7 @@ static void test_irq_itr(struct t *c)
 	      qts_irq(c->q, c->irq), "requested TX interrupt not raised at once");
 	(void)r32(c, E1K_ICR);
 	/* the second, requested too, within the interval: held */
-	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | 1);
+	csbf_w(c, CSB_TX_IRQ, CSB_NOTIFY | 1);
 	csb_tx_batch(c, 1);
 	sleep_ms(100);
 	CHECK(c, !qts_irq(c->q, c->irq),
@@ -2518,20 +2518,20 @@ static void test_irq_itr(struct t *c)
  */
 static void test_disable_polling(struct t *c)
 {
-	uint8_t pattern[E1000_CSB_SIZE], after[E1000_CSB_SIZE];
+	uint8_t pattern[CSB_SIZE], after[CSB_SIZE];
 
 	qemu_up(c, "csb-poll-us=100000");
-	need_csb(c, E1000_CSB_F_ALL);
+	need_csb(c, CSB_F_ALL);
 	rings_setup(c, 16, 8, 4);
 	memset(pattern, 0x5a, sizeof(pattern));
 	c->tx_seq = 1;
 	for (unsigned int round = 0; round < 5; round++) {
 		uint32_t st;
 
-		csb_on(c, E1000_CSB_F_ALL, E1000_CSB_NOTIFY | c->tx_tail, 0);
+		csb_on(c, CSB_F_ALL, CSB_NOTIFY | c->tx_tail, 0);
 		csb_tx_batch(c, 2);		/* the worker now polls for 100 ms */
-		csb_reg_w(c, E1000_CSB_CTRL, 0);
-		st = csb_reg_r(c, E1000_CSB_STATUS);
+		csb_reg_w(c, CSB_REG_CTRL, 0);
+		st = csb_reg_r(c, CSB_REG_STATUS);
 		REQUIRE(c, !st_active(st), "CTRL = 0: still active (0x%x)", st);
 		/* "free" the memory: anything may be written there now */
 		qts_memwrite(c->q, CSB_A, pattern, sizeof(pattern));
@@ -2571,7 +2571,7 @@ static void test_disable_polling(struct t *c)
 static void test_disable_poll_read(struct t *c)
 {
 	qemu_up(c, "csb-poll-us=100000,x-csb-poll-delay-ms=200");
-	need_csb(c, E1000_CSB_F_TX);
+	need_csb(c, CSB_F_TX);
 	rings_setup(c, 16, 8, 0);
 	c->tx_seq = 1;
 	for (unsigned int round = 0; round < 3; round++) {
@@ -2579,17 +2579,17 @@ static void test_disable_poll_read(struct t *c)
 		uint64_t t0, took;
 		uint32_t st;
 
-		csb_on(c, E1000_CSB_F_TX, 0, 0);
+		csb_on(c, CSB_F_TX, 0, 0);
 		if (!csb_tx_batch(c, 1))
 			bail(c);
 		sleep_ms(50);		/* the poll found the map, waits to read */
 		t0 = now_ms();
-		csb_reg_w(c, E1000_CSB_CTRL, 0);
-		st = csb_reg_r(c, E1000_CSB_STATUS);
+		csb_reg_w(c, CSB_REG_CTRL, 0);
+		st = csb_reg_r(c, CSB_REG_STATUS);
 		took = now_ms() - t0;
 		REQUIRE(c, !st_active(st), "CTRL = 0: still active (0x%x)", st);
 		/* "free" the block: the guest may reuse the page now */
-		qts_memset(c->q, CSB_A, 0x5a, E1000_CSB_SIZE);
+		qts_memset(c->q, CSB_A, 0x5a, CSB_SIZE);
 		sleep_ms(300);		/* a pending poll read is done by now */
 		stale = nic_stat(c, "x-stat-csb-tx-poll-stale") - stale;
 		note(c, "round %u: CTRL = 0 and STATUS took %" PRIu64 " ms, %" PRIu64
@@ -2658,23 +2658,23 @@ static void test_bad_ring_tail(struct t *c)
 	uint32_t v;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
 	rings_setup(c, 8, 8, 2);
 	plant_bait(c);
 	c->tx_seq = 1;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		unsigned int good = c->tx_tail;
 
-		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+		csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 		csb_tx_batch(c, 2);
 		good = c->tx_tail;
 		for (unsigned int j = 0; j < 8; j++)
 			if (j != good && j != (good + 7) % 8)
 				tx_fill(c, j, 0xbad10000u + j);
 		csbf_w(c, CSB_TX_TAIL, bad[i]);
-		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
 		snprintf(what, sizeof(what), "tx_tail = 0x%x with N = 8", bad[i]);
-		expect_dropped(c, E1000_CSB_ERR_RING, what);
+		expect_dropped(c, CSB_ERR_RING, what);
 		v = r32(c, E1K_TDT);
 		CHECK(c, v == good, "tx_tail = 0x%x: TDT = %u, expected the last valid tail %u",
 		      bad[i], v, good);
@@ -2700,12 +2700,12 @@ static void test_bad_ring_tail(struct t *c)
 		for (unsigned int j = 0; j < 8; j++)
 			rx_desc_reset(c, j);
 		w32(c, E1K_RDT, rdh);
-		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+		csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 		csbf_w(c, CSB_RX_TAIL, bt);
-		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_RX);
+		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_RX);
 		inject(c, seq, 100);
 		snprintf(what, sizeof(what), "rx_tail = 0x%x with N = 8", bt);
-		expect_dropped(c, E1000_CSB_ERR_RING, what);
+		expect_dropped(c, CSB_ERR_RING, what);
 		v = r32(c, E1K_RDT);
 		CHECK(c, v == rdh, "rx_tail = 0x%x: RDT = %u, expected the last valid tail %u", bt,
 		      v, rdh);
@@ -2729,17 +2729,17 @@ static void test_bad_requests(struct t *c)
 	uint32_t st;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_ALL);
+	need_csb(c, CSB_F_ALL);
 	rings_setup(c, 8, 8, 7);
 	w32(c, E1K_IMS, E1K_ICR_TX_CAUSES | E1K_ICR_RX_CAUSES);
-	csb_on(c, E1000_CSB_F_ALL, 0x7fff0003u, 0);	/* bits 30:16 set, NOTIFY clear */
+	csb_on(c, CSB_F_ALL, 0x7fff0003u, 0);	/* bits 30:16 set, NOTIFY clear */
 	c->tx_seq = 1;
 	csb_tx_batch(c, 1);		/* 0 -> 1 passes index 0 */
 	CHECK(c, wait_irq(c, true, 3000),
 	      "tx_irq = 0x7fff0003 (treated as NOTIFY|0): no interrupt when head passed 0");
 	(void)r32(c, E1K_ICR);
 	step_clock(c, 2000000);
-	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | 0xffff);	/* index >= N */
+	csbf_w(c, CSB_TX_IRQ, CSB_NOTIFY | 0xffff);	/* index >= N */
 	for (unsigned int i = 0; i < 8; i++)			/* 1 -> 1, via 0 -> 1 */
 		csb_tx_batch(c, 1);
 	CHECK(c, wait_irq(c, true, 3000),
@@ -2754,13 +2754,13 @@ static void test_bad_requests(struct t *c)
 		REQUIRE(c, wait_rx(c, i, 5000), "RX with garbage requests");
 		tx_fill(c, c->tx_tail, c->tx_seq);
 		csbf_w(c, CSB_TX_TAIL, (c->tx_tail + 1) % 8);
-		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
 		c->tx_tail = (c->tx_tail + 1) % 8;
 		expect_tx(c, c->tx_seq++, 1, 5000);
 		(void)r32(c, E1K_ICR);
 	}
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "garbage requests are not errors: STATUS 0x%x",
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, st == CSB_STATUS_ACTIVE, "garbage requests are not errors: STATUS 0x%x",
 	      st);
 	check_alive(c, "garbage requests");
 }
@@ -2768,18 +2768,18 @@ static void test_bad_requests(struct t *c)
 /* 7. Nonzero reserved fields are ignored, and never written. */
 static void test_bad_reserved(struct t *c)
 {
-	uint8_t blk[E1000_CSB_SIZE];
+	uint8_t blk[CSB_SIZE];
 	uint32_t st;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
 	rings_setup(c, 8, 8, 4);
 	csb_prepare(c, CSB_A, 0, 0);
 	qts_memset(c->q, CSB_A + CSB_GUEST_RSVD, 0xff, CSB_TX_HEAD - CSB_GUEST_RSVD);
 	qts_memset(c->q, CSB_A + CSB_HOST_RSVD, 0xff, CSB_RSVD - CSB_HOST_RSVD);
-	qts_memset(c->q, CSB_A + CSB_RSVD, 0xff, E1000_CSB_SIZE - CSB_RSVD);
-	st = csb_enable_raw(c, CSB_A, E1000_CSB_F_TX | E1000_CSB_F_RX, CSB_ENABLE_V1);
-	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "reserved fields nonzero: STATUS 0x%x", st);
+	qts_memset(c->q, CSB_A + CSB_RSVD, 0xff, CSB_SIZE - CSB_RSVD);
+	st = csb_enable_raw(c, CSB_A, CSB_F_TX | CSB_F_RX, CSB_ENABLE_V1);
+	REQUIRE(c, st == CSB_STATUS_ACTIVE, "reserved fields nonzero: STATUS 0x%x", st);
 	c->tx_seq = 1;
 	csb_tx_batch(c, 3);
 	inject(c, 1, 100);
@@ -2790,7 +2790,7 @@ static void test_bad_reserved(struct t *c)
 			record(c, 0, "the device wrote guest reserved byte 0x%zx", i);
 			break;
 		}
-	for (size_t i = CSB_RSVD; i < E1000_CSB_SIZE; i++)
+	for (size_t i = CSB_RSVD; i < CSB_SIZE; i++)
 		if (blk[i] != 0xff) {
 			record(c, 0, "the device wrote reserved byte 0x%zx (lines 2-3)", i);
 			break;
@@ -2804,7 +2804,7 @@ static void test_bad_toggle(struct t *c)
 	uint8_t got[65536];
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX);
+	need_csb(c, CSB_F_TX);
 	rings_setup(c, 16, 8, 0);
 	c->tx_seq = 1;
 	for (unsigned int round = 0; round < 3; round++) {
@@ -2812,19 +2812,19 @@ static void test_bad_toggle(struct t *c)
 		uint32_t seq0 = c->tx_seq;
 		uint32_t st;
 
-		csb_on(c, E1000_CSB_F_TX, 0, 0);
+		csb_on(c, CSB_F_TX, 0, 0);
 		for (unsigned int i = 0; i < 15; i++)
 			tx_fill(c, (start + i) % 16, seq0 + i);
 		c->tx_seq += 15;
 		csbf_w(c, CSB_TX_TAIL, end);
-		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
 		for (unsigned int k = 0; k < 4 + round; k++) {
-			csb_reg_w(c, E1000_CSB_CTRL, 0);
-			csb_reg_w(c, E1000_CSB_CTRL, CSB_ENABLE_V1);
-			csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+			csb_reg_w(c, CSB_REG_CTRL, 0);
+			csb_reg_w(c, CSB_REG_CTRL, CSB_ENABLE_V1);
+			csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
 		}
-		csb_reg_w(c, E1000_CSB_CTRL, 0);
-		st = csb_reg_r(c, E1000_CSB_STATUS);
+		csb_reg_w(c, CSB_REG_CTRL, 0);
+		st = csb_reg_r(c, CSB_REG_STATUS);
 		CHECK(c, !st_active(st), "still active after CTRL = 0 (0x%x)", st);
 		CHECK(c, r32(c, E1K_TDT) == end, "TDT = %u after the toggles, expected tail %u",
 		      r32(c, E1K_TDT), end);
@@ -2856,20 +2856,20 @@ static void test_bad_kick(struct t *c)
 	uint32_t st;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
 	rings_setup(c, 8, 8, 4);
 	tx_fill(c, 0, 1);
 	tx_fill(c, 1, 2);
-	csb_reg_w(c, E1000_CSB_KICK, 0xffffffffu);
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_RX);
+	csb_reg_w(c, CSB_REG_KICK, 0xffffffffu);
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_RX);
 	expect_quiet(c, 200, "KICK while inactive");
 	CHECK(c, r32(c, E1K_TDH) == 0, "KICK while inactive moved TDH");
-	CHECK(c, csb_reg_r(c, E1000_CSB_STATUS) == 0, "KICK while inactive changed STATUS");
-	CHECK(c, csb_reg_r(c, E1000_CSB_KICK) == 0, "KICK reads non-zero");
+	CHECK(c, csb_reg_r(c, CSB_REG_STATUS) == 0, "KICK while inactive changed STATUS");
+	CHECK(c, csb_reg_r(c, CSB_REG_KICK) == 0, "KICK reads non-zero");
 
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
-	csb_reg_w(c, E1000_CSB_KICK, 0xfffffffcu);	/* unknown bits only */
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
+	csb_reg_w(c, CSB_REG_KICK, 0xfffffffcu);	/* unknown bits only */
 	expect_quiet(c, 200, "KICK with unknown bits, nothing published");
 	csbf_w(c, CSB_TX_TAIL, 2);
 	c->tx_tail = 2;
@@ -2878,8 +2878,8 @@ static void test_bad_kick(struct t *c)
 	w32(c, E1K_RDT, 0xffff);
 	w32(c, E1K_TDT, 0xdead);
 	settle(c, 50);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE,
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, st == CSB_STATUS_ACTIVE,
 	      "TDT/RDT written with out-of-range values as kicks: STATUS 0x%x", st);
 	inject(c, 5, 100);
 	CHECK(c, wait_rx(c, 0, 5000), "RX after odd kicks");
@@ -2892,18 +2892,18 @@ static void test_bad_ringregs(struct t *c)
 	uint32_t st;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
 	rings_setup(c, 16, 16, 8);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	c->tx_seq = 1;
 	csb_tx_batch(c, 12);
 	/* shrink the TX ring below the tail */
 	w32(c, E1K_TDLEN, 8 * DESC_SIZE);
 	c->tx_n = 8;
 	plant_bait(c);
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
-	CHECK(c, wait32(c, c->bar0 + c->regs + E1000_CSB_STATUS, ~0u,
-			E1000_CSB_ERR_RING << E1000_CSB_STATUS_ERR_SHIFT, 5000, &st),
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
+	CHECK(c, wait32(c, c->bar0 + c->regs + CSB_REG_STATUS, ~0u,
+			CSB_ERR_RING << CSB_STATUS_ERR_SHIFT, 5000, &st),
 	      "TDLEN shrunk to 8 descriptors under tx_tail 12: STATUS 0x%x, expected inactive with RING",
 	      st);
 	expect_quiet(c, 200, "TDLEN shrunk under the tail");
@@ -2911,35 +2911,35 @@ static void test_bad_ringregs(struct t *c)
 	check_alive(c, "TDLEN shrunk under the tail");
 	/* empty rings */
 	rings_setup(c, 16, 16, 8);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	w32(c, E1K_TDLEN, 0);
 	w32(c, E1K_RDLEN, 0);
 	csbf_w(c, CSB_TX_TAIL, 1);
 	csbf_w(c, CSB_RX_TAIL, 1);
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX | E1000_CSB_KICK_RX);
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX | CSB_KICK_RX);
 	inject(c, 1, 100);
 	w32(c, E1K_TDT, 0);
 	w32(c, E1K_RDT, 0);
 	settle(c, 100);
 	check_alive(c, "TDLEN = RDLEN = 0 while active");
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_RING,
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, !st_active(st) && st_err(st) == CSB_ERR_RING,
 	      "TDLEN = RDLEN = 0 (N = 0), tails 1, kicked: STATUS 0x%x (%s), expected inactive with RING (a tail >= N)",
 	      st, err_name(st_err(st)));
-	if (st_active(csb_reg_r(c, E1000_CSB_STATUS)))
+	if (st_active(csb_reg_r(c, CSB_REG_STATUS)))
 		csb_off(c);
 	/* ring base on MMIO (heads >= N: bad_heads) */
 	rings_setup(c, 16, 16, 8);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	w32(c, E1K_TDBAL, BAR0_ADDR);
 	w32(c, E1K_RDBAL, BAR0_ADDR + 0x1000);
 	csbf_w(c, CSB_TX_TAIL, 5);
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX | E1000_CSB_KICK_RX);
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX | CSB_KICK_RX);
 	inject(c, 3, 100);
 	settle(c, 100);
 	check_alive(c, "rings on MMIO while active");
 	/* the CSB moved under the device: nothing to do but survive */
-	csb_reg_w(c, E1000_CSB_CTRL, 0);
+	csb_reg_w(c, CSB_REG_CTRL, 0);
 	check_alive(c, "disable after all that");
 }
 
@@ -2958,26 +2958,26 @@ static void test_bad_heads(struct t *c)
 	uint32_t v;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
 	c->tx_seq = 1;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		/* TDH written with a value >= 16 */
 		rings_setup(c, 16, 16, 8);
 		plant_bait(c);
-		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+		csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 		if (!csb_tx_batch(c, 2))
 			bail(c);
 		w32(c, E1K_TDH, bad[i]);
 		CHECK(c, r32(c, E1K_TDH) == 2,
 		      "TDH = 0x%x written while active (N = 16): TDH reads %u, expected the write ignored (2)",
 		      bad[i], r32(c, E1K_TDH));
-		expect_dropped(c, E1000_CSB_ERR_RING, "TDH >= N written while active");
+		expect_dropped(c, CSB_ERR_RING, "TDH >= N written while active");
 		CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last valid tail 2",
 		      r32(c, E1K_TDT));
 		for (unsigned int j = 2; j < 5; j++)
 			tx_fill(c, j, 0xbad20000u + j);
 		csbf_w(c, CSB_TX_TAIL, 5);
-		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);	/* inactive: nothing */
+		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);	/* inactive: nothing */
 		expect_quiet(c, 100, "TDH >= N written, then a tail and a kick");
 		check_bait(c, "TDH >= N written");
 		/* plain mode goes on from TDH = 2 */
@@ -2988,12 +2988,12 @@ static void test_bad_heads(struct t *c)
 		/* RDH written with a value >= 16 */
 		rings_setup(c, 16, 16, 8);
 		plant_bait(c);
-		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+		csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 		w32(c, E1K_RDH, bad[i]);
 		CHECK(c, r32(c, E1K_RDH) == 0,
 		      "RDH = 0x%x written while active (N = 16): RDH reads %u, expected the write ignored (0)",
 		      bad[i], r32(c, E1K_RDH));
-		expect_dropped(c, E1000_CSB_ERR_RING, "RDH >= N written while active");
+		expect_dropped(c, CSB_ERR_RING, "RDH >= N written while active");
 		inject(c, 200 + i, 100);	/* plain mode: RDH 0, RDT 8 */
 		if (wait_rx(c, 0, 5000))
 			check_rx(c, 0, 200 + i, 100);
@@ -3007,17 +3007,17 @@ static void test_bad_heads(struct t *c)
 
 	/* a head below N written while active: taken, TX goes on from it */
 	rings_setup(c, 16, 16, 8);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	if (!csb_tx_batch(c, 3))
 		bail(c);
 	w32(c, E1K_TDH, 10);
 	CHECK(c, r32(c, E1K_TDH) == 10, "TDH = 10 (N = 16) written while active: reads %u",
 	      r32(c, E1K_TDH));
-	CHECK(c, st_active(csb_reg_r(c, E1000_CSB_STATUS)), "TDH = 10 (< N) disabled the CSB");
+	CHECK(c, st_active(csb_reg_r(c, CSB_REG_STATUS)), "TDH = 10 (< N) disabled the CSB");
 	for (i = 0; i < 11; i++)
 		tx_fill(c, (10 + i) % 16, c->tx_seq + i);
 	csb_tx_publish(c, 5);
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
 	expect_tx(c, c->tx_seq, 11, 5000);	/* descriptors 10..15, 0..4 */
 	c->tx_seq += 11;
 	CHECK(c, wait_csbf(c, CSB_TX_HEAD, ~0u, 5, 5000, &v), "tx_head = %u, expected 5", v);
@@ -3028,7 +3028,7 @@ static void test_bad_heads(struct t *c)
 	 */
 	for (i = 0; i < 2; i++) {
 		rings_setup(c, 16, 16, 8);
-		csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+		csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 		if (!csb_tx_batch(c, 3))
 			bail(c);
 		w32(c, E1K_TDH, 12);
@@ -3038,10 +3038,10 @@ static void test_bad_heads(struct t *c)
 		for (unsigned int j = 0; j < 3; j++)
 			tx_fill(c, j, 0xbad30000u + j);
 		if (!i)
-			csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+			csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
 		else
 			w32(c, E1K_TCTL, r32(c, E1K_TCTL));
-		expect_dropped(c, E1000_CSB_ERR_RING, i ? "TDLEN shrunk under TDH, TCTL written" :
+		expect_dropped(c, CSB_ERR_RING, i ? "TDLEN shrunk under TDH, TCTL written" :
 				  "TDLEN shrunk under TDH, kicked");
 		expect_quiet(c, 100, "TDLEN shrunk under TDH");
 		check_bait(c, "TDLEN shrunk under TDH");
@@ -3052,7 +3052,7 @@ static void test_bad_heads(struct t *c)
 
 	/* RDLEN shrunk under RDH (12 >= 8), then a frame */
 	rings_setup(c, 16, 16, 8);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	csb_rx_publish(c, 13);
 	for (i = 0; i < 12; i++)
 		inject(c, 300 + i, 100);
@@ -3062,7 +3062,7 @@ static void test_bad_heads(struct t *c)
 	csbf_w(c, CSB_RX_TAIL, 3);
 	plant_bait(c);				/* descriptors 8..23, RDH's 12 among them */
 	inject(c, 400, 100);
-	expect_dropped(c, E1000_CSB_ERR_RING, "RDLEN shrunk under RDH, a frame arrives");
+	expect_dropped(c, CSB_ERR_RING, "RDLEN shrunk under RDH, a frame arrives");
 	settle(c, 20);
 	check_bait(c, "RDLEN shrunk under RDH");
 	CHECK(c, r32(c, E1K_RDH) == 12, "RDH moved to %u (N = 8, RDH was 12)", r32(c, E1K_RDH));
@@ -3089,38 +3089,38 @@ static void test_csb_unmapped(struct t *c)
 	uint32_t st;
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
 	rings_setup(c, 8, 8, 4);
 	pam_e0000(c, 0);
-	st = csb_enable_raw(c, CSB_PAM, E1000_CSB_F_TX | E1000_CSB_F_RX, CSB_ENABLE_V1);
-	CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_ADDR,
+	st = csb_enable_raw(c, CSB_PAM, CSB_F_TX | CSB_F_RX, CSB_ENABLE_V1);
+	CHECK(c, !st_active(st) && st_err(st) == CSB_ERR_ADDR,
 	      "CSB at 0xe0000 with PAM off (BIOS ROM / PCI): STATUS 0x%x, expected ADDR", st);
 	/* PAM read-only: QEMU's DMA writes go through read-only aliases to the
 	 * RAM behind them (for any device), so either answer is defensible
 	 */
 	pam_e0000(c, 1);
-	st = csb_enable_raw(c, CSB_PAM, E1000_CSB_F_TX | E1000_CSB_F_RX, CSB_ENABLE_V1);
+	st = csb_enable_raw(c, CSB_PAM, CSB_F_TX | CSB_F_RX, CSB_ENABLE_V1);
 	note(c, "CSB at 0xe0000 with PAM read-only: STATUS 0x%x", st);
 	if (st_active(st))
 		csb_off(c);
 	pam_e0000(c, 3);
 	csb_prepare(c, CSB_PAM, 0, 0);
-	st = csb_enable_raw(c, CSB_PAM, E1000_CSB_F_TX | E1000_CSB_F_RX, CSB_ENABLE_V1);
-	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE,
+	st = csb_enable_raw(c, CSB_PAM, CSB_F_TX | CSB_F_RX, CSB_ENABLE_V1);
+	REQUIRE(c, st == CSB_STATUS_ACTIVE,
 		"CSB at 0xe0000 with PAM read/write (RAM): STATUS 0x%x, expected ACTIVE", st);
 	c->tx_seq = 1;
 	csb_tx_batch(c, 2);
 	/* the RAM goes away */
 	pam_e0000(c, 0);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
+	st = csb_reg_r(c, CSB_REG_STATUS);
 	if (st_active(st)) {
 		/* maybe only noticed on the next use */
-		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX | E1000_CSB_KICK_RX);
+		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX | CSB_KICK_RX);
 		inject(c, 1, 100);
 		settle(c, 100);
-		st = csb_reg_r(c, E1000_CSB_STATUS);
+		st = csb_reg_r(c, CSB_REG_STATUS);
 	}
-	CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_ADDR,
+	CHECK(c, !st_active(st) && st_err(st) == CSB_ERR_ADDR,
 	      "the CSB's RAM unmapped (PAM off): STATUS 0x%x, expected inactive with ADDR", st);
 	CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last tail 2", r32(c, E1K_TDT));
 	if (!st_active(st))
@@ -3128,15 +3128,15 @@ static void test_csb_unmapped(struct t *c)
 	check_alive(c, "the CSB's memory unmapped");
 	/* and back: a fresh enable works, plain mode in between */
 	pam_e0000(c, 3);
-	if (st_active(csb_reg_r(c, E1000_CSB_STATUS)))
+	if (st_active(csb_reg_r(c, CSB_REG_STATUS)))
 		csb_off(c);
 	tx_fill(c, 2, 3);
 	w32(c, E1K_TDT, 3);
 	expect_tx(c, 3, 1, 5000);
 	c->tx_seq = 4;
 	csb_prepare(c, CSB_PAM, 0, 0);
-	st = csb_enable_raw(c, CSB_PAM, E1000_CSB_F_TX, CSB_ENABLE_V1);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "re-enable at 0xe0000: STATUS 0x%x", st);
+	st = csb_enable_raw(c, CSB_PAM, CSB_F_TX, CSB_ENABLE_V1);
+	CHECK(c, st == CSB_STATUS_ACTIVE, "re-enable at 0xe0000: STATUS 0x%x", st);
 	if (st_active(st))
 		csb_tx_batch(c, 1);
 	check_alive(c, "PAM games");
@@ -3176,19 +3176,19 @@ static void test_hotunplug(struct t *c)
 	char dev[256];
 
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_ALL);
+	need_csb(c, CSB_F_ALL);
 	for (unsigned int round = 0; round < 2; round++) {
 		const char *id = "nic0";	/* round 0 ends with a nic0 again */
 
 		rings_setup(c, 16, 8, 4);
-		csb_on(c, E1000_CSB_F_ALL, 0, 0);
+		csb_on(c, CSB_F_ALL, 0, 0);
 		c->tx_seq = 1;
 		csb_tx_batch(c, 2);
 		/* 13 frames published, kicked, and the NIC pulled right away */
 		for (unsigned int i = 0; i < 13; i++)
 			tx_fill(c, (2 + i) % 16, 100 + i);
 		csbf_w(c, CSB_TX_TAIL, 15);
-		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
 		csbf_w(c, CSB_RX_TAIL, 7);
 		inject(c, 1, 100);
 		unplug_nic(c, id);
@@ -3204,7 +3204,7 @@ static void test_hotunplug(struct t *c)
 		cap_find(c);
 		REQUIRE(c, c->has_cap, "the new NIC has no capability");
 		rings_setup(c, 16, 8, 4);
-		csb_on(c, E1000_CSB_F_ALL, 0, 0);
+		csb_on(c, CSB_F_ALL, 0, 0);
 		c->tx_seq = 200;
 		csb_tx_batch(c, 3);
 		inject(c, 2, 100);
@@ -3297,10 +3297,10 @@ static void test_migration(struct t *c)
 	    (int)sizeof(path))
 		qts_fatal("log directory path too long");
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
 	rings_setup(c, 16, 8, 4);
 	w32(c, E1K_IMS, E1K_ICR_TXDW | E1K_ICR_RXT0);
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	c->tx_seq = 1;
 	csb_tx_batch(c, 3);
 	inject(c, 1, 100);
@@ -3329,12 +3329,12 @@ static void test_migration(struct t *c)
 
 	incoming_from_file(c, NULL, path);
 	REQUIRE(c, c->has_cap, "capability missing on the destination");
-	st = csb_reg_r(c, E1000_CSB_STATUS);
+	st = csb_reg_r(c, CSB_REG_STATUS);
 	REQUIRE(c, st_active(st), "CSB not active after migration: STATUS 0x%x", st);
-	v = csb_reg_r(c, E1000_CSB_ADDR_LO);
+	v = csb_reg_r(c, CSB_REG_ADDR_LO);
 	CHECK(c, v == (uint32_t)CSB_A, "ADDR_LO = 0x%x after migration", v);
-	v = csb_reg_r(c, E1000_CSB_FEATURES);
-	CHECK(c, v == (E1000_CSB_F_TX | E1000_CSB_F_RX), "FEATURES = 0x%x after migration", v);
+	v = csb_reg_r(c, CSB_REG_FEATURES);
+	CHECK(c, v == (CSB_F_TX | CSB_F_RX), "FEATURES = 0x%x after migration", v);
 	if (sent_before) {
 		note(c, "the frame published before the migration left from the source");
 		CHECK(c, r32(c, E1K_TDH) == 4 && csbf(c, CSB_TX_HEAD) == 4,
@@ -3346,9 +3346,9 @@ static void test_migration(struct t *c)
 		 * (the destination may already have resumed and sent it)
 		 */
 		v = csbf(c, CSB_TX_KICK);
-		if ((v & E1000_CSB_NOTIFY) &&
-		    e1000_csb_need_notify(request_index(c, "tx_kick", v, 16), tx_tail, 4, 16))
-			csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+		if ((v & CSB_NOTIFY) &&
+		    csb_need_notify(request_index(c, "tx_kick", v, 16), tx_tail, 4, 16))
+			csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
 		expect_tx(c, c->tx_seq, 1, 5000);
 		expect_quiet(c, 200, "the frame published before the migration, twice");
 	}
@@ -3367,7 +3367,7 @@ static void test_migration(struct t *c)
 	migrate_to_file(c, path);
 	qemu_stop(c);
 	incoming_from_file(c, NULL, path);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
+	st = csb_reg_r(c, CSB_REG_STATUS);
 	CHECK(c, !st_active(st), "CSB active after migrating a disabled one: 0x%x", st);
 	tx_fill(c, c->tx_tail, c->tx_seq);
 	w32(c, E1K_TDT, (c->tx_tail + 1) % 16);
@@ -3474,7 +3474,7 @@ static void test_migration_compat(struct t *c)
 	    (int)sizeof(path))
 		qts_fatal("log directory path too long");
 	qemu_up(c, NULL);
-	need_csb(c, E1000_CSB_F_TX);
+	need_csb(c, CSB_F_TX);
 	rings_setup(c, 8, 8, 4);
 	c->tx_seq = 1;
 	tx_fill(c, 0, c->tx_seq);
@@ -3494,9 +3494,9 @@ static void test_migration_compat(struct t *c)
 	      err, qemu_error_line(c->log_path, why, sizeof(why)));
 	if (ok) {
 		cap_find(c);
-		CHECK(c, c->has_cap && csb_reg_r(c, E1000_CSB_STATUS) == 0,
+		CHECK(c, c->has_cap && csb_reg_r(c, CSB_REG_STATUS) == 0,
 		      "destination: capability %d, STATUS 0x%x", c->has_cap,
-		      c->has_cap ? csb_reg_r(c, E1000_CSB_STATUS) : 0);
+		      c->has_cap ? csb_reg_r(c, CSB_REG_STATUS) : 0);
 		dest_plain_tx(c);
 	}
 	qemu_stop(c);
@@ -3531,7 +3531,7 @@ static void test_migration_compat(struct t *c)
 	c->udp.qemu_port = udp_free_port();
 	qemu_up(c, NULL);
 	rings_setup(c, 8, 8, 4);
-	csb_on(c, E1000_CSB_F_TX, 0, 0);
+	csb_on(c, CSB_F_TX, 0, 0);
 	migrate_to_file(c, path);
 	qemu_stop(c);
 	n = file_count(path, "csb");
@@ -3589,8 +3589,8 @@ static void test_iommu_dma(struct t *c)
 	w32(c, E1K_IMS, E1K_ICR_TX_CAUSES | E1K_ICR_RX_CAUSES);
 	csb_prepare(c, CSB_A, 0, 0);
 	csbf_w(c, CSB_STATUS_MIRROR, 0xdeadbeef);
-	st = csb_enable_raw(c, CSB_IOVA, E1000_CSB_F_ALL, CSB_ENABLE_V1);
-	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64 " (mapped to 0x%"
+	st = csb_enable_raw(c, CSB_IOVA, CSB_F_ALL, CSB_ENABLE_V1);
+	REQUIRE(c, st == CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64 " (mapped to 0x%"
 		PRIx64 "): STATUS 0x%x (error %s)", CSB_IOVA, CSB_A, st, err_name(st_err(st)));
 	v = csbf(c, CSB_STATUS_MIRROR);
 	CHECK(c, v == r32(c, E1K_STATUS), "status mirror at guest-physical 0x%" PRIx64
@@ -3603,7 +3603,7 @@ static void test_iommu_dma(struct t *c)
 		if (!csb_tx_batch(c, 1 + i % 4))
 			bail(c);
 	/* a requested TX interrupt: tx_irq read through the translation */
-	csbf_w(c, CSB_TX_IRQ, E1000_CSB_NOTIFY | c->tx_tail);
+	csbf_w(c, CSB_TX_IRQ, CSB_NOTIFY | c->tx_tail);
 	csb_tx_batch(c, 2);
 	CHECK(c, wait_irq(c, true, 3000), "no TX interrupt: tx_irq = NOTIFY|head behind VT-d");
 	(void)r32(c, E1K_ICR);
@@ -3613,7 +3613,7 @@ static void test_iommu_dma(struct t *c)
 	CHECK(c, !qts_irq(c->q, c->irq), "TX interrupt with tx_irq = 0 behind VT-d");
 
 	/* RX: buffers handed over in rx_tail, frames DMAed into them */
-	csbf_w(c, CSB_RX_IRQ, E1000_CSB_NOTIFY | 0);
+	csbf_w(c, CSB_RX_IRQ, CSB_NOTIFY | 0);
 	for (unsigned int i = 0; i < 4; i++)
 		inject(c, 100 + i, frame_len(100 + i));
 	for (unsigned int i = 0; i < 4; i++)
@@ -3629,7 +3629,7 @@ static void test_iommu_dma(struct t *c)
 	 */
 	for (unsigned int i = 4; i < 9; i++)
 		inject(c, 100 + i, frame_len(100 + i));
-	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, E1000_CSB_NOTIFY | 8, 5000, &k),
+	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 8, 5000, &k),
 	      "starved: rx_kick = 0x%x, expected NOTIFY|8", k);
 	CHECK(c, csb_rx_publish(c, 15), "rx_kick asked for index 8: publishing 8..14 needs a kick");
 	for (unsigned int i = 4; i < 9; i++)
@@ -3637,8 +3637,8 @@ static void test_iommu_dma(struct t *c)
 			check_rx(c, i, 100 + i, frame_len(100 + i));
 		else
 			record(c, __LINE__, "no frame in RX descriptor %u behind VT-d", i);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "STATUS 0x%x after TX and RX behind VT-d", st);
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, st == CSB_STATUS_ACTIVE, "STATUS 0x%x after TX and RX behind VT-d", st);
 	CHECK(c, !vtd_faults_pending(c), "VT-d recorded faults (FSTS 0x%x)",
 	      vtd_r32(c, VTD_FSTS));
 	csb_off(c);
@@ -3652,8 +3652,8 @@ static void test_iommu_dma(struct t *c)
 	vtd_map(c, CSB_DECOY, CSB_B, VTD_PAGE, VTD_PTE_RW);
 	vtd_flush(c);
 	csb_prepare(c, CSB_B, 0, 0);
-	st = csb_enable_raw(c, CSB_DECOY, E1000_CSB_F_ALL, CSB_ENABLE_V1);
-	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64 " (mapped to 0x%"
+	st = csb_enable_raw(c, CSB_DECOY, CSB_F_ALL, CSB_ENABLE_V1);
+	REQUIRE(c, st == CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64 " (mapped to 0x%"
 		PRIx64 "): STATUS 0x%x", CSB_DECOY, CSB_B, st);
 	if (!csb_tx_batch(c, 3))
 		bail(c);
@@ -3697,8 +3697,8 @@ static void test_iommu_faults(struct t *c)
 			vtd_map(c, bad[i].iova, bad[i].gpa, VTD_PAGE, bad[i].perm);
 		vtd_flush(c);
 		page_fill(c, CSB_B, 0x5a);
-		st = csb_enable_raw(c, bad[i].iova, E1000_CSB_F_ALL, CSB_ENABLE_V1);
-		CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_ADDR,
+		st = csb_enable_raw(c, bad[i].iova, CSB_F_ALL, CSB_ENABLE_V1);
+		CHECK(c, !st_active(st) && st_err(st) == CSB_ERR_ADDR,
 		      "CSB at IOVA 0x%" PRIx64 " (%s): STATUS 0x%x (%s), expected ADDR",
 		      bad[i].iova, bad[i].what, st, err_name(st_err(st)));
 		check_enable_cleared(c, bad[i].what);
@@ -3717,8 +3717,8 @@ static void test_iommu_faults(struct t *c)
 	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
 	vtd_flush(c);
 	csb_prepare(c, CSB_A, 0, 0);
-	st = csb_enable_raw(c, CSB_IOVA, E1000_CSB_F_ALL, CSB_ENABLE_V1);
-	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "enable at a mapped IOVA: STATUS 0x%x", st);
+	st = csb_enable_raw(c, CSB_IOVA, CSB_F_ALL, CSB_ENABLE_V1);
+	REQUIRE(c, st == CSB_STATUS_ACTIVE, "enable at a mapped IOVA: STATUS 0x%x", st);
 	c->tx_seq = 1;
 	if (!csb_tx_batch(c, 2))
 		bail(c);
@@ -3731,8 +3731,8 @@ static void test_iommu_faults(struct t *c)
 	csbf_w(c, CSB_STATUS_MIRROR, 0xa5a5a5a5u);
 	tx_fill(c, 2, c->tx_seq);
 	csbf_w(c, CSB_TX_TAIL, 3);
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
-	expect_dropped(c, E1000_CSB_ERR_ADDR, "the CSB's IOVA unmapped under it, then a kick");
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
+	expect_dropped(c, CSB_ERR_ADDR, "the CSB's IOVA unmapped under it, then a kick");
 	CHECK(c, vtd_fault_seen(c, CSB_IOVA), "no VT-d fault recorded for the unmapped CSB");
 	CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last valid tail 2",
 	      r32(c, E1K_TDT));
@@ -3760,8 +3760,8 @@ static void test_iommu_faults(struct t *c)
 	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
 	vtd_flush(c);
 	csb_prepare(c, CSB_A, 0, 0);
-	st = csb_enable_raw(c, CSB_IOVA, E1000_CSB_F_ALL, CSB_ENABLE_V1);
-	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "re-enable at the IOVA: STATUS 0x%x", st);
+	st = csb_enable_raw(c, CSB_IOVA, CSB_F_ALL, CSB_ENABLE_V1);
+	REQUIRE(c, st == CSB_STATUS_ACTIVE, "re-enable at the IOVA: STATUS 0x%x", st);
 	if (!csb_tx_batch(c, 2))
 		bail(c);
 	/* the guest moves the block while the device leaves it alone: once
@@ -3769,10 +3769,10 @@ static void test_iommu_faults(struct t *c)
 	 * that no write of tx_kick to the old page, nor a poll read of it,
 	 * races with the copy
 	 */
-	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, E1000_CSB_NOTIFY | c->tx_tail, 5000, &k),
+	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, CSB_NOTIFY | c->tx_tail, 5000, &k),
 	      "before the move: tx_kick = 0x%x, expected NOTIFY|%u", k, c->tx_tail);
 	{
-		uint8_t blk[E1000_CSB_SIZE];
+		uint8_t blk[CSB_SIZE];
 
 		qts_memread(c->q, CSB_A, blk, sizeof(blk));
 		qts_memwrite(c->q, CSB_B, blk, sizeof(blk));
@@ -3784,8 +3784,8 @@ static void test_iommu_faults(struct t *c)
 	for (unsigned int i = 0; i < 3; i++)
 		if (!csb_tx_batch(c, 2))
 			bail(c);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "STATUS 0x%x after the IOVA moved", st);
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, st == CSB_STATUS_ACTIVE, "STATUS 0x%x after the IOVA moved", st);
 	CHECK(c, page_intact(c, CSB_A, 0x5a, &where),
 	      "the CSB's old page was written at offset 0x%zx after its IOVA was mapped elsewhere and the IOTLB invalidated",
 	      where);
@@ -3808,7 +3808,7 @@ static void test_iommu_switch(struct t *c)
 	/* VT-d present, translation off: the address is guest-physical */
 	iommu_up(c, "csb-poll-us=100000", false);
 	rings_setup(c, 16, 16, 8);
-	csb_on(c, E1000_CSB_F_ALL, 0, 0);
+	csb_on(c, CSB_F_ALL, 0, 0);
 	c->tx_seq = 1;
 	for (unsigned int i = 0; i < 4; i++)
 		if (!csb_tx_batch(c, 1))
@@ -3820,8 +3820,8 @@ static void test_iommu_switch(struct t *c)
 	 * once (the rings are not mapped either: nothing else must move)
 	 */
 	vtd_translate(c, true);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_ADDR,
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, !st_active(st) && st_err(st) == CSB_ERR_ADDR,
 	      "translation on, the CSB's address unmapped: STATUS 0x%x (%s), expected ADDR",
 	      st, err_name(st_err(st)));
 	check_enable_cleared(c, "translation turned on");
@@ -3833,12 +3833,12 @@ static void test_iommu_switch(struct t *c)
 	vtd_map(c, DMA_REGION, DMA_REGION, DMA_REGION_LEN, VTD_PTE_RW);
 	vtd_flush(c);
 	rings_setup(c, 16, 16, 8);
-	csb_on(c, E1000_CSB_F_ALL, 0, 0);
+	csb_on(c, CSB_F_ALL, 0, 0);
 	if (!csb_tx_batch(c, 2))
 		bail(c);
 	vtd_translate(c, true);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE,
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, st == CSB_STATUS_ACTIVE,
 	      "translation on, the CSB identity-mapped: STATUS 0x%x", st);
 	/* behind VT-d the TX thread polls too (one translated read at a
 	 * time, with the BQL): 10 back-to-back publishes inside its 100 ms
@@ -3872,11 +3872,11 @@ static void test_iommu_switch(struct t *c)
 	/* a host too slow to unmap within the 100 ms budget: the thread
 	 * asked for a kick before the unmap (after it, that write fails)
 	 */
-	if (csbf(c, CSB_TX_KICK) & E1000_CSB_NOTIFY) {
+	if (csbf(c, CSB_TX_KICK) & CSB_NOTIFY) {
 		note(c, "the TX thread slept before the unmap: kicking it");
-		csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
 	}
-	expect_dropped(c, E1000_CSB_ERR_ADDR,
+	expect_dropped(c, CSB_ERR_ADDR,
 		       "the CSB's IOVA unmapped under the polling TX thread");
 	CHECK(c, vtd_fault_seen(c, CSB_A),
 	      "no VT-d fault recorded for the CSB unmapped under the polling thread");
@@ -3889,11 +3889,11 @@ static void test_iommu_switch(struct t *c)
 	vtd_map(c, CSB_A, CSB_A, VTD_PAGE, VTD_PTE_RW);
 	vtd_flush(c);
 	csb_prepare(c, CSB_A, 0, 0);
-	st = csb_enable_raw(c, CSB_A, E1000_CSB_F_ALL, CSB_ENABLE_V1);
-	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "re-enable behind VT-d: STATUS 0x%x", st);
+	st = csb_enable_raw(c, CSB_A, CSB_F_ALL, CSB_ENABLE_V1);
+	REQUIRE(c, st == CSB_STATUS_ACTIVE, "re-enable behind VT-d: STATUS 0x%x", st);
 	vtd_translate(c, false);
-	st = csb_reg_r(c, E1000_CSB_STATUS);
-	CHECK(c, st == E1000_CSB_STATUS_ACTIVE, "translation off again: STATUS 0x%x", st);
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, st == CSB_STATUS_ACTIVE, "translation off again: STATUS 0x%x", st);
 	for (unsigned int i = 0; i < 3; i++)
 		if (!csb_tx_batch(c, 1))
 			bail(c);
@@ -3911,8 +3911,8 @@ static void iommu_csb_on(struct t *c)
 	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
 	vtd_flush(c);
 	csb_prepare(c, CSB_A, 0, 0);
-	st = csb_enable_raw(c, CSB_IOVA, E1000_CSB_F_TX | E1000_CSB_F_RX, CSB_ENABLE_V1);
-	REQUIRE(c, st == E1000_CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64
+	st = csb_enable_raw(c, CSB_IOVA, CSB_F_TX | CSB_F_RX, CSB_ENABLE_V1);
+	REQUIRE(c, st == CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64
 		" (mapped to 0x%" PRIx64 "): STATUS 0x%x", CSB_IOVA, CSB_A, st);
 }
 
@@ -3921,7 +3921,7 @@ static void tx_thread_asleep(struct t *c)
 {
 	uint32_t k;
 
-	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, E1000_CSB_NOTIFY | c->tx_tail, 5000, &k),
+	CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, CSB_NOTIFY | c->tx_tail, 5000, &k),
 	      "idle TX thread: tx_kick = 0x%x, expected NOTIFY|%u", k, c->tx_tail);
 }
 
@@ -3947,13 +3947,13 @@ static void test_iommu_drop_flush(struct t *c)
 	 * kicks with RDT = 4
 	 */
 	inject(c, 100, 200);
-	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, E1000_CSB_NOTIFY | 0, 5000, &k),
+	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 0, 5000, &k),
 	      "a frame and no RX buffers: rx_kick = 0x%x, expected NOTIFY|0", k);
 	vtd_map(c, CSB_IOVA, 0, VTD_PAGE, 0);
 	vtd_flush(c);
 	csbf_w(c, CSB_RX_TAIL, 4);
 	w32(c, E1K_RDT, 4);
-	expect_dropped(c, E1000_CSB_ERR_ADDR, "the CSB's IOVA unmapped, then RDT = 4");
+	expect_dropped(c, CSB_ERR_ADDR, "the CSB's IOVA unmapped, then RDT = 4");
 	(void)vtd_fault_seen(c, CSB_IOVA);
 	CHECK(c, r32(c, E1K_RDT) == 4, "RDT = %u after the drop, expected the 4 written",
 	      r32(c, E1K_RDT));
@@ -3968,7 +3968,7 @@ static void test_iommu_drop_flush(struct t *c)
 		tx_fill(c, i, c->tx_seq + i - 2);
 	csbf_w(c, CSB_TX_TAIL, 5);
 	w32(c, E1K_TDT, 5);
-	expect_dropped(c, E1000_CSB_ERR_ADDR, "the CSB's IOVA unmapped, then TDT = 5");
+	expect_dropped(c, CSB_ERR_ADDR, "the CSB's IOVA unmapped, then TDT = 5");
 	(void)vtd_fault_seen(c, CSB_IOVA);
 	if (!expect_tx(c, c->tx_seq, 3, 1000))
 		record(c, __LINE__,
@@ -4018,9 +4018,9 @@ static void csb_on_mmio(struct t *c, uint64_t gpa, void (*what)(struct t *c),
 	CHECK(c, !other && !irq, "%s: the device made %" PRIu64 " + %" PRIu64
 	      " accesses to its own registers (the CSB's IOVA mapped onto its BAR0)",
 	      why, other, irq);
-	expect_dropped(c, E1000_CSB_ERR_ADDR, why);
-	if (st_active(csb_reg_r(c, E1000_CSB_STATUS)))
-		csb_reg_w(c, E1000_CSB_CTRL, 0);	/* for the next round */
+	expect_dropped(c, CSB_ERR_ADDR, why);
+	if (st_active(csb_reg_r(c, CSB_REG_STATUS)))
+		csb_reg_w(c, CSB_REG_CTRL, 0);	/* for the next round */
 }
 
 static void link_down(struct t *c)
@@ -4036,7 +4036,7 @@ static void vm_cont(struct t *c)
 
 static void kick_tx(struct t *c)
 {
-	csb_reg_w(c, E1000_CSB_KICK, E1000_CSB_KICK_TX);
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
 }
 
 /* The TX thread polls (its next read finds the remap), or it slept
@@ -4044,7 +4044,7 @@ static void kick_tx(struct t *c)
  */
 static void poll_or_kick(struct t *c)
 {
-	if (csbf(c, CSB_TX_KICK) & E1000_CSB_NOTIFY) {
+	if (csbf(c, CSB_TX_KICK) & CSB_NOTIFY) {
 		note(c, "the TX thread slept before the remap: a kick instead");
 		kick_tx(c);
 	}
@@ -4065,8 +4065,8 @@ static void test_iommu_mmio(struct t *c)
 	rings_setup(c, 16, 16, 8);
 	vtd_map(c, CSB_IOVA + 0x10000, c->bar0, VTD_PAGE, VTD_PTE_RW);
 	vtd_flush(c);
-	st = csb_enable_raw(c, CSB_IOVA + 0x10000, E1000_CSB_F_ALL, CSB_ENABLE_V1);
-	CHECK(c, !st_active(st) && st_err(st) == E1000_CSB_ERR_ADDR,
+	st = csb_enable_raw(c, CSB_IOVA + 0x10000, CSB_F_ALL, CSB_ENABLE_V1);
+	CHECK(c, !st_active(st) && st_err(st) == CSB_ERR_ADDR,
 	      "enable at an IOVA mapped onto BAR0: STATUS 0x%x (%s), expected ADDR", st,
 	      err_name(st_err(st)));
 
@@ -4139,7 +4139,7 @@ static void chaos_count(uint32_t r, unsigned int n, unsigned int *good, unsigned
 {
 	if (!r)
 		return;
-	if ((r & E1000_CSB_NOTIFY) && !(r & 0x7fff0000u) && (r & E1000_CSB_INDEX_MASK) < n)
+	if ((r & CSB_NOTIFY) && !(r & 0x7fff0000u) && (r & CSB_INDEX_MASK) < n)
 		(*good)++;
 	else
 		(*bad)++;
@@ -4158,9 +4158,9 @@ static void test_chaos(struct t *c)
 	uint16_t first_len = 0;
 
 	qemu_up(c, "x-csb-chaos=10,csb-poll-us=0");
-	need_csb(c, E1000_CSB_F_TX | E1000_CSB_F_RX);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
 	rings_setup(c, 16, 16, 4);	/* RDH 0, RDT 4: 4..15 not handed over */
-	csb_on(c, E1000_CSB_F_TX | E1000_CSB_F_RX, 0, 0);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	tx_thread_asleep(c);
 	for (ticks = 0; ticks < 400; ticks++) {
 		if (tx_good > 1 && tx_bad > 1 && rx_good > 1 && rx_bad > 1 && past_rdt > 1 &&
@@ -4193,7 +4193,7 @@ static void test_chaos(struct t *c)
 	CHECK(c, past_rdt && lens_differ,
 	      "x-csb-chaos=10, %u ticks: DD set %u times on RX descriptors past RDT, %s",
 	      ticks, past_rdt, lens_differ ? "random lengths" : "always the same length");
-	CHECK(c, st_active(csb_reg_r(c, E1000_CSB_STATUS)), "the hook disabled the CSB");
+	CHECK(c, st_active(csb_reg_r(c, CSB_REG_STATUS)), "the hook disabled the CSB");
 
 	/* inactive: the hook leaves the block and the ring alone */
 	csb_off(c);
@@ -4249,7 +4249,7 @@ static uint32_t rnd_index(unsigned int n)
 static uint64_t rnd_csb_addr(void)
 {
 	static const uint64_t addrs[] = { CSB_A, CSB_B, CSB_A + 0x80, CSB_A + 4, 0x10000000ull,
-		BAR0_ADDR, BAR0_ADDR + E1000_CSB_REGS_DEFAULT, 0xfec00000ull, RAM_SIZE,
+		BAR0_ADDR, BAR0_ADDR + CSB_REGS_DEFAULT, 0xfec00000ull, RAM_SIZE,
 		RAM_SIZE - 0x100, 0xffffffffffffff00ull, 0x100000000ull };
 
 	return addrs[rnd_below(sizeof(addrs) / sizeof(addrs[0]))];
@@ -4350,7 +4350,7 @@ static void fz_step(struct fuzz *f)
 	 * on the device's state, so a seed always gives the same inputs.
 	 */
 	bool try_enable = chance(20), from_regs = chance(30);
-	uint32_t feats = chance(80) ? E1000_CSB_F_ALL : 0;
+	uint32_t feats = chance(80) ? CSB_F_ALL : 0;
 
 	feats |= rnd_below(8);
 	if (f->master_on_at && f->step >= f->master_on_at) {
@@ -4370,10 +4370,10 @@ static void fz_step(struct fuzz *f)
 			csbf_w(c, CSB_TX_TAIL, r32(c, E1K_TDT));
 			csbf_w(c, CSB_RX_TAIL, r32(c, E1K_RDT));
 		}
-		csb_reg_w(c, E1000_CSB_ADDR_HI, (uint32_t)(c->csb >> 32));
-		csb_reg_w(c, E1000_CSB_ADDR_LO, (uint32_t)c->csb);
-		csb_reg_w(c, E1000_CSB_FEATURES, feats);
-		csb_reg_w(c, E1000_CSB_CTRL, CSB_ENABLE_V1);
+		csb_reg_w(c, CSB_REG_ADDR_HI, (uint32_t)(c->csb >> 32));
+		csb_reg_w(c, CSB_REG_ADDR_LO, (uint32_t)c->csb);
+		csb_reg_w(c, CSB_REG_FEATURES, feats);
+		csb_reg_w(c, CSB_REG_CTRL, CSB_ENABLE_V1);
 		return;
 	}
 
@@ -4402,26 +4402,26 @@ static void fz_step(struct fuzz *f)
 		case 0:
 			a = rnd_csb_addr();
 			fz_log(f, "ADDR = 0x%" PRIx64, a);
-			csb_reg_w(c, E1000_CSB_ADDR_HI, (uint32_t)(a >> 32));
-			csb_reg_w(c, E1000_CSB_ADDR_LO, (uint32_t)a);
+			csb_reg_w(c, CSB_REG_ADDR_HI, (uint32_t)(a >> 32));
+			csb_reg_w(c, CSB_REG_ADDR_LO, (uint32_t)a);
 			break;
 		case 1:
 			v = chance(80) ? rnd_below(8) : (uint32_t)rnd();
 			fz_log(f, "FEATURES = 0x%x", v);
-			csb_reg_w(c, E1000_CSB_FEATURES, v);
+			csb_reg_w(c, CSB_REG_FEATURES, v);
 			break;
 		case 2: case 3:
 			v = chance(70) ? (chance(70) ? CSB_ENABLE_V1 : 0) : (uint32_t)rnd();
 			fz_log(f, "CTRL = 0x%x", v);
-			csb_reg_w(c, E1000_CSB_CTRL, v);
+			csb_reg_w(c, CSB_REG_CTRL, v);
 			break;
 		case 4:
 			v = chance(70) ? rnd_below(4) : (uint32_t)rnd();
 			fz_log(f, "KICK = 0x%x", v);
-			csb_reg_w(c, E1000_CSB_KICK, v);
+			csb_reg_w(c, CSB_REG_KICK, v);
 			break;
 		default:
-			reg = rnd_below(E1000_CSB_REGS_SIZE + 8);
+			reg = rnd_below(CSB_REGS_SIZE + 8);
 			v = (uint32_t)rnd();
 			switch (rnd_below(3)) {
 			case 0:
@@ -4467,8 +4467,8 @@ static void fz_step(struct fuzz *f)
 				fz_fill_rx(f, (v + n - 1 - i) % n);
 		}
 		mem_w32(c, CSB_A + (tx ? CSB_TX_TAIL : CSB_RX_TAIL), v);
-		if (mem_r32(c, CSB_A + (tx ? CSB_TX_KICK : CSB_RX_KICK)) & E1000_CSB_NOTIFY)
-			csb_reg_w(c, E1000_CSB_KICK, tx ? E1000_CSB_KICK_TX : E1000_CSB_KICK_RX);
+		if (mem_r32(c, CSB_A + (tx ? CSB_TX_KICK : CSB_RX_KICK)) & CSB_NOTIFY)
+			csb_reg_w(c, CSB_REG_KICK, tx ? CSB_KICK_TX : CSB_KICK_RX);
 		break;
 	}
 	case 10: case 11: ring:		/* ring registers */
@@ -4651,11 +4651,11 @@ static void fz_after_step(struct fuzz *f)
 	if (!qts_alive(c->q))
 		REQUIRE(c, false, "QEMU died at step %lu", f->step);
 	if (f->csb_ok) {
-		st = csb_reg_r(c, E1000_CSB_STATUS);
-		CHECK(c, st_err(st) <= E1000_CSB_ERR_RING && !(st & ~0xff01u),
+		st = csb_reg_r(c, CSB_REG_STATUS);
+		CHECK(c, st_err(st) <= CSB_ERR_RING && !(st & ~0xff01u),
 		      "step %lu: STATUS 0x%x malformed", f->step, st);
-		CHECK(c, !st_active(st) || st_err(st) == E1000_CSB_ERR_NONE ||
-		      st_err(st) == E1000_CSB_ERR_BUSY,
+		CHECK(c, !st_active(st) || st_err(st) == CSB_ERR_NONE ||
+		      st_err(st) == CSB_ERR_BUSY,
 		      "step %lu: STATUS 0x%x: active with error %s", f->step, st,
 		      err_name(st_err(st)));
 		if (st_active(st))

@@ -10,7 +10,7 @@
  * and interrupts trap only when the other side said it is asleep.
  *
  *  - Discovery: a vendor-specific PCI capability (section 1).
- *  - Registers at BAR0 + E1000_CSB_REGS_DEFAULT (section 2), decoded here
+ *  - Registers at BAR0 + CSB_REGS_DEFAULT (section 2), decoded here
  *    before the e1000 register file.
  *  - The block is accessed through a MemoryRegionCache on the device's
  *    bus master address space (so through an IOMMU if there is one),
@@ -55,7 +55,7 @@
 #include "e1000-csb.h"
 #include "trace.h"
 
-#define CSB_OFF(field)          offsetof(struct e1000_csb, field)
+#define CSB_OFF(field)          offsetof(struct csb_block, field)
 #define CSB_DESC_SIZE           16      /* TX and RX descriptors alike */
 
 #define CSB_TX_CAUSES           (E1000_ICR_TXDW | E1000_ICR_TXQE)
@@ -89,16 +89,16 @@ static void e1000_csb_map_free(E1000CsbMap *map)
     g_free(map);
 }
 
-/* Is [addr, addr + E1000_CSB_SIZE) guest RAM in @as, for reads or writes? */
+/* Is [addr, addr + CSB_SIZE) guest RAM in @as, for reads or writes? */
 static bool e1000_csb_is_ram(AddressSpace *as, hwaddr addr, bool is_write)
 {
     MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
-    hwaddr xlat, len = E1000_CSB_SIZE;
+    hwaddr xlat, len = CSB_SIZE;
     MemoryRegion *mr;
 
     RCU_READ_LOCK_GUARD();
     mr = address_space_translate(as, addr, &xlat, &len, is_write, attrs);
-    return len >= E1000_CSB_SIZE && memory_access_is_direct(mr, is_write,
+    return len >= CSB_SIZE && memory_access_is_direct(mr, is_write,
                                                             attrs);
 }
 
@@ -133,8 +133,8 @@ static E1000CsbMap *e1000_csb_map_new(E1000Csb *csb)
     }
     map = g_new0(E1000CsbMap, 1);
     len = address_space_cache_init(&map->cache, as, csb->addr,
-                                   E1000_CSB_SIZE, true);
-    if (len < E1000_CSB_SIZE) {
+                                   CSB_SIZE, true);
+    if (len < CSB_SIZE) {
         e1000_csb_map_free(map);
         return NULL;
     }
@@ -270,10 +270,10 @@ static uint32_t e1000_csb_ring_size(E1000Csb *csb, bool tx)
     return csb->mac_reg[tx ? TDLEN : RDLEN] / CSB_DESC_SIZE;
 }
 
-static void e1000_csb_set_error(E1000Csb *csb, enum e1000_csb_err err)
+static void e1000_csb_set_error(E1000Csb *csb, enum csb_err err)
 {
-    csb->status = (csb->status & E1000_CSB_STATUS_ACTIVE) |
-                  (err << E1000_CSB_STATUS_ERR_SHIFT);
+    csb->status = (csb->status & CSB_STATUS_ACTIVE) |
+                  (err << CSB_STATUS_ERR_SHIFT);
 }
 
 /*
@@ -295,7 +295,7 @@ static void e1000_csb_start(E1000Csb *csb, E1000CsbMap *map,
     e1000_csb_set_map(csb, map);
     csb->mode = E1000_CSB_MODE_ACTIVE | features;
     csb->gen++;
-    csb->status |= E1000_CSB_STATUS_ACTIVE;
+    csb->status |= CSB_STATUS_ACTIVE;
     csb->tx_kick_armed = false;
     csb->rx_kick_armed = false;
     csb->rx_waiting = false;
@@ -316,8 +316,8 @@ static void e1000_csb_start(E1000Csb *csb, E1000CsbMap *map,
 static void e1000_csb_stop(E1000Csb *csb)
 {
     csb->mode = 0;
-    csb->status &= ~E1000_CSB_STATUS_ACTIVE;
-    csb->ctrl &= ~E1000_CSB_CTRL_ENABLE;
+    csb->status &= ~CSB_STATUS_ACTIVE;
+    csb->ctrl &= ~CSB_CTRL_ENABLE;
     csb->tx_kick_armed = false;
     csb->rx_kick_armed = false;
     csb->rx_waiting = false;
@@ -339,7 +339,7 @@ static void e1000_csb_stop(E1000Csb *csb)
  * which the register holds already.
  */
 static void e1000_csb_drop_tail(E1000Csb *csb, bool tx,
-                                enum e1000_csb_err err)
+                                enum csb_err err)
 {
     uint32_t *reg = &csb->mac_reg[tx ? TDT : RDT];
     uint32_t written = tx ? csb->tdt_reg : csb->rdt_reg;
@@ -347,10 +347,10 @@ static void e1000_csb_drop_tail(E1000Csb *csb, bool tx,
     uint32_t n = e1000_csb_ring_size(csb, tx);
     uint32_t val;
 
-    if (!(csb->mode & (tx ? E1000_CSB_F_TX : E1000_CSB_F_RX))) {
+    if (!(csb->mode & (tx ? CSB_F_TX : CSB_F_RX))) {
         return;
     }
-    if (err == E1000_CSB_ERR_RING &&
+    if (err == CSB_ERR_RING &&
         e1000_csb_load(csb, tx ? CSB_OFF(tx_tail) : CSB_OFF(rx_tail), &val) &&
         val < n) {
         *reg = val;
@@ -365,7 +365,7 @@ static void e1000_csb_drop_tail(E1000Csb *csb, bool tx,
  * e1000 given those tails would (e1000_csb_drop_bh()).
  */
 static void G_GNUC_PRINTF(3, 4)
-e1000_csb_fail(E1000Csb *csb, enum e1000_csb_err err, const char *fmt, ...)
+e1000_csb_fail(E1000Csb *csb, enum csb_err err, const char *fmt, ...)
 {
     g_autofree char *why = NULL;
     va_list ap;
@@ -381,7 +381,7 @@ e1000_csb_fail(E1000Csb *csb, enum e1000_csb_err err, const char *fmt, ...)
     e1000_csb_drop_tail(csb, true, err);
     e1000_csb_drop_tail(csb, false, err);
     trace_e1000_csb_disable(err, csb->mac_reg[TDT], csb->mac_reg[RDT]);
-    csb->drop_owed |= csb->mode & (E1000_CSB_F_TX | E1000_CSB_F_RX);
+    csb->drop_owed |= csb->mode & (CSB_F_TX | CSB_F_RX);
     e1000_csb_stop(csb);
     e1000_csb_set_error(csb, err);
     csb->stats.csb_errors++;
@@ -411,12 +411,12 @@ static void e1000_csb_drop_bh(void *opaque)
         return;
     }
     csb->drop_owed = 0;
-    if ((owed & E1000_CSB_F_TX) &&
+    if ((owed & CSB_F_TX) &&
         csb->mac_reg[TDH] < e1000_csb_ring_size(csb, true) &&
         csb->mac_reg[TDH] != csb->mac_reg[TDT]) {
         csb->xmit(csb->dev);
     }
-    if ((owed & E1000_CSB_F_RX) &&
+    if ((owed & CSB_F_RX) &&
         csb->mac_reg[RDH] < e1000_csb_ring_size(csb, false) &&
         nc->info->can_receive(nc)) {
         qemu_flush_queued_packets(nc);
@@ -454,7 +454,7 @@ static bool e1000_csb_get(E1000Csb *csb, hwaddr off, uint32_t *val)
     if (e1000_csb_remap(csb) && e1000_csb_load(csb, off, val)) {
         return true;
     }
-    e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
+    e1000_csb_fail(csb, CSB_ERR_ADDR,
                    "cannot read the CSB at 0x%" PRIx64, csb->addr + off);
     return false;
 }
@@ -464,7 +464,7 @@ static bool e1000_csb_put(E1000Csb *csb, hwaddr off, uint32_t val)
     if (e1000_csb_remap(csb) && e1000_csb_store(csb, off, val)) {
         return true;
     }
-    e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
+    e1000_csb_fail(csb, CSB_ERR_ADDR,
                    "cannot write the CSB at 0x%" PRIx64, csb->addr + off);
     return false;
 }
@@ -483,7 +483,7 @@ static bool e1000_csb_head_ok(E1000Csb *csb, bool tx)
     if (head < n) {
         return true;
     }
-    e1000_csb_fail(csb, E1000_CSB_ERR_RING,
+    e1000_csb_fail(csb, CSB_ERR_RING,
                    "%s %u outside the ring of %u descriptors",
                    tx ? "TDH" : "RDH", head, n);
     return false;
@@ -506,7 +506,7 @@ static bool e1000_csb_take_tail(E1000Csb *csb, bool tx, uint32_t *tail)
         return false;
     }
     if (val >= n) {
-        e1000_csb_fail(csb, E1000_CSB_ERR_RING,
+        e1000_csb_fail(csb, CSB_ERR_RING,
                        "%s_tail %u outside the ring of %u descriptors",
                        tx ? "tx" : "rx", val, n);
         return false;
@@ -531,23 +531,23 @@ static bool e1000_csb_notify_wanted(E1000Csb *csb, uint32_t req,
                                     uint32_t old, uint32_t new, uint32_t n,
                                     uint32_t log_bit, const char *name)
 {
-    uint32_t index = req & E1000_CSB_INDEX_MASK;
+    uint32_t index = req & CSB_INDEX_MASK;
 
     if (old >= n || new >= n) {
         return true;
     }
-    if ((req & ~(E1000_CSB_NOTIFY | E1000_CSB_INDEX_MASK)) || index >= n) {
+    if ((req & ~(CSB_NOTIFY | CSB_INDEX_MASK)) || index >= n) {
         if (!(csb->logged & log_bit)) {
             csb->logged |= log_bit;
             qemu_log_mask(LOG_GUEST_ERROR,
                           "e1000-csb: malformed %s 0x%x (ring of %u), "
                           "taken as NOTIFY with index 0\n", name, req, n);
         }
-        req = E1000_CSB_NOTIFY;
+        req = CSB_NOTIFY;
         index = 0;
     }
-    return (req & E1000_CSB_NOTIFY) &&
-           e1000_csb_need_notify(index, old, new, n);
+    return (req & CSB_NOTIFY) &&
+           csb_need_notify(index, old, new, n);
 }
 
 /* Refresh the copies of ICR and STATUS in the CSB if they changed. */
@@ -595,37 +595,36 @@ static void e1000_csb_flush_rx(E1000Csb *csb)
 /* The guest set CTRL.ENABLE while inactive: spec section 4. */
 static void e1000_csb_enable(E1000Csb *csb)
 {
-    uint32_t major = (csb->ctrl & E1000_CSB_CTRL_MAJOR_MASK) >>
-                     E1000_CSB_CTRL_MAJOR_SHIFT;
-    enum e1000_csb_err err = E1000_CSB_ERR_NONE;
+    uint32_t major = CSB_CTRL_MAJOR_OF(csb->ctrl);
+    enum csb_err err = CSB_ERR_NONE;
     E1000CsbMap *map = NULL;
     uint32_t features = csb->features;
 
     /* Errors 1 to 5 of section 2, in that order */
-    if (csb->addr & (E1000_CSB_ALIGN - 1)) {
-        err = E1000_CSB_ERR_ALIGN;
+    if (csb->addr & (CSB_ALIGN - 1)) {
+        err = CSB_ERR_ALIGN;
     } else if (!e1000_csb_reachable(csb)) {
-        err = E1000_CSB_ERR_ADDR;
-    } else if (major != E1000_CSB_VERSION_MAJOR) {
-        err = E1000_CSB_ERR_VERSION;
-    } else if (features & ~E1000_CSB_F_ALL) {
-        err = E1000_CSB_ERR_FEATURES;
+        err = CSB_ERR_ADDR;
+    } else if (major != CSB_VERSION_MAJOR) {
+        err = CSB_ERR_VERSION;
+    } else if (features & ~CSB_F_ALL) {
+        err = CSB_ERR_FEATURES;
     } else if (!(csb->pdev->config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
-        err = E1000_CSB_ERR_BUSMASTER;
+        err = CSB_ERR_BUSMASTER;
     } else {
         map = e1000_csb_map_new(csb);
         if (!map) {
-            err = E1000_CSB_ERR_ADDR;
+            err = CSB_ERR_ADDR;
         }
     }
-    if (err != E1000_CSB_ERR_NONE) {
+    if (err != CSB_ERR_NONE) {
         qemu_log_mask(LOG_GUEST_ERROR,
                       "e1000-csb: enable refused, error %d (address 0x%"
                       PRIx64 ", features 0x%x, major %u)\n",
                       err, csb->addr, features, major);
         trace_e1000_csb_refuse(err, csb->addr, features, major);
-        csb->ctrl &= ~E1000_CSB_CTRL_ENABLE;
-        csb->status = err << E1000_CSB_STATUS_ERR_SHIFT;
+        csb->ctrl &= ~CSB_CTRL_ENABLE;
+        csb->status = err << CSB_STATUS_ERR_SHIFT;
         csb->stats.csb_refusals++;
         return;
     }
@@ -635,12 +634,12 @@ static void e1000_csb_enable(E1000Csb *csb)
     csb->tdt_reg = csb->mac_reg[TDT];
     csb->rdt_reg = csb->mac_reg[RDT];
     if (!e1000_csb_put(csb, CSB_OFF(tx_head),
-                       csb->mac_reg[TDH] & E1000_CSB_INDEX_MASK) ||
+                       csb->mac_reg[TDH] & CSB_INDEX_MASK) ||
         !e1000_csb_put(csb, CSB_OFF(rx_head),
-                       csb->mac_reg[RDH] & E1000_CSB_INDEX_MASK) ||
-        ((features & E1000_CSB_F_TX) &&
+                       csb->mac_reg[RDH] & CSB_INDEX_MASK) ||
+        ((features & CSB_F_TX) &&
          !e1000_csb_put(csb, CSB_OFF(tx_kick), 0)) ||
-        ((features & E1000_CSB_F_RX) &&
+        ((features & CSB_F_RX) &&
          !e1000_csb_put(csb, CSB_OFF(rx_kick), 0))) {
         return;
     }
@@ -651,10 +650,10 @@ static void e1000_csb_enable(E1000Csb *csb)
     csb->stats.csb_enables++;
     trace_e1000_csb_enable(csb->addr, features);
 
-    if (features & E1000_CSB_F_TX) {
+    if (features & CSB_F_TX) {
         e1000_csb_wake_tx(csb);
     }
-    if (features & E1000_CSB_F_RX) {
+    if (features & CSB_F_RX) {
         e1000_csb_flush_rx(csb);
     }
 }
@@ -669,19 +668,19 @@ static void e1000_csb_disable(E1000Csb *csb)
     uint32_t mode = csb->mode;
     uint32_t tail;
 
-    if ((mode & E1000_CSB_F_TX) && !e1000_csb_take_tail(csb, true, &tail)) {
+    if ((mode & CSB_F_TX) && !e1000_csb_take_tail(csb, true, &tail)) {
         return;
     }
-    if ((mode & E1000_CSB_F_RX) && !e1000_csb_take_tail(csb, false, &tail)) {
+    if ((mode & CSB_F_RX) && !e1000_csb_take_tail(csb, false, &tail)) {
         return;
     }
-    trace_e1000_csb_disable(E1000_CSB_ERR_NONE, csb->mac_reg[TDT],
+    trace_e1000_csb_disable(CSB_ERR_NONE, csb->mac_reg[TDT],
                             csb->mac_reg[RDT]);
     e1000_csb_stop(csb);
-    if (mode & E1000_CSB_F_TX) {
+    if (mode & CSB_F_TX) {
         csb->xmit(csb->dev);
     }
-    if (mode & E1000_CSB_F_RX) {
+    if (mode & CSB_F_RX) {
         e1000_csb_flush_rx(csb);
     }
 }
@@ -692,7 +691,7 @@ void e1000_csb_reset(E1000Csb *csb)
         return;
     }
     if (csb->mode) {
-        trace_e1000_csb_disable(E1000_CSB_ERR_NONE, csb->mac_reg[TDT],
+        trace_e1000_csb_disable(CSB_ERR_NONE, csb->mac_reg[TDT],
                                 csb->mac_reg[RDT]);
     }
     e1000_csb_stop(csb);
@@ -721,7 +720,7 @@ static void e1000_csb_listener_commit(MemoryListener *listener)
         return;
     }
     if (!master) {
-        e1000_csb_fail(csb, E1000_CSB_ERR_BUSMASTER,
+        e1000_csb_fail(csb, CSB_ERR_BUSMASTER,
                        "bus mastering turned off");
         return;
     }
@@ -737,7 +736,7 @@ static void e1000_csb_remap_bh(void *opaque)
     E1000Csb *csb = opaque;
 
     if (csb->mode && !e1000_csb_remap(csb)) {
-        e1000_csb_fail(csb, E1000_CSB_ERR_ADDR,
+        e1000_csb_fail(csb, CSB_ERR_ADDR,
                        "the CSB at 0x%" PRIx64 " is no longer guest RAM "
                        "the device can reach", csb->addr);
     }
@@ -774,8 +773,8 @@ static uint32_t e1000_csb_ring_done(E1000Csb *csb, bool tx, uint32_t old,
     }
     smp_wmb();      /* the descriptors' write-back, then the head */
     if (!e1000_csb_put(csb, tx ? CSB_OFF(tx_head) : CSB_OFF(rx_head),
-                       head & E1000_CSB_INDEX_MASK) ||
-        !(csb->mode & E1000_CSB_F_IRQ)) {
+                       head & CSB_INDEX_MASK) ||
+        !(csb->mode & CSB_F_IRQ)) {
         return cause;
     }
     smp_mb();       /* IRQ-H: publish the head, then look at the request */
@@ -800,7 +799,7 @@ uint32_t e1000_csb_tx_done(E1000Csb *csb, uint32_t old, uint32_t cause)
 
 static bool e1000_csb_tx_may_run(E1000Csb *csb)
 {
-    return (csb->mode & E1000_CSB_F_TX) && csb->vm_running &&
+    return (csb->mode & CSB_F_TX) && csb->vm_running &&
            !qatomic_read(&csb->tx_stop);
 }
 
@@ -973,7 +972,7 @@ static void e1000_csb_tx_run(E1000Csb *csb)
          * the tail read below.
          */
         qemu_event_reset(&csb->tx_event);
-        req = E1000_CSB_NOTIFY | (csb->mac_reg[TDH] & E1000_CSB_INDEX_MASK);
+        req = CSB_NOTIFY | (csb->mac_reg[TDH] & CSB_INDEX_MASK);
         csb->tx_kick_armed = true;
         if (!e1000_csb_put(csb, CSB_OFF(tx_kick), req)) {
             break;
@@ -1065,7 +1064,7 @@ bool e1000_csb_rx_check(E1000Csb *csb, size_t total_size,
     uint32_t n, head, tail, need, req;
 
     csb->rx_waiting = false;
-    if (!(csb->mode & E1000_CSB_F_RX)) {
+    if (!(csb->mode & CSB_F_RX)) {
         return false;
     }
     n = e1000_csb_ring_size(csb, false);
@@ -1091,7 +1090,7 @@ bool e1000_csb_rx_check(E1000Csb *csb, size_t total_size,
     }
 
     /* RX-H: announce starvation, then look (pairs with the guest's RX-G) */
-    req = E1000_CSB_NOTIFY | ((head + need - 1) % n);
+    req = CSB_NOTIFY | ((head + need - 1) % n);
     if (!csb->rx_kick_armed || csb->rx_kick_req != req) {
         csb->rx_kick_armed = true;
         csb->rx_kick_req = req;
@@ -1145,11 +1144,11 @@ static uint32_t e1000_csb_chaos_request(uint32_t n)
     case 0:
         return 0;
     case 1:
-        return E1000_CSB_NOTIFY | g_random_int_range(0, MAX(n, 1));
+        return CSB_NOTIFY | g_random_int_range(0, MAX(n, 1));
     case 2:
-        return E1000_CSB_NOTIFY |
-               g_random_int_range(MIN(n, E1000_CSB_INDEX_MASK),
-                                  E1000_CSB_INDEX_MASK + 1);
+        return CSB_NOTIFY |
+               g_random_int_range(MIN(n, CSB_INDEX_MASK),
+                                  CSB_INDEX_MASK + 1);
     default:
         return g_random_int();
     }
@@ -1203,11 +1202,11 @@ static void e1000_csb_chaos_tick(void *opaque)
     if (!csb->mode) {
         return;
     }
-    if ((csb->mode & E1000_CSB_F_TX) &&
+    if ((csb->mode & CSB_F_TX) &&
         !e1000_csb_put(csb, CSB_OFF(tx_kick), tx_req)) {
         return;                 /* dropped with ADDR */
     }
-    if (csb->mode & E1000_CSB_F_RX) {
+    if (csb->mode & CSB_F_RX) {
         if (!e1000_csb_put(csb, CSB_OFF(rx_kick), rx_req)) {
             return;
         }
@@ -1221,9 +1220,9 @@ static void e1000_csb_chaos_tick(void *opaque)
 /* Is BAR0 offset @addr in the register block?  Its register in *@reg. */
 static bool e1000_csb_in_block(hwaddr addr, hwaddr *reg)
 {
-    hwaddr off = (addr & 0x1ffff) - E1000_CSB_REGS_DEFAULT;
+    hwaddr off = (addr & 0x1ffff) - CSB_REGS_DEFAULT;
 
-    if (off >= E1000_CSB_REGS_SIZE) {
+    if (off >= CSB_REGS_SIZE) {
         return false;
     }
     *reg = off & ~(hwaddr)3;
@@ -1233,15 +1232,15 @@ static bool e1000_csb_in_block(hwaddr addr, hwaddr *reg)
 static uint32_t e1000_csb_reg_read(E1000Csb *csb, hwaddr reg)
 {
     switch (reg) {
-    case E1000_CSB_ADDR_LO:
+    case CSB_REG_ADDR_LO:
         return extract64(csb->addr, 0, 32);
-    case E1000_CSB_ADDR_HI:
+    case CSB_REG_ADDR_HI:
         return extract64(csb->addr, 32, 32);
-    case E1000_CSB_FEATURES:
+    case CSB_REG_FEATURES:
         return csb->features;
-    case E1000_CSB_CTRL:
+    case CSB_REG_CTRL:
         return csb->ctrl;
-    case E1000_CSB_STATUS:
+    case CSB_REG_STATUS:
         return csb->status;
     default:                    /* KICK, reserved */
         return 0;
@@ -1251,37 +1250,37 @@ static uint32_t e1000_csb_reg_read(E1000Csb *csb, hwaddr reg)
 static void e1000_csb_reg_write(E1000Csb *csb, hwaddr reg, uint32_t val)
 {
     switch (reg) {
-    case E1000_CSB_ADDR_LO:
-    case E1000_CSB_ADDR_HI:
-    case E1000_CSB_FEATURES:
+    case CSB_REG_ADDR_LO:
+    case CSB_REG_ADDR_HI:
+    case CSB_REG_FEATURES:
         if (csb->mode) {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "e1000-csb: register 0x%" HWADDR_PRIx
                           " written while active, ignored\n", reg);
-            e1000_csb_set_error(csb, E1000_CSB_ERR_BUSY);
-        } else if (reg == E1000_CSB_ADDR_LO) {
+            e1000_csb_set_error(csb, CSB_ERR_BUSY);
+        } else if (reg == CSB_REG_ADDR_LO) {
             csb->addr = deposit64(csb->addr, 0, 32, val);
-        } else if (reg == E1000_CSB_ADDR_HI) {
+        } else if (reg == CSB_REG_ADDR_HI) {
             csb->addr = deposit64(csb->addr, 32, 32, val);
         } else {
             csb->features = val;
         }
         break;
-    case E1000_CSB_CTRL:
-        if (!(val & E1000_CSB_CTRL_ENABLE)) {
-            csb->ctrl = val & E1000_CSB_CTRL_MAJOR_MASK;
+    case CSB_REG_CTRL:
+        if (!(val & CSB_CTRL_ENABLE)) {
+            csb->ctrl = val & CSB_CTRL_MAJOR_MASK;
             if (csb->mode) {
                 e1000_csb_disable(csb);
             }
         } else if (!csb->mode) {
-            csb->ctrl = val & (E1000_CSB_CTRL_ENABLE |
-                               E1000_CSB_CTRL_MAJOR_MASK);
+            csb->ctrl = val & (CSB_CTRL_ENABLE |
+                               CSB_CTRL_MAJOR_MASK);
             e1000_csb_enable(csb);
         }
         /* ENABLE again while active: no effect */
         break;
-    case E1000_CSB_KICK:
-        if (val & ~(E1000_CSB_KICK_TX | E1000_CSB_KICK_RX)) {
+    case CSB_REG_KICK:
+        if (val & ~(CSB_KICK_TX | CSB_KICK_RX)) {
             qemu_log_mask(LOG_GUEST_ERROR,
                           "e1000-csb: unknown KICK bits 0x%x ignored\n", val);
         }
@@ -1290,10 +1289,10 @@ static void e1000_csb_reg_write(E1000Csb *csb, hwaddr reg, uint32_t val)
                           "e1000-csb: KICK while inactive ignored\n");
             break;
         }
-        if ((val & E1000_CSB_KICK_TX) && (csb->mode & E1000_CSB_F_TX)) {
+        if ((val & CSB_KICK_TX) && (csb->mode & CSB_F_TX)) {
             e1000_csb_tx_kick(csb);
         }
-        if ((val & E1000_CSB_KICK_RX) && (csb->mode & E1000_CSB_F_RX)) {
+        if ((val & CSB_KICK_RX) && (csb->mode & CSB_F_RX)) {
             e1000_csb_rx_kick(csb);
         }
         break;
@@ -1348,14 +1347,14 @@ static bool e1000_csb_head_write(E1000Csb *csb, bool tx, uint64_t val)
 {
     uint32_t n, head = val & 0xffff;  /* what the e1000 code would store */
 
-    if (!(csb->mode & (tx ? E1000_CSB_F_TX : E1000_CSB_F_RX))) {
+    if (!(csb->mode & (tx ? CSB_F_TX : CSB_F_RX))) {
         return false;
     }
     n = e1000_csb_ring_size(csb, tx);
     if (head < n) {
         return false;
     }
-    e1000_csb_fail(csb, E1000_CSB_ERR_RING,
+    e1000_csb_fail(csb, CSB_ERR_RING,
                    "%s written with %u, outside the ring of %u descriptors; "
                    "ignored", tx ? "TDH" : "RDH", head, n);
     return true;
@@ -1374,11 +1373,11 @@ bool e1000_csb_mmio_read(E1000Csb *csb, hwaddr addr, uint64_t *val)
         *val = e1000_csb_reg_read(csb, reg);
         return true;
     }
-    if (index == TDT && (csb->mode & E1000_CSB_F_TX)) {
+    if (index == TDT && (csb->mode & CSB_F_TX)) {
         *val = csb->tdt_reg;
         return true;
     }
-    if (index == RDT && (csb->mode & E1000_CSB_F_RX)) {
+    if (index == RDT && (csb->mode & CSB_F_RX)) {
         *val = csb->rdt_reg;
         return true;
     }
@@ -1393,7 +1392,7 @@ bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
     uint32_t tail;
 
     in_block = csb->on && e1000_csb_in_block(addr, &reg);
-    e1000_csb_account(csb, index, in_block && reg == E1000_CSB_KICK, true);
+    e1000_csb_account(csb, index, in_block && reg == CSB_REG_KICK, true);
     if (!csb->on) {
         return false;
     }
@@ -1403,7 +1402,7 @@ bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
     }
     switch (index) {
     case TDT:
-        if (csb->mode & E1000_CSB_F_TX) {
+        if (csb->mode & CSB_F_TX) {
             /* A kick: the tail comes from the CSB */
             csb->tdt_reg = val & 0xffff;
             csb->tdt_reg_new = true;
@@ -1412,7 +1411,7 @@ bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
         }
         break;
     case RDT:
-        if (csb->mode & E1000_CSB_F_RX) {
+        if (csb->mode & CSB_F_RX) {
             csb->rdt_reg = val & 0xffff;
             csb->rdt_reg_new = true;
             e1000_csb_rx_kick(csb);
@@ -1423,7 +1422,7 @@ bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val)
     case RDH:
         return e1000_csb_head_write(csb, index == TDH, val);
     case TCTL:
-        if (csb->mode & E1000_CSB_F_TX) {
+        if (csb->mode & CSB_F_TX) {
             /*
              * What set_tctl() does, after taking and checking the tail
              * as a kick would: with a head outside the ring, the CSB is
@@ -1463,7 +1462,7 @@ static void e1000_csb_vm_state_change(void *opaque, bool running,
     E1000Csb *csb = opaque;
 
     csb->vm_running = running;
-    if (running && (csb->mode & E1000_CSB_F_TX)) {
+    if (running && (csb->mode & CSB_F_TX)) {
         e1000_csb_wake_tx(csb);
     }
 }
@@ -1483,17 +1482,17 @@ bool e1000_csb_realize(E1000Csb *csb, Error **errp)
         return false;
     }
     off = pci_add_capability(csb->pdev, PCI_CAP_ID_VNDR, 0,
-                             E1000_CSB_CAP_SIZE, errp);
+                             CSB_CAP_SIZE, errp);
     if (off < 0) {
         return false;
     }
     cap = csb->pdev->config + off;
-    pci_set_byte(cap + E1000_CSB_CAP_LEN, E1000_CSB_CAP_SIZE);
-    pci_set_long(cap + E1000_CSB_CAP_MAGIC, E1000_CSB_MAGIC);
-    pci_set_word(cap + E1000_CSB_CAP_VERSION, E1000_CSB_VERSION_MINOR);
-    pci_set_word(cap + E1000_CSB_CAP_VERSION + 2, E1000_CSB_VERSION_MAJOR);
-    pci_set_long(cap + E1000_CSB_CAP_FEATURES, E1000_CSB_F_ALL);
-    pci_set_long(cap + E1000_CSB_CAP_REGS, E1000_CSB_REGS_DEFAULT);
+    pci_set_byte(cap + CSB_CAP_LEN, CSB_CAP_SIZE);
+    pci_set_long(cap + CSB_CAP_MAGIC, CSB_MAGIC);
+    pci_set_long(cap + CSB_CAP_VERSION,
+                 CSB_CAP_VERSION_VAL(CSB_VERSION_MAJOR, CSB_VERSION_MINOR));
+    pci_set_long(cap + CSB_CAP_FEATURES, CSB_F_ALL);
+    pci_set_long(cap + CSB_CAP_REGS, CSB_REGS_DEFAULT);
 
     qemu_mutex_init(&csb->map_lock);
     qemu_event_init(&csb->tx_event, false);
@@ -1561,8 +1560,8 @@ static int e1000_csb_post_load(void *opaque, int version_id)
     e1000_csb_set_map(csb, NULL);
     csb->mode = 0;
     if (!(csb->mig_mode & E1000_CSB_MODE_ACTIVE) ||
-        (features & ~E1000_CSB_F_ALL) ||
-        (csb->addr & (E1000_CSB_ALIGN - 1))) {
+        (features & ~CSB_F_ALL) ||
+        (csb->addr & (CSB_ALIGN - 1))) {
         error_report("e1000-csb: invalid CSB state in the migration stream");
         return -EINVAL;
     }
@@ -1577,7 +1576,7 @@ static int e1000_csb_post_load(void *opaque, int version_id)
     csb->tx_kick_armed = true;
     csb->rx_kick_armed = true;
     csb->rx_kick_req = CSB_KICK_UNKNOWN;
-    if (features & E1000_CSB_F_TX) {
+    if (features & CSB_F_TX) {
         e1000_csb_wake_tx(csb);
     }
     return 0;

@@ -119,7 +119,7 @@ typedef struct E1000Csb {
     MemoryListener listener;
     QEMUBH *remap_bh;           /* the block became unreachable: judge */
     QEMUBH *drop_bh;            /* after a drop: TX and RX as plain mode */
-    uint32_t drop_owed;         /* E1000_CSB_F_TX/F_RX work drop_bh owes */
+    uint32_t drop_owed;         /* CSB_F_TX/F_RX work drop_bh owes */
     VMChangeStateEntry *vm_state;
     QEMUTimer *chaos_timer;     /* x-csb-chaos, while active */
 
