@@ -523,7 +523,7 @@ static bool e1000_csb_pv_rx_stuck(struct e1000_csb_adapter *adapter)
 				  csb_notify_valid(req, ring->count) &&
 				  head < ring->count &&
 				  csb_need_notify(req & CSB_INDEX_MASK,
-							head, tail, ring->count),
+						  head, tail, ring->count),
 				  tail);
 }
 
@@ -646,7 +646,7 @@ void e1000_csb_pv_tx_publish(struct e1000_csb_adapter *adapter,
 		e1000_csb_pv_host_error(adapter, "tx_kick", req, ring->count);
 	else if (kick)
 		kick = csb_need_notify(req & CSB_INDEX_MASK, old,
-					     new, ring->count);
+				       new, ring->count);
 
 	u64_stats_update_begin(&ring->syncp);
 	if (req & CSB_NOTIFY)
@@ -696,7 +696,7 @@ void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
 		e1000_csb_pv_host_error(adapter, "rx_kick", req, ring->count);
 	else if (kick)
 		kick = csb_need_notify(req & CSB_INDEX_MASK, old,
-					     new, ring->count);
+				       new, ring->count);
 
 	u64_stats_update_begin(&ring->syncp);
 	if (req & CSB_NOTIFY)

@@ -142,7 +142,7 @@ static_assert(sizeof(struct csb_block) == CSB_SIZE,
  * from OLD to NEW on a ring of SIZE entries? All values < SIZE.
  */
 static inline int csb_need_notify(unsigned int index, unsigned int old,
-					unsigned int new, unsigned int size)
+				  unsigned int new, unsigned int size)
 {
 	return (index + size - old) % size < (new + size - old) % size;
 }

@@ -1092,7 +1092,7 @@ static bool csb_tx_publish(struct t *c, unsigned int new_tail)
 	c->tx_tail = new_tail;
 	if ((r & CSB_NOTIFY) &&
 	    csb_need_notify(request_index(c, "tx_kick", r, c->tx_n), old, new_tail,
-				  c->tx_n)) {
+			    c->tx_n)) {
 		/* "write TDT (any value) or write KICK = KICK_TX" */
 		if (c->kick_with_tdt)
 			w32(c, E1K_TDT, (uint32_t)c->tx_kicks & 0xffff);
@@ -1117,7 +1117,7 @@ static bool csb_rx_publish(struct t *c, unsigned int new_tail)
 	c->rx_tail = new_tail;
 	if ((r & CSB_NOTIFY) &&
 	    csb_need_notify(request_index(c, "rx_kick", r, c->rx_n), old, new_tail,
-				  c->rx_n)) {
+			    c->rx_n)) {
 		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_RX);
 		c->rx_kicks++;
 		return true;
