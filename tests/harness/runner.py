@@ -62,8 +62,12 @@ def discover(paths=None):
         module = load_module(path)
         matrix = getattr(module, "MATRIX", {})
         keys = list(matrix)
+        # EXCLUDE(params) -> True leaves that combination out of the matrix
+        exclude = getattr(module, "EXCLUDE", lambda params: False)
         for values in itertools.product(*(matrix[k] for k in keys)):
-            instances.append(Instance(path, dict(zip(keys, values)), module))
+            params = dict(zip(keys, values))
+            if not exclude(params):
+                instances.append(Instance(path, params, module))
     return instances
 
 

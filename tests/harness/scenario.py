@@ -24,8 +24,17 @@ class ScenarioFailure(Exception):
 SUBNETS = ["192.0.2", "198.51.100", "203.0.113"]
 
 
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # beyond rmem_max (root)
+
+
 def free_udp_port():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
@@ -62,22 +71,47 @@ class Link:
 class NIC:
     """A guest NIC of a given QEMU model attached to a link endpoint."""
 
-    def __init__(self, endpoint, model, index, props=""):
+    def __init__(self, endpoint, model, index, props="", shared_socket=False):
         self.endpoint = endpoint
         self.model = model
         self.id = f"nic{index}"
         self.netdev = f"net{index}"
         self.props = props
         self.ifname = None
+        self.sock = self._open_socket() if shared_socket else None
+
+    # A migration's destination QEMU starts while the source still runs, so
+    # the two cannot each bind the endpoint's port: with shared_socket the
+    # harness binds it once and hands the same socket to both (dgram's
+    # local.type=fd). Only a running VM reads it (qemu_can_send_packet()),
+    # so frames sent while neither runs wait in its buffer (8 MiB) for the
+    # destination.
+    RCVBUF = 8 << 20
+
+    def _open_socket(self):
+        ep = self.endpoint
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, self.RCVBUF)
+        sock.bind(("127.0.0.1", ep.port))
+        sock.connect(("127.0.0.1", ep.peer.port))
+        return sock
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+            self.sock = None
 
     ip = property(lambda self: self.endpoint.ip)
     mac = property(lambda self: self.endpoint.mac)
 
     def qemu_args(self):
         ep = self.endpoint
-        netdev = (f"dgram,id={self.netdev},"
-                  f"local.type=inet,local.host=127.0.0.1,local.port={ep.port},"
-                  f"remote.type=inet,remote.host=127.0.0.1,remote.port={ep.peer.port}")
+        if self.sock:
+            netdev = f"dgram,id={self.netdev},local.type=fd,local.str={self.sock.fileno()}"
+        else:
+            netdev = (f"dgram,id={self.netdev},"
+                      f"local.type=inet,local.host=127.0.0.1,local.port={ep.port},"
+                      f"remote.type=inet,remote.host=127.0.0.1,remote.port={ep.peer.port}")
         # romfile= : no iPXE option ROM, we boot with -kernel (faster).
         device = f"{self.model},netdev={self.netdev},id={self.id},mac={ep.mac},romfile="
         if self.props:
@@ -221,16 +255,19 @@ class Test:
 
     def guest(self, *endpoints, nic="e1000", kernel=None, qemu=None, name=None,
               nic_props="", extra_args=(), append="", driver=None, start=True,
-              machine="pc", smp=None):
+              machine="pc", smp=None, migratable=False):
         """Start a guest with one NIC per endpoint; with driver=..., load it
         and bring the first NIC up (address endpoint.ip/24, carrier).
         machine: a key of config.MACHINES ("pc", "q35", or "q35-iommu":
         Q35 with an Intel VT-d and the guest kernel's intel_iommu=on).
         smp: QEMU's -smp value (default config.DEFAULT_SMP: one vCPU that
         keeps TCG in parallel mode; "1" for a true uniprocessor, "2" for
-        two vCPUs)."""
+        two vCPUs).
+        migratable: the NICs' sockets are the harness's, so that
+        Guest.migrate() can hand them to the destination QEMU."""
         name = name or f"guest{len(self._guests)}"
-        nics = [NIC(ep, nic, i, nic_props) for i, ep in enumerate(endpoints)]
+        nics = [NIC(ep, nic, i, nic_props, shared_socket=migratable)
+                for i, ep in enumerate(endpoints)]
         from harness.vm import Guest
         g = Guest(self, name, kernel or self.params.get("kernel") or config.DEFAULT_KERNEL,
                   qemu or self.params.get("qemu", "build"), nics,
@@ -271,4 +308,6 @@ class Test:
             s.close()
         for g in self._guests:
             g.stop()
+            for n in g.nics:
+                n.close()
         shutil.rmtree(self.sockdir, ignore_errors=True)

@@ -32,56 +32,123 @@ class Guest:
         self.qemu = qemu
         self.nics = nics
         self.machine = machine
-        self.console_log = os.path.join(test.logdir, f"{name}-console.log")
-        self.agent_log = os.path.join(test.logdir, f"{name}-agent.log")
-        self.qemu_log = os.path.join(test.logdir, f"{name}-qemu.log")
-        self.agent_path = os.path.join(test.sockdir, f"{name}.agent")
-        self.qmp_path = os.path.join(test.sockdir, f"{name}.qmp")
+        self.memory = memory
+        self.smp = smp
+        self.extra_args = list(extra_args)
+        self.generation = 0  # how many times migrated
+        self._set_paths()
         self.proc = None
         self.qmp = None
         self.sock = None
         self.buf = b""
         self.seq = 0
-        binary = config.QEMU_BINARIES[qemu]
-        if not os.path.exists(binary):
-            raise ScenarioFailure(f"QEMU binary {binary} missing (make qemu)")
+        self.binary = config.QEMU_BINARIES[qemu]
+        if not os.path.exists(self.binary):
+            raise ScenarioFailure(f"QEMU binary {self.binary} missing (make qemu)")
         for f in (config.kernel_image(kernel), config.initramfs(kernel)):
             if not os.path.exists(f):
                 raise ScenarioFailure(f"{f} missing (make guest)")
         if machine not in config.MACHINES:
             raise ScenarioFailure(f"unknown machine {machine!r} "
                                   f"(one of {', '.join(config.MACHINES)})")
-        mach = config.MACHINES[machine]
-        append = " ".join(a for a in (mach["append"], append) if a)
-        self.argv = [
-            binary, "-name", name, *mach["args"], "-accel", "tcg",
-            "-smp", smp, "-m", str(memory),
+        self.append = " ".join(a for a in (config.MACHINES[machine]["append"], append) if a)
+        self.argv = self._build_argv()
+
+    def _set_paths(self):
+        """Log files and sockets of the current QEMU process (a migration's
+        destination gets its own: .1, .2, ...)."""
+        test, name = self.test, self.name
+        sfx = f".{self.generation}" if self.generation else ""
+        self.console_log = os.path.join(test.logdir, f"{name}-console{sfx}.log")
+        self.agent_log = os.path.join(test.logdir, f"{name}-agent.log")
+        self.qemu_log = os.path.join(test.logdir, f"{name}-qemu{sfx}.log")
+        self.agent_path = os.path.join(test.sockdir, f"{name}{sfx}.agent")
+        self.qmp_path = os.path.join(test.sockdir, f"{name}{sfx}.qmp")
+
+    def _build_argv(self):
+        argv = [
+            self.binary, "-name", self.name, *config.MACHINES[self.machine]["args"],
+            "-accel", "tcg", "-smp", self.smp, "-m", str(self.memory),
             "-nodefaults", "-display", "none", "-no-reboot",
-            "-kernel", config.kernel_image(kernel),
-            "-initrd", config.initramfs(kernel),
-            "-append", f"console=ttyS0,115200 panic=-1 oops=panic {append}".strip(),
+            "-kernel", config.kernel_image(self.kernel),
+            "-initrd", config.initramfs(self.kernel),
+            "-append", f"console=ttyS0,115200 panic=-1 oops=panic {self.append}".strip(),
             "-chardev", f"file,id=console,path={self.console_log}",
             "-serial", "chardev:console",
             "-chardev", f"socket,id=agent,path={self.agent_path},server=on,wait=off",
             "-serial", "chardev:agent",
             "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
         ]
-        for nic in nics:
-            self.argv += nic.qemu_args()
-        self.argv += list(extra_args)
+        for nic in self.nics:
+            argv += nic.qemu_args()
+        return argv + self.extra_args
 
     # -- lifecycle ---------------------------------------------------------
 
     def start(self, boot_timeout=120):
-        with open(self.qemu_log, "w") as log:
-            log.write(" ".join(self.argv) + "\n")
-            log.flush()
-            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
-        self.test.register_pid(self.proc.pid)
+        self.proc = self._spawn(self.argv)
         self.qmp = QMP(self.qmp_path)
         self._connect_agent(boot_timeout)
         return self
+
+    def _spawn(self, argv):
+        with open(self.qemu_log, "w") as log:
+            log.write(" ".join(argv) + "\n")
+            log.flush()
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True,
+                                    pass_fds=[n.sock.fileno() for n in self.nics if n.sock])
+        self.test.register_pid(proc.pid)
+        return proc
+
+    def migrate(self, timeout=120):
+        """Live-migrate the running guest to a new QEMU process with the same
+        command line (`migrate tcp:127.0.0.1:PORT`), then go on with the
+        destination: the agent, QMP and the logs switch to it and the source
+        exits. The guest must have been started with migratable=True, and no
+        agent command may be in flight. Returns the source's final
+        query-migrate (status, total-time, downtime in ms)."""
+        if any(n.sock is None for n in self.nics):
+            raise ScenarioFailure(f"{self.name}: migrate() needs t.guest(migratable=True)")
+        from harness.scenario import free_tcp_port
+        port = free_tcp_port()
+        source, source_qmp = self.proc, self.qmp
+        self.generation += 1
+        self._set_paths()
+        dest = self._spawn(self._build_argv() + ["-incoming", f"tcp:127.0.0.1:{port}"])
+        try:
+            dest_qmp = QMP(self.qmp_path)
+            source_qmp.execute("migrate", uri=f"tcp:127.0.0.1:{port}")
+            info = self._wait_migrated(source_qmp, timeout)
+            deadline = time.monotonic() + 30
+            while dest_qmp.execute("query-status")["status"] != "running":
+                if time.monotonic() > deadline or dest.poll() is not None:
+                    raise ScenarioFailure(f"{self.name}: the destination did not run "
+                                          f"(see {self.qemu_log})")
+                time.sleep(0.05)
+        except BaseException:
+            dest.kill()
+            raise
+        if self.sock:
+            self.sock.close()
+        source_qmp.close()
+        source.send_signal(signal.SIGTERM)
+        source.wait(10)
+        self.proc, self.qmp, self.sock, self.buf = dest, dest_qmp, None, b""
+        self._connect_agent(30)
+        return info
+
+    def _wait_migrated(self, qmp, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            info = qmp.execute("query-migrate")
+            status = info.get("status")
+            if status == "completed":
+                return info
+            if status in ("failed", "cancelled") or time.monotonic() > deadline:
+                raise ScenarioFailure(f"{self.name}: migration {status}: "
+                                      f"{info.get('error-desc', 'timed out')}")
+            time.sleep(0.05)
 
     def _connect_agent(self, timeout):
         deadline = time.monotonic() + timeout
