@@ -135,7 +135,7 @@ static int run_test(const struct test *tt)
 	return 0;
 }
 
-static bool selected(const char *name, char **sel, int nsel)
+static bool selected(const char *name, char *const *sel, int nsel)
 {
 	if (!nsel)
 		return true;
@@ -166,156 +166,209 @@ static int rm_tree_logs(const char *dir)
 	return system(cmd);
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for, besides the options in opt. */
+struct args {
+	char *sel[64];		/* the tests named (none: all) */
+	int nsel;
+	bool list, fuzz;
+	uint64_t seed;
+	unsigned long iterations;
+};
+
+/* The command line into opt and a: -1 to go on, else an exit status. */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(o, "--qemu") && next) {
+			opt.qemu = next;
+			i++;
+		} else if (!strcmp(o, "--props") && next) {
+			snprintf(opt.props + strlen(opt.props),
+				 sizeof(opt.props) - strlen(opt.props), "%s%s",
+				 opt.props[0] ? "," : "", next);
+			i++;
+		} else if (!strcmp(o, "--csb") && next) {
+			opt.csb = next;
+			i++;
+		} else if (!strcmp(o, "--model") && next) {
+			opt.model = next;
+			i++;
+		} else if (!strcmp(o, "--expect-no-csb")) {
+			opt.expect_no_csb = true;
+		} else if (!strcmp(o, "--logdir") && next) {
+			snprintf(opt.logdir, sizeof(opt.logdir), "%s", next);
+			opt.logdir_given = true;
+			i++;
+		} else if (!strcmp(o, "--timeout") && next) {
+			opt.timeout_ms = atoi(next) * 1000;
+			i++;
+		} else if (!strcmp(o, "-v") || !strcmp(o, "--verbose")) {
+			opt.verbose = true;
+		} else if (!strcmp(o, "--list")) {
+			a->list = true;
+		} else if (!strcmp(o, "--seed") && next) {
+			a->seed = strtoull(next, NULL, 0);
+			i++;
+		} else if (!strcmp(o, "--iterations") && next) {
+			a->iterations = strtoul(next, NULL, 0);
+			i++;
+		} else if (!strcmp(o, "fuzz")) {
+			a->fuzz = true;
+		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			print_usage(stdout);
+			return 0;
+		} else if (o[0] == '-') {
+			print_usage(stderr);
+			return 2;
+		} else if (a->nsel < 64) {
+			a->sel[a->nsel++] = argv[i];
+		}
+	}
+	return -1;
+}
+
+static void list_tests(void)
+{
+	for (size_t t = 0; t < NTESTS; t++)
+		printf("%-18s %s\n", tests[t].name, tests[t].what);
+	printf("%-18s %s\n", "fuzz", "random campaign: fuzz --seed S --iterations N");
+}
+
+/* Does every name given select a test? */
+static bool known_tests(const struct args *a)
+{
+	for (int i = 0; i < a->nsel; i++) {
+		bool any = false;
+
+		for (size_t t = 0; t < NTESTS; t++)
+			any |= selected(tests[t].name, &a->sel[i], 1);
+		if (!any) {
+			fprintf(stderr, "csb-qtest: no test named '%s' (see --list)\n", a->sel[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Without --qemu or $QEMU: ../qemu/qemu-system-x86_64 next to us. */
+static void default_qemu(void)
 {
 	static char self_qemu[PATH_MAX];
-	char *sel[64];
-	int nsel = 0, failed = 0, i;
-	bool list = false, fuzz = false, tmp_logs = false;
-	uint64_t seed = 1;
-	unsigned long iterations = 3000;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return;
+	exe[n] = 0;
+	*strrchr(exe, '/') = 0;
+	if (snprintf(self_qemu, sizeof(self_qemu), "%s/../qemu/qemu-system-x86_64", exe) <
+	    (int)sizeof(self_qemu))
+		opt.qemu = self_qemu;
+}
+
+/* --csb on|off|auto as a device property; false if neither. */
+static bool add_csb_prop(void)
+{
+	const char *prop = NULL;
+
+	if (!opt.csb)
+		return true;
+	if (!strcmp(opt.csb, "on") || !strcmp(opt.csb, "off")) {
+		prop = !strcmp(opt.csb, "on") ? "csb=on" : "csb=off";
+	} else if (!strcmp(opt.csb, "auto")) {
+		const char *help = probe_help(opt.qemu, opt.model);
+
+		if (help && strstr(help, "  csb="))
+			prop = "csb=on";
+		else
+			printf("note: %s has no '%s.csb' property: running without it\n",
+			       opt.qemu, opt.model);
+	} else {
+		print_usage(stderr);
+		return false;
+	}
+	if (prop)
+		snprintf(opt.props + strlen(opt.props), sizeof(opt.props) - strlen(opt.props),
+			 "%s%s", opt.props[0] ? "," : "", prop);
+	return true;
+}
+
+/* The sockets' directory, and the logs' (the same one unless --logdir:
+ * *tmp_logs); false on failure.
+ */
+static bool make_dirs(bool *tmp_logs)
+{
+	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+
+	snprintf(opt.sockdir, sizeof(opt.sockdir), "%s/csbqt.XXXXXX", tmp);
+	if (!mkdtemp(opt.sockdir)) {
+		perror("mkdtemp");
+		return false;
+	}
+	if (!opt.logdir_given) {
+		snprintf(opt.logdir, sizeof(opt.logdir), "%s", opt.sockdir);
+		*tmp_logs = true;
+	} else if (mkdir(opt.logdir, 0755) && errno != EEXIST) {
+		perror(opt.logdir);
+		return false;
+	}
+	return true;
+}
+
+/* A QEMU without the qtest accelerator runs TCG and a halting BIOS. */
+static void tcg_if_no_qtest(void)
+{
+	if (probe_qtest_accel(opt.qemu))
+		return;
+	opt.tcg = true;
+	snprintf(opt.halt_bios, sizeof(opt.halt_bios), "%.4000s/halt.bin", opt.sockdir);
+	make_halt_bios(opt.halt_bios);
+	fprintf(stdout,
+		"note: %s has no qtest accelerator: using TCG with a halting BIOS, virtual time follows real time\n",
+		opt.qemu);
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .seed = 1, .iterations = 3000 };
+	int failed = 0, rc;
+	bool tmp_logs = false;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	qts_set_fatal_handler(on_fatal);
 	opt.qemu = getenv("QEMU");
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(a, "--qemu") && next) {
-			opt.qemu = next;
-			i++;
-		} else if (!strcmp(a, "--props") && next) {
-			snprintf(opt.props + strlen(opt.props),
-				 sizeof(opt.props) - strlen(opt.props), "%s%s",
-				 opt.props[0] ? "," : "", next);
-			i++;
-		} else if (!strcmp(a, "--csb") && next) {
-			opt.csb = next;
-			i++;
-		} else if (!strcmp(a, "--model") && next) {
-			opt.model = next;
-			i++;
-		} else if (!strcmp(a, "--expect-no-csb")) {
-			opt.expect_no_csb = true;
-		} else if (!strcmp(a, "--logdir") && next) {
-			snprintf(opt.logdir, sizeof(opt.logdir), "%s", next);
-			opt.logdir_given = true;
-			i++;
-		} else if (!strcmp(a, "--timeout") && next) {
-			opt.timeout_ms = atoi(next) * 1000;
-			i++;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			opt.verbose = true;
-		} else if (!strcmp(a, "--list")) {
-			list = true;
-		} else if (!strcmp(a, "--seed") && next) {
-			seed = strtoull(next, NULL, 0);
-			i++;
-		} else if (!strcmp(a, "--iterations") && next) {
-			iterations = strtoul(next, NULL, 0);
-			i++;
-		} else if (!strcmp(a, "fuzz")) {
-			fuzz = true;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			print_usage(stdout);
-			return 0;
-		} else if (a[0] == '-') {
-			print_usage(stderr);
-			return 2;
-		} else if (nsel < 64) {
-			sel[nsel++] = argv[i];
-		}
-	}
-	if (list) {
-		for (size_t t = 0; t < NTESTS; t++)
-			printf("%-18s %s\n", tests[t].name, tests[t].what);
-		printf("%-18s %s\n", "fuzz", "random campaign: fuzz --seed S --iterations N");
+	rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	if (a.list) {
+		list_tests();
 		return 0;
 	}
-	for (i = 0; i < nsel; i++) {
-		bool any = false;
-
-		for (size_t t = 0; t < NTESTS; t++)
-			any |= selected(tests[t].name, &sel[i], 1);
-		if (!any) {
-			fprintf(stderr, "csb-qtest: no test named '%s' (see --list)\n", sel[i]);
-			return 2;
-		}
-	}
-	if (!opt.qemu) {
-		char exe[PATH_MAX];
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-		if (n > 0) {
-			exe[n] = 0;
-			*strrchr(exe, '/') = 0;
-			if (snprintf(self_qemu, sizeof(self_qemu), "%s/../qemu/qemu-system-x86_64",
-				     exe) < (int)sizeof(self_qemu))
-				opt.qemu = self_qemu;
-		}
-	}
+	if (!known_tests(&a))
+		return 2;
+	if (!opt.qemu)
+		default_qemu();
 	if (!opt.qemu || access(opt.qemu, X_OK)) {
 		fprintf(stderr, "csb-qtest: no QEMU binary (%s): use --qemu or $QEMU\n",
 			opt.qemu ? opt.qemu : "none");
 		return 2;
 	}
-	if (opt.csb) {
-		const char *prop = NULL;
-
-		if (!strcmp(opt.csb, "on") || !strcmp(opt.csb, "off")) {
-			prop = !strcmp(opt.csb, "on") ? "csb=on" : "csb=off";
-		} else if (!strcmp(opt.csb, "auto")) {
-			const char *help = probe_help(opt.qemu, opt.model);
-
-			if (help && strstr(help, "  csb="))
-				prop = "csb=on";
-			else
-				printf("note: %s has no '%s.csb' property: running without it\n",
-				       opt.qemu, opt.model);
-		} else {
-			print_usage(stderr);
-			return 2;
-		}
-		if (prop)
-			snprintf(opt.props + strlen(opt.props),
-				 sizeof(opt.props) - strlen(opt.props), "%s%s",
-				 opt.props[0] ? "," : "", prop);
-	}
-	{
-		const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-
-		snprintf(opt.sockdir, sizeof(opt.sockdir), "%s/csbqt.XXXXXX", tmp);
-		if (!mkdtemp(opt.sockdir)) {
-			perror("mkdtemp");
-			return 2;
-		}
-		if (!opt.logdir_given) {
-			snprintf(opt.logdir, sizeof(opt.logdir), "%s", opt.sockdir);
-			tmp_logs = true;
-		} else if (mkdir(opt.logdir, 0755) && errno != EEXIST) {
-			perror(opt.logdir);
-			return 2;
-		}
-	}
-	if (!probe_qtest_accel(opt.qemu)) {
-		opt.tcg = true;
-		snprintf(opt.halt_bios, sizeof(opt.halt_bios), "%.4000s/halt.bin", opt.sockdir);
-		make_halt_bios(opt.halt_bios);
-		fprintf(stdout,
-			"note: %s has no qtest accelerator: using TCG with a halting BIOS, virtual time follows real time\n",
-			opt.qemu);
-	}
+	if (!add_csb_prop() || !make_dirs(&tmp_logs))
+		return 2;
+	tcg_if_no_qtest();
 	if (opt.verbose)
 		printf("qemu %s, device props '%s', logs in %s\n", opt.qemu, opt.props, opt.logdir);
 
-	if (fuzz) {
-		failed = run_fuzz(seed, iterations);
+	if (a.fuzz) {
+		failed = run_fuzz(a.seed, a.iterations);
 	} else {
 		for (size_t t = 0; t < NTESTS; t++)
-			if (selected(tests[t].name, sel, nsel))
+			if (selected(tests[t].name, a.sel, a.nsel))
 				failed += run_test(&tests[t]);
 	}
 	if (failed && tmp_logs)
