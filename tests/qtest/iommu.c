@@ -269,38 +269,43 @@ static bool page_intact(struct t *c, uint64_t gpa, uint8_t v, size_t *where)
 	return true;
 }
 
-/* 2, 3, 5, 6, 7. Everything the device reads and writes goes through VT-d:
- * rings and buffers at IOVAs 2 GiB above their guest-physical address,
- * the CSB at an IOVA beyond RAM (untranslated, it would be refused with
- * ADDR), then at an IOVA that is also a RAM address (which must stay
- * untouched: the device uses the page the IOVA maps to).
+/* Map CSB_IOVA to CSB_A, prepare the block there and enable it at the
+ * IOVA with features; returns STATUS.
  */
-void test_iommu_dma(struct t *c)
+static uint32_t iommu_csb_enable(struct t *c, uint32_t features)
 {
-	uint32_t st, v, k;
-	size_t where;
-
-	iommu_up(c, NULL, true);
 	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
 	vtd_flush(c);
-	rings_setup(c, 16, 16, 8);
-	w32(c, E1K_IMS, E1K_ICR_TX_CAUSES | E1K_ICR_RX_CAUSES);
 	csb_prepare(c, CSB_A, 0, 0);
-	csbf_w(c, CSB_STATUS_MIRROR, 0xdeadbeef);
-	st = csb_enable_raw(c, CSB_IOVA, CSB_F_ALL, CSB_ENABLE_V1);
-	REQUIRE(c, st == CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64 " (mapped to 0x%"
-		PRIx64 "): STATUS 0x%x (error %s)", CSB_IOVA, CSB_A, st, err_name(st_err(st)));
-	v = csbf(c, CSB_STATUS_MIRROR);
-	CHECK(c, v == r32(c, E1K_STATUS), "status mirror at guest-physical 0x%" PRIx64
-	      " is 0x%x, STATUS 0x%x: the device did not write the page the IOVA maps to",
-	      CSB_A, v, r32(c, E1K_STATUS));
+	return csb_enable_raw(c, CSB_IOVA, features, CSB_ENABLE_V1);
+}
 
-	/* TX: tails read, heads written through the translation */
+/* Enable the CSB at CSB_IOVA, mapped to CSB_A, with F_TX and F_RX. */
+static void iommu_csb_on(struct t *c)
+{
+	uint32_t st = iommu_csb_enable(c, CSB_F_TX | CSB_F_RX);
+
+	REQUIRE(c, st == CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64
+		" (mapped to 0x%" PRIx64 "): STATUS 0x%x", CSB_IOVA, CSB_A, st);
+}
+
+/* The same with every feature; what: the step, for the failure. */
+static void iommu_csb_on_all(struct t *c, const char *what)
+{
+	uint32_t st = iommu_csb_enable(c, CSB_F_ALL);
+
+	REQUIRE(c, st == CSB_STATUS_ACTIVE, "%s: STATUS 0x%x", what, st);
+}
+
+/* TX behind VT-d: tails read, heads written through the translation; a
+ * requested TX interrupt (tx_irq read through it), none unrequested.
+ */
+static void iommu_dma_tx(struct t *c)
+{
 	c->tx_seq = 1;
 	for (unsigned int i = 0; i < 6; i++)
 		if (!csb_tx_batch(c, 1 + i % 4))
 			bail(c);
-	/* a requested TX interrupt: tx_irq read through the translation */
 	csbf_w(c, CSB_TX_IRQ, CSB_NOTIFY | c->tx_tail);
 	csb_tx_batch(c, 2);
 	CHECK(c, wait_irq(c, true, 3000), "no TX interrupt: tx_irq = NOTIFY|head behind VT-d");
@@ -309,8 +314,16 @@ void test_iommu_dma(struct t *c)
 	csb_tx_batch(c, 1);
 	settle(c, 50);
 	CHECK(c, !qts_irq(c->q, c->irq), "TX interrupt with tx_irq = 0 behind VT-d");
+}
 
-	/* RX: buffers handed over in rx_tail, frames DMAed into them */
+/* RX behind VT-d: buffers handed over in rx_tail, frames DMAed into
+ * them, a requested RX interrupt; starvation: rx_kick written through
+ * the translation, then a kick.
+ */
+static void iommu_dma_rx(struct t *c)
+{
+	uint32_t v, k;
+
 	csbf_w(c, CSB_RX_IRQ, CSB_NOTIFY | 0);
 	for (unsigned int i = 0; i < 4; i++)
 		inject(c, 100 + i, frame_len(100 + i));
@@ -335,17 +348,16 @@ void test_iommu_dma(struct t *c)
 			check_rx(c, i, 100 + i, frame_len(100 + i));
 		else
 			record(c, __LINE__, "no frame in RX descriptor %u behind VT-d", i);
-	st = csb_reg_r(c, CSB_REG_STATUS);
-	CHECK(c, st == CSB_STATUS_ACTIVE, "STATUS 0x%x after TX and RX behind VT-d", st);
-	CHECK(c, !vtd_faults_pending(c), "VT-d recorded faults (FSTS 0x%x)",
-	      vtd_r32(c, VTD_FSTS));
-	csb_off(c);
-	CHECK(c, r32(c, E1K_TDT) == c->tx_tail, "TDT = %u after disable, expected tx_tail %u",
-	      r32(c, E1K_TDT), c->tx_tail);
+}
 
-	/* an IOVA that is also a RAM address: the device uses CSB_B, which
-	 * the IOVA maps to, never the page at the IOVA's own address
-	 */
+/* An IOVA that is also a RAM address: the device uses CSB_B, which the
+ * IOVA maps to, never the page at the IOVA's own address.
+ */
+static void iommu_dma_decoy(struct t *c)
+{
+	uint32_t st;
+	size_t where;
+
 	page_fill(c, CSB_DECOY, 0x5a);
 	vtd_map(c, CSB_DECOY, CSB_B, VTD_PAGE, VTD_PTE_RW);
 	vtd_flush(c);
@@ -359,17 +371,52 @@ void test_iommu_dma(struct t *c)
 	csb_off(c);
 	CHECK(c, page_intact(c, CSB_DECOY, 0x5a, &where), "the page at guest-physical 0x%"
 	      PRIx64 " (also the CSB's IOVA) was written at offset 0x%zx", CSB_DECOY, where);
+}
+
+/* 2, 3, 5, 6, 7. Everything the device reads and writes goes through VT-d:
+ * rings and buffers at IOVAs 2 GiB above their guest-physical address,
+ * the CSB at an IOVA beyond RAM (untranslated, it would be refused with
+ * ADDR), then at an IOVA that is also a RAM address (which must stay
+ * untouched: the device uses the page the IOVA maps to).
+ */
+void test_iommu_dma(struct t *c)
+{
+	uint32_t st, v;
+
+	iommu_up(c, NULL, true);
+	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
+	vtd_flush(c);
+	rings_setup(c, 16, 16, 8);
+	w32(c, E1K_IMS, E1K_ICR_TX_CAUSES | E1K_ICR_RX_CAUSES);
+	csb_prepare(c, CSB_A, 0, 0);
+	csbf_w(c, CSB_STATUS_MIRROR, 0xdeadbeef);
+	st = csb_enable_raw(c, CSB_IOVA, CSB_F_ALL, CSB_ENABLE_V1);
+	REQUIRE(c, st == CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64 " (mapped to 0x%"
+		PRIx64 "): STATUS 0x%x (error %s)", CSB_IOVA, CSB_A, st, err_name(st_err(st)));
+	v = csbf(c, CSB_STATUS_MIRROR);
+	CHECK(c, v == r32(c, E1K_STATUS), "status mirror at guest-physical 0x%" PRIx64
+	      " is 0x%x, STATUS 0x%x: the device did not write the page the IOVA maps to",
+	      CSB_A, v, r32(c, E1K_STATUS));
+	iommu_dma_tx(c);
+	iommu_dma_rx(c);
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, st == CSB_STATUS_ACTIVE, "STATUS 0x%x after TX and RX behind VT-d", st);
+	CHECK(c, !vtd_faults_pending(c), "VT-d recorded faults (FSTS 0x%x)",
+	      vtd_r32(c, VTD_FSTS));
+	csb_off(c);
+	CHECK(c, r32(c, E1K_TDT) == c->tx_tail, "TDT = %u after disable, expected tx_tail %u",
+	      r32(c, E1K_TDT), c->tx_tail);
+	iommu_dma_decoy(c);
 	CHECK(c, !vtd_faults_pending(c), "VT-d recorded faults (FSTS 0x%x)",
 	      vtd_r32(c, VTD_FSTS));
 	check_alive(c, "the CSB behind VT-d");
 }
 
-/* 2, 8. Refusals with ADDR for IOVAs the device cannot read and write, a
- * fault recorded with our requester id; the mapping removed (and the
- * IOTLB invalidated) under an active CSB: ADDR, never touched again;
- * the mapping moved to another page: the device follows it.
+/* Enable refused with ADDR for IOVAs VT-d does not let the device read
+ * and write, with a fault recorded for our NIC at that page where QEMU's
+ * VT-d records one; the page behind the IOVA untouched.
  */
-void test_iommu_faults(struct t *c)
+static void iommu_refusals(struct t *c)
 {
 	static const struct {
 		uint64_t iova, gpa, perm;
@@ -385,11 +432,9 @@ void test_iommu_faults(struct t *c)
 		{ UINT64_C(0x8000000000), 0, 0, "beyond the 39-bit address width", true },
 		{ UINT64_C(0xfee00000), 0, 0, "in the interrupt window", false },
 	};
-	uint32_t st, v, k;
+	uint32_t st;
 	size_t where;
 
-	iommu_up(c, NULL, true);
-	rings_setup(c, 16, 16, 8);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (bad[i].perm)
 			vtd_map(c, bad[i].iova, bad[i].gpa, VTD_PAGE, bad[i].perm);
@@ -410,13 +455,16 @@ void test_iommu_faults(struct t *c)
 		else
 			(void)vtd_fault_seen(c, bad[i].iova);
 	}
+}
 
-	/* active, then the IOVA unmapped and the IOTLB invalidated */
-	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
-	vtd_flush(c);
-	csb_prepare(c, CSB_A, 0, 0);
-	st = csb_enable_raw(c, CSB_IOVA, CSB_F_ALL, CSB_ENABLE_V1);
-	REQUIRE(c, st == CSB_STATUS_ACTIVE, "enable at a mapped IOVA: STATUS 0x%x", st);
+/* Active, then the IOVA unmapped and the IOTLB invalidated: ADDR at the
+ * next kick, a fault, the page never written again, plain mode goes on.
+ */
+static void iommu_unmap_active(struct t *c)
+{
+	uint32_t v;
+
+	iommu_csb_on_all(c, "enable at a mapped IOVA");
 	c->tx_seq = 1;
 	if (!csb_tx_batch(c, 2))
 		bail(c);
@@ -450,16 +498,18 @@ void test_iommu_faults(struct t *c)
 	expect_tx(c, c->tx_seq, 1, 5000);
 	c->tx_seq++;
 	c->tx_tail = 3;
+}
 
-	/* active again; the IOVA moved to another page (as a guest may do
-	 * between an unmap and a map): the device follows the new mapping
-	 * and leaves the old page alone
-	 */
-	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
-	vtd_flush(c);
-	csb_prepare(c, CSB_A, 0, 0);
-	st = csb_enable_raw(c, CSB_IOVA, CSB_F_ALL, CSB_ENABLE_V1);
-	REQUIRE(c, st == CSB_STATUS_ACTIVE, "re-enable at the IOVA: STATUS 0x%x", st);
+/* Active again; the IOVA moved to another page (as a guest may do
+ * between an unmap and a map): the device follows the new mapping and
+ * leaves the old page alone.
+ */
+static void iommu_remap(struct t *c)
+{
+	uint32_t st, k;
+	size_t where;
+
+	iommu_csb_on_all(c, "re-enable at the IOVA");
 	if (!csb_tx_batch(c, 2))
 		bail(c);
 	/* the guest moves the block while the device leaves it alone: once
@@ -487,36 +537,33 @@ void test_iommu_faults(struct t *c)
 	CHECK(c, page_intact(c, CSB_A, 0x5a, &where),
 	      "the CSB's old page was written at offset 0x%zx after its IOVA was mapped elsewhere and the IOTLB invalidated",
 	      where);
+}
+
+/* 2, 8. Refusals with ADDR for IOVAs the device cannot read and write, a
+ * fault recorded with our requester id; the mapping removed (and the
+ * IOTLB invalidated) under an active CSB: ADDR, never touched again;
+ * the mapping moved to another page: the device follows it.
+ */
+void test_iommu_faults(struct t *c)
+{
+	iommu_up(c, NULL, true);
+	rings_setup(c, 16, 16, 8);
+	iommu_refusals(c);
+	iommu_unmap_active(c);
+	iommu_remap(c);
 	CHECK(c, !vtd_faults_pending(c), "VT-d recorded faults (FSTS 0x%x)",
 	      vtd_r32(c, VTD_FSTS));
 	csb_off(c);
 	check_alive(c, "IOVAs unmapped and moved");
 }
 
-/* 2, 9. Translation turned on and off under an active CSB (the NIC's
- * address space switches between RAM and VT-d), and the TX thread
- * polling through the translation, also while the CSB's IOVA goes away.
+/* Translation on, the CSB's address not mapped as an IOVA: ADDR at
+ * once (the rings are not mapped either: nothing else must move).
  */
-void test_iommu_switch(struct t *c)
+static void iommu_switch_unmapped(struct t *c)
 {
-	unsigned long kicks;
-	uint64_t spins;
 	uint32_t st;
 
-	/* VT-d present, translation off: the address is guest-physical */
-	iommu_up(c, "csb-poll-us=100000", false);
-	rings_setup(c, 16, 16, 8);
-	csb_on(c, CSB_F_ALL, 0, 0);
-	c->tx_seq = 1;
-	for (unsigned int i = 0; i < 4; i++)
-		if (!csb_tx_batch(c, 1))
-			bail(c);
-	note(c, "translation off: %" PRIu64 " TX spin hits",
-	     nic_stat(c, "x-stat-csb-tx-spin-hits"));
-
-	/* translation on, the CSB's address not mapped as an IOVA: ADDR at
-	 * once (the rings are not mapped either: nothing else must move)
-	 */
 	vtd_translate(c, true);
 	st = csb_reg_r(c, CSB_REG_STATUS);
 	CHECK(c, !st_active(st) && st_err(st) == CSB_ERR_ADDR,
@@ -525,8 +572,19 @@ void test_iommu_switch(struct t *c)
 	check_enable_cleared(c, "translation turned on");
 	(void)vtd_fault_seen(c, CSB_A);
 	vtd_translate(c, false);
+}
 
-	/* identity-mapped: stays active when translation goes on and off */
+/* Identity-mapped: stays active when translation goes on; behind VT-d
+ * the TX thread polls too (one translated read at a time, with the BQL):
+ * 10 back-to-back publishes inside its 100 ms budget are found by
+ * polling, without kicks.
+ */
+static void iommu_switch_identity(struct t *c)
+{
+	unsigned long kicks;
+	uint64_t spins;
+	uint32_t st;
+
 	vtd_map(c, CSB_A, CSB_A, VTD_PAGE, VTD_PTE_RW);
 	vtd_map(c, DMA_REGION, DMA_REGION, DMA_REGION_LEN, VTD_PTE_RW);
 	vtd_flush(c);
@@ -538,10 +596,6 @@ void test_iommu_switch(struct t *c)
 	st = csb_reg_r(c, CSB_REG_STATUS);
 	CHECK(c, st == CSB_STATUS_ACTIVE,
 	      "translation on, the CSB identity-mapped: STATUS 0x%x", st);
-	/* behind VT-d the TX thread polls too (one translated read at a
-	 * time, with the BQL): 10 back-to-back publishes inside its 100 ms
-	 * budget are found by polling, without kicks
-	 */
 	if (!csb_tx_batch(c, 1))
 		bail(c);
 	spins = nic_stat(c, "x-stat-csb-tx-spin-hits");
@@ -558,10 +612,13 @@ void test_iommu_switch(struct t *c)
 	      spins, c->tx_kicks - kicks);
 	CHECK(c, !vtd_faults_pending(c),
 	      "VT-d recorded faults while the TX thread polled (FSTS 0x%x)", vtd_r32(c, VTD_FSTS));
+}
 
-	/* the CSB's IOVA unmapped while the thread polls through it: one
-	 * fault, the CSB disabled with ADDR, its page never written again
-	 */
+/* The CSB's IOVA unmapped while the thread polls through it: one fault,
+ * the CSB disabled with ADDR, its page never written again.
+ */
+static void iommu_switch_unmap_polling(struct t *c)
+{
 	if (!csb_tx_batch(c, 1))
 		bail(c);
 	vtd_map(c, CSB_A, 0, VTD_PAGE, 0);
@@ -584,6 +641,30 @@ void test_iommu_switch(struct t *c)
 	      csbf(c, CSB_TX_HEAD));
 	CHECK(c, r32(c, E1K_TDT) == c->tx_tail, "TDT = %u, expected the last valid tail %u",
 	      r32(c, E1K_TDT), c->tx_tail);
+}
+
+/* 2, 9. Translation turned on and off under an active CSB (the NIC's
+ * address space switches between RAM and VT-d), and the TX thread
+ * polling through the translation, also while the CSB's IOVA goes away.
+ */
+void test_iommu_switch(struct t *c)
+{
+	uint32_t st;
+
+	/* VT-d present, translation off: the address is guest-physical */
+	iommu_up(c, "csb-poll-us=100000", false);
+	rings_setup(c, 16, 16, 8);
+	csb_on(c, CSB_F_ALL, 0, 0);
+	c->tx_seq = 1;
+	for (unsigned int i = 0; i < 4; i++)
+		if (!csb_tx_batch(c, 1))
+			bail(c);
+	note(c, "translation off: %" PRIu64 " TX spin hits",
+	     nic_stat(c, "x-stat-csb-tx-spin-hits"));
+	iommu_switch_unmapped(c);
+	iommu_switch_identity(c);
+	iommu_switch_unmap_polling(c);
+	/* identity-mapped again: active through translation going off */
 	vtd_map(c, CSB_A, CSB_A, VTD_PAGE, VTD_PTE_RW);
 	vtd_flush(c);
 	csb_prepare(c, CSB_A, 0, 0);
@@ -599,19 +680,6 @@ void test_iommu_switch(struct t *c)
 	      vtd_r32(c, VTD_FSTS));
 	csb_off(c);
 	check_alive(c, "translation switched under the CSB");
-}
-
-/* Enable the CSB at CSB_IOVA, mapped to CSB_A, with F_TX and F_RX. */
-static void iommu_csb_on(struct t *c)
-{
-	uint32_t st;
-
-	vtd_map(c, CSB_IOVA, CSB_A, VTD_PAGE, VTD_PTE_RW);
-	vtd_flush(c);
-	csb_prepare(c, CSB_A, 0, 0);
-	st = csb_enable_raw(c, CSB_IOVA, CSB_F_TX | CSB_F_RX, CSB_ENABLE_V1);
-	REQUIRE(c, st == CSB_STATUS_ACTIVE, "enable at IOVA 0x%" PRIx64
-		" (mapped to 0x%" PRIx64 "): STATUS 0x%x", CSB_IOVA, CSB_A, st);
 }
 
 /* 4, 5, 6, 8. A kick that finds the CSB gone (its IOVA unmapped: ADDR)
