@@ -351,69 +351,62 @@ void test_bad_ringregs(struct t *c)
 	check_alive(c, "disable after all that");
 }
 
-/* 8. TDH/RDH >= N while the ring's tail comes from the CSB. A write of
- * such a value is ignored and disables the CSB with RING (as a tail >= N
- * does); a head that is >= N because TDLEN/RDLEN shrank under it is
- * caught (RING) before a descriptor outside the ring is touched, also
- * when a TCTL write or an arriving frame is what would use it. A write
- * below N is taken as in plain mode: processing goes on from there,
- * inside the ring.
+/* TDH written with a value >= 16 while active: ignored, RING, nothing
+ * sent or touched outside the ring; plain mode goes on from TDH = 2.
  */
-void test_bad_heads(struct t *c)
+static void bad_tdh_written(struct t *c, uint32_t bad)
 {
-	static const uint32_t bad[] = { 16, 40, 0xffff, 0x10028, 0xffffffffu };
-	unsigned int i;
+	rings_setup(c, 16, 16, 8);
+	plant_bait(c);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
+	if (!csb_tx_batch(c, 2))
+		bail(c);
+	w32(c, E1K_TDH, bad);
+	CHECK(c, r32(c, E1K_TDH) == 2,
+	      "TDH = 0x%x written while active (N = 16): TDH reads %u, expected the write ignored (2)",
+	      bad, r32(c, E1K_TDH));
+	expect_dropped(c, CSB_ERR_RING, "TDH >= N written while active");
+	CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last valid tail 2",
+	      r32(c, E1K_TDT));
+	for (unsigned int j = 2; j < 5; j++)
+		tx_fill(c, j, 0xbad20000u + j);
+	csbf_w(c, CSB_TX_TAIL, 5);
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);	/* inactive: nothing */
+	expect_quiet(c, 100, "TDH >= N written, then a tail and a kick");
+	check_bait(c, "TDH >= N written");
+	/* plain mode goes on from TDH = 2 */
+	tx_fill(c, 2, c->tx_seq);
+	w32(c, E1K_TDT, 3);
+	expect_tx(c, c->tx_seq++, 1, 5000);
+}
+
+/* RDH written with a value >= 16 while active: ignored, RING; plain RX
+ * goes on (frame #seq into descriptor 0).
+ */
+static void bad_rdh_written(struct t *c, uint32_t bad, uint32_t seq)
+{
+	rings_setup(c, 16, 16, 8);
+	plant_bait(c);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
+	w32(c, E1K_RDH, bad);
+	CHECK(c, r32(c, E1K_RDH) == 0,
+	      "RDH = 0x%x written while active (N = 16): RDH reads %u, expected the write ignored (0)",
+	      bad, r32(c, E1K_RDH));
+	expect_dropped(c, CSB_ERR_RING, "RDH >= N written while active");
+	inject(c, seq, 100);	/* plain mode: RDH 0, RDT 8 */
+	if (wait_rx(c, 0, 5000))
+		check_rx(c, 0, seq, 100);
+	else
+		record(c, __LINE__, "plain RX after RDH >= N: no frame in descriptor 0");
+	settle(c, 20);
+	check_bait(c, "RDH >= N written");
+}
+
+/* A head below N written while active: taken, TX goes on from it. */
+static void bad_head_below_n(struct t *c)
+{
 	uint32_t v;
 
-	qemu_up(c, NULL);
-	need_csb(c, CSB_F_TX | CSB_F_RX);
-	c->tx_seq = 1;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		/* TDH written with a value >= 16 */
-		rings_setup(c, 16, 16, 8);
-		plant_bait(c);
-		csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
-		if (!csb_tx_batch(c, 2))
-			bail(c);
-		w32(c, E1K_TDH, bad[i]);
-		CHECK(c, r32(c, E1K_TDH) == 2,
-		      "TDH = 0x%x written while active (N = 16): TDH reads %u, expected the write ignored (2)",
-		      bad[i], r32(c, E1K_TDH));
-		expect_dropped(c, CSB_ERR_RING, "TDH >= N written while active");
-		CHECK(c, r32(c, E1K_TDT) == 2, "TDT = %u, expected the last valid tail 2",
-		      r32(c, E1K_TDT));
-		for (unsigned int j = 2; j < 5; j++)
-			tx_fill(c, j, 0xbad20000u + j);
-		csbf_w(c, CSB_TX_TAIL, 5);
-		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);	/* inactive: nothing */
-		expect_quiet(c, 100, "TDH >= N written, then a tail and a kick");
-		check_bait(c, "TDH >= N written");
-		/* plain mode goes on from TDH = 2 */
-		tx_fill(c, 2, c->tx_seq);
-		w32(c, E1K_TDT, 3);
-		expect_tx(c, c->tx_seq++, 1, 5000);
-
-		/* RDH written with a value >= 16 */
-		rings_setup(c, 16, 16, 8);
-		plant_bait(c);
-		csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
-		w32(c, E1K_RDH, bad[i]);
-		CHECK(c, r32(c, E1K_RDH) == 0,
-		      "RDH = 0x%x written while active (N = 16): RDH reads %u, expected the write ignored (0)",
-		      bad[i], r32(c, E1K_RDH));
-		expect_dropped(c, CSB_ERR_RING, "RDH >= N written while active");
-		inject(c, 200 + i, 100);	/* plain mode: RDH 0, RDT 8 */
-		if (wait_rx(c, 0, 5000))
-			check_rx(c, 0, 200 + i, 100);
-		else
-			record(c, __LINE__, "plain RX after RDH >= N: no frame in descriptor 0");
-		settle(c, 20);
-		check_bait(c, "RDH >= N written");
-		check_alive(c, "heads >= N written");
-		udp_drain(&c->udp);
-	}
-
-	/* a head below N written while active: taken, TX goes on from it */
 	rings_setup(c, 16, 16, 8);
 	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	if (!csb_tx_batch(c, 3))
@@ -422,7 +415,7 @@ void test_bad_heads(struct t *c)
 	CHECK(c, r32(c, E1K_TDH) == 10, "TDH = 10 (N = 16) written while active: reads %u",
 	      r32(c, E1K_TDH));
 	CHECK(c, st_active(csb_reg_r(c, CSB_REG_STATUS)), "TDH = 10 (< N) disabled the CSB");
-	for (i = 0; i < 11; i++)
+	for (unsigned int i = 0; i < 11; i++)
 		tx_fill(c, (10 + i) % 16, c->tx_seq + i);
 	csb_tx_publish(c, 5);
 	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
@@ -430,39 +423,45 @@ void test_bad_heads(struct t *c)
 	c->tx_seq += 11;
 	CHECK(c, wait_csbf(c, CSB_TX_HEAD, ~0u, 5, 5000, &v), "tx_head = %u, expected 5", v);
 	csb_off(c);
+}
 
-	/* TDH = 12, TDT = 3, then TDLEN shrunk under TDH (12 >= 8): a kick,
-	 * or a TCTL write (which in plain mode runs the TX engine at once)
-	 */
-	for (i = 0; i < 2; i++) {
-		rings_setup(c, 16, 16, 8);
-		csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
-		if (!csb_tx_batch(c, 3))
-			bail(c);
-		w32(c, E1K_TDH, 12);
-		w32(c, E1K_TDLEN, 8 * DESC_SIZE);
-		c->tx_n = 8;
-		plant_bait(c);			/* descriptors 8..23, TDH's 12 among them */
-		for (unsigned int j = 0; j < 3; j++)
-			tx_fill(c, j, 0xbad30000u + j);
-		if (!i)
-			csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
-		else
-			w32(c, E1K_TCTL, r32(c, E1K_TCTL));
-		expect_dropped(c, CSB_ERR_RING, i ? "TDLEN shrunk under TDH, TCTL written" :
-				  "TDLEN shrunk under TDH, kicked");
-		expect_quiet(c, 100, "TDLEN shrunk under TDH");
-		check_bait(c, "TDLEN shrunk under TDH");
-		CHECK(c, r32(c, E1K_TDH) == 12, "TDH moved to %u (N = 8, TDH was 12)",
-		      r32(c, E1K_TDH));
-		udp_drain(&c->udp);
-	}
+/* TDH = 12, TDT = 3, then TDLEN shrunk under TDH (12 >= 8): a kick, or
+ * (tctl) a TCTL write, which in plain mode runs the TX engine at once.
+ */
+static void bad_tdh_shrunk(struct t *c, bool tctl)
+{
+	rings_setup(c, 16, 16, 8);
+	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
+	if (!csb_tx_batch(c, 3))
+		bail(c);
+	w32(c, E1K_TDH, 12);
+	w32(c, E1K_TDLEN, 8 * DESC_SIZE);
+	c->tx_n = 8;
+	plant_bait(c);			/* descriptors 8..23, TDH's 12 among them */
+	for (unsigned int j = 0; j < 3; j++)
+		tx_fill(c, j, 0xbad30000u + j);
+	if (!tctl)
+		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
+	else
+		w32(c, E1K_TCTL, r32(c, E1K_TCTL));
+	expect_dropped(c, CSB_ERR_RING, tctl ? "TDLEN shrunk under TDH, TCTL written" :
+			  "TDLEN shrunk under TDH, kicked");
+	expect_quiet(c, 100, "TDLEN shrunk under TDH");
+	check_bait(c, "TDLEN shrunk under TDH");
+	CHECK(c, r32(c, E1K_TDH) == 12, "TDH moved to %u (N = 8, TDH was 12)",
+	      r32(c, E1K_TDH));
+	udp_drain(&c->udp);
+}
 
-	/* RDLEN shrunk under RDH (12 >= 8), then a frame */
+/* RDLEN shrunk under RDH (12 >= 8), then a frame. */
+static void bad_rdh_shrunk(struct t *c)
+{
+	uint32_t v;
+
 	rings_setup(c, 16, 16, 8);
 	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	csb_rx_publish(c, 13);
-	for (i = 0; i < 12; i++)
+	for (unsigned int i = 0; i < 12; i++)
 		inject(c, 300 + i, 100);
 	REQUIRE(c, wait_csbf(c, CSB_RX_HEAD, ~0u, 12, 5000, &v), "rx_head = %u, expected 12", v);
 	w32(c, E1K_RDLEN, 8 * DESC_SIZE);
@@ -474,6 +473,33 @@ void test_bad_heads(struct t *c)
 	settle(c, 20);
 	check_bait(c, "RDLEN shrunk under RDH");
 	CHECK(c, r32(c, E1K_RDH) == 12, "RDH moved to %u (N = 8, RDH was 12)", r32(c, E1K_RDH));
+}
+
+/* 8. TDH/RDH >= N while the ring's tail comes from the CSB. A write of
+ * such a value is ignored and disables the CSB with RING (as a tail >= N
+ * does); a head that is >= N because TDLEN/RDLEN shrank under it is
+ * caught (RING) before a descriptor outside the ring is touched, also
+ * when a TCTL write or an arriving frame is what would use it. A write
+ * below N is taken as in plain mode: processing goes on from there,
+ * inside the ring.
+ */
+void test_bad_heads(struct t *c)
+{
+	static const uint32_t bad[] = { 16, 40, 0xffff, 0x10028, 0xffffffffu };
+
+	qemu_up(c, NULL);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
+	c->tx_seq = 1;
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bad_tdh_written(c, bad[i]);
+		bad_rdh_written(c, bad[i], 200 + i);
+		check_alive(c, "heads >= N written");
+		udp_drain(&c->udp);
+	}
+	bad_head_below_n(c);
+	bad_tdh_shrunk(c, false);
+	bad_tdh_shrunk(c, true);
+	bad_rdh_shrunk(c);
 	check_alive(c, "heads >= N after the ring shrank");
 }
 

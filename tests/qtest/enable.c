@@ -89,90 +89,99 @@ struct refusal {
 	unsigned int err;
 };
 
+/* Enable with each of these: refused, with err. */
+static const struct refusal refusals[] = {
+	{ "misaligned by 0x80", CSB_A + 0x80, ~0u, 1, true, CSB_ERR_ALIGN },
+	{ "misaligned by 4", CSB_A + 4, ~0u, 1, true, CSB_ERR_ALIGN },
+	{ "misaligned by 1", CSB_A + 1, ~0u, 1, true, CSB_ERR_ALIGN },
+	{ "misaligned, above 4G", 0x100000010ull, ~0u, 1, true, CSB_ERR_ALIGN },
+	{ "beyond RAM (PCI hole)", 0x10000000ull, ~0u, 1, true, CSB_ERR_ADDR },
+	{ "first block after RAM", RAM_SIZE, ~0u, 1, true, CSB_ERR_ADDR },
+	{ "the NIC's own BAR0 (MMIO)", BAR0_ADDR, ~0u, 1, true, CSB_ERR_ADDR },
+	{ "the CSB registers themselves", BAR0_ADDR + CSB_REGS_DEFAULT, ~0u, 1, true,
+	  CSB_ERR_ADDR },
+	{ "IOAPIC (MMIO)", 0xfec00000ull, ~0u, 1, true, CSB_ERR_ADDR },
+	{ "BIOS ROM", 0xfffc0000ull, ~0u, 1, true, CSB_ERR_ADDR },
+	{ "far above RAM", 0x7ffffffff00ull, ~0u, 1, true, CSB_ERR_ADDR },
+	{ "top of the address space", 0xffffffffffffff00ull, ~0u, 1, true,
+	  CSB_ERR_ADDR },
+	{ "major 0", CSB_A, ~0u, 0, true, CSB_ERR_VERSION },
+	{ "major 2", CSB_A, ~0u, 2, true, CSB_ERR_VERSION },
+	{ "major 255", CSB_A, ~0u, 255, true, CSB_ERR_VERSION },
+	{ "feature bit 3", CSB_A, 1u << 3, 1, true, CSB_ERR_FEATURES },
+	{ "feature bit 31", CSB_A, 1u << 31, 1, true, CSB_ERR_FEATURES },
+	{ "all offered + bit 5", CSB_A, CSB_F_ALL | 1u << 5, 1, true,
+	  CSB_ERR_FEATURES },
+	{ "bus mastering off", CSB_A, ~0u, 1, false, CSB_ERR_BUSMASTER },
+	/* spec 4: errors 1-5 are checked in that order */
+	{ "order: misaligned + bad major + bad feature + no bus master", CSB_A + 0x40,
+	  1u << 9, 7, false, CSB_ERR_ALIGN },
+	{ "order: MMIO + bad major + no bus master", BAR0_ADDR, ~0u, 3, false,
+	  CSB_ERR_ADDR },
+	{ "order: bad major + bad feature + no bus master", CSB_A, 1u << 9, 3, false,
+	  CSB_ERR_VERSION },
+	{ "order: bad feature + no bus master", CSB_A, 1u << 9, 1, false,
+	  CSB_ERR_FEATURES },
+	{ "order: MMIO + bad major", BAR0_ADDR, ~0u, 3, true, CSB_ERR_ADDR },
+	{ "order: beyond RAM + bad feature", 0x10000000ull, 1u << 9, 1, true,
+	  CSB_ERR_ADDR },
+	{ "order: bad major + bad feature", CSB_A, 1u << 9, 3, true,
+	  CSB_ERR_VERSION },
+};
+
+/* One refusal: the code, nothing written near CSB_A, ENABLE cleared, the
+ * error kept across CTRL = 0.
+ */
+static void try_refusal(struct t *c, const struct refusal *r)
+{
+	uint32_t features = r->features == ~0u ? c->offered : r->features;
+	uint8_t pattern[512], after[512];
+	uint32_t st;
+
+	/* a recognisable pattern around CSB_A: a refusal writes nothing */
+	memset(pattern, 0x5c, sizeof(pattern));
+	qts_memwrite(c->q, CSB_A, pattern, sizeof(pattern));
+	if (!r->busmaster)
+		bus_master(c, false);
+	st = csb_enable_raw(c, r->addr, features,
+			    CSB_CTRL_ENABLE | CSB_CTRL_MAJOR(r->major));
+	if (!r->busmaster)
+		bus_master(c, true);
+	CHECK(c, !st_active(st) && st_err(st) == r->err,
+	      "%s (addr 0x%" PRIx64
+	      ", features 0x%x, major %u): STATUS 0x%x = %s%s, expected error %s",
+	      r->what, r->addr, features, r->major, st, st_active(st) ? "ACTIVE, " : "",
+	      err_name(st_err(st)), err_name(r->err));
+	qts_memread(c->q, CSB_A, after, sizeof(after));
+	CHECK(c, !memcmp(pattern, after, sizeof(after)),
+	      "%s: the refused enable wrote guest memory near 0x%" PRIx64, r->what, CSB_A);
+	if (!st_active(st))
+		check_enable_cleared(c, r->what);
+	/* the error stays until a successful enable, even across CTRL = 0 */
+	if (st_active(st)) {
+		csb_off(c);
+	} else {
+		uint32_t st2;
+
+		csb_reg_w(c, CSB_REG_CTRL, 0);
+		st2 = csb_reg_r(c, CSB_REG_STATUS);
+		CHECK(c, st2 == st,
+		      "%s: STATUS 0x%x after the refusal, 0x%x after CTRL = 0: the error code must stay",
+		      r->what, st, st2);
+	}
+	check_alive(c, r->what);
+}
+
 /* 3. Each refusal, its error code, the order of the checks. */
 void test_negotiate_errors(struct t *c)
 {
-	const struct refusal cases[] = {
-		{ "misaligned by 0x80", CSB_A + 0x80, ~0u, 1, true, CSB_ERR_ALIGN },
-		{ "misaligned by 4", CSB_A + 4, ~0u, 1, true, CSB_ERR_ALIGN },
-		{ "misaligned by 1", CSB_A + 1, ~0u, 1, true, CSB_ERR_ALIGN },
-		{ "misaligned, above 4G", 0x100000010ull, ~0u, 1, true, CSB_ERR_ALIGN },
-		{ "beyond RAM (PCI hole)", 0x10000000ull, ~0u, 1, true, CSB_ERR_ADDR },
-		{ "first block after RAM", RAM_SIZE, ~0u, 1, true, CSB_ERR_ADDR },
-		{ "the NIC's own BAR0 (MMIO)", BAR0_ADDR, ~0u, 1, true, CSB_ERR_ADDR },
-		{ "the CSB registers themselves", BAR0_ADDR + CSB_REGS_DEFAULT, ~0u, 1, true,
-		  CSB_ERR_ADDR },
-		{ "IOAPIC (MMIO)", 0xfec00000ull, ~0u, 1, true, CSB_ERR_ADDR },
-		{ "BIOS ROM", 0xfffc0000ull, ~0u, 1, true, CSB_ERR_ADDR },
-		{ "far above RAM", 0x7ffffffff00ull, ~0u, 1, true, CSB_ERR_ADDR },
-		{ "top of the address space", 0xffffffffffffff00ull, ~0u, 1, true,
-		  CSB_ERR_ADDR },
-		{ "major 0", CSB_A, ~0u, 0, true, CSB_ERR_VERSION },
-		{ "major 2", CSB_A, ~0u, 2, true, CSB_ERR_VERSION },
-		{ "major 255", CSB_A, ~0u, 255, true, CSB_ERR_VERSION },
-		{ "feature bit 3", CSB_A, 1u << 3, 1, true, CSB_ERR_FEATURES },
-		{ "feature bit 31", CSB_A, 1u << 31, 1, true, CSB_ERR_FEATURES },
-		{ "all offered + bit 5", CSB_A, CSB_F_ALL | 1u << 5, 1, true,
-		  CSB_ERR_FEATURES },
-		{ "bus mastering off", CSB_A, ~0u, 1, false, CSB_ERR_BUSMASTER },
-		/* spec 4: errors 1-5 are checked in that order */
-		{ "order: misaligned + bad major + bad feature + no bus master", CSB_A + 0x40,
-		  1u << 9, 7, false, CSB_ERR_ALIGN },
-		{ "order: MMIO + bad major + no bus master", BAR0_ADDR, ~0u, 3, false,
-		  CSB_ERR_ADDR },
-		{ "order: bad major + bad feature + no bus master", CSB_A, 1u << 9, 3, false,
-		  CSB_ERR_VERSION },
-		{ "order: bad feature + no bus master", CSB_A, 1u << 9, 1, false,
-		  CSB_ERR_FEATURES },
-		{ "order: MMIO + bad major", BAR0_ADDR, ~0u, 3, true, CSB_ERR_ADDR },
-		{ "order: beyond RAM + bad feature", 0x10000000ull, 1u << 9, 1, true,
-		  CSB_ERR_ADDR },
-		{ "order: bad major + bad feature", CSB_A, 1u << 9, 3, true,
-		  CSB_ERR_VERSION },
-	};
-	uint8_t pattern[512], after[512];
 	uint32_t st;
 
 	qemu_up(c, NULL);
 	need_csb(c, 0);
 	rings_setup(c, 8, 8, 4);
-	memset(pattern, 0x5c, sizeof(pattern));
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct refusal *r = &cases[i];
-		uint32_t features = r->features == ~0u ? c->offered : r->features;
-
-		/* a recognisable pattern around CSB_A: a refusal writes nothing */
-		qts_memwrite(c->q, CSB_A, pattern, sizeof(pattern));
-		if (!r->busmaster)
-			bus_master(c, false);
-		st = csb_enable_raw(c, r->addr, features,
-				    CSB_CTRL_ENABLE | CSB_CTRL_MAJOR(r->major));
-		if (!r->busmaster)
-			bus_master(c, true);
-		CHECK(c, !st_active(st) && st_err(st) == r->err,
-		      "%s (addr 0x%" PRIx64
-		      ", features 0x%x, major %u): STATUS 0x%x = %s%s, expected error %s",
-		      r->what, r->addr, features, r->major, st, st_active(st) ? "ACTIVE, " : "",
-		      err_name(st_err(st)), err_name(r->err));
-		qts_memread(c->q, CSB_A, after, sizeof(after));
-		CHECK(c, !memcmp(pattern, after, sizeof(after)),
-		      "%s: the refused enable wrote guest memory near 0x%" PRIx64, r->what, CSB_A);
-		if (!st_active(st))
-			check_enable_cleared(c, r->what);
-		/* the error stays until a successful enable, even across CTRL = 0 */
-		if (st_active(st)) {
-			csb_off(c);
-		} else {
-			uint32_t st2;
-
-			csb_reg_w(c, CSB_REG_CTRL, 0);
-			st2 = csb_reg_r(c, CSB_REG_STATUS);
-			CHECK(c, st2 == st,
-			      "%s: STATUS 0x%x after the refusal, 0x%x after CTRL = 0: the error code must stay",
-			      r->what, st, st2);
-		}
-		check_alive(c, r->what);
-	}
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		try_refusal(c, &refusals[i]);
 	/* boundary: the last 256 bytes of RAM are fine */
 	csb_prepare(c, RAM_SIZE - CSB_SIZE, 0, 0);
 	st = csb_enable_raw(c, RAM_SIZE - CSB_SIZE, c->offered, CSB_ENABLE_V1);
@@ -473,14 +482,11 @@ void test_drop_flush(struct t *c)
 	check_alive(c, "drops with work pending");
 }
 
-/* 3/5/6. Subsets of the features: the others stay plain. */
-void test_features_partial(struct t *c)
+/* F_RX only: TX is plain, tx_tail garbage is ignored. */
+static void features_rx_only(struct t *c)
 {
 	uint32_t st, v;
 
-	qemu_up(c, NULL);
-	need_csb(c, CSB_F_TX | CSB_F_RX);
-	/* F_RX only: TX is plain, tx_tail garbage is ignored */
 	rings_setup(c, 8, 8, 0);
 	w32(c, E1K_IMS, E1K_ICR_TXDW);
 	csb_prepare(c, CSB_A, 0, 0);
@@ -513,9 +519,13 @@ void test_features_partial(struct t *c)
 	csb_rx_publish(c, 3);
 	inject(c, 2, 300);
 	CHECK(c, wait_rx(c, 0, 5000), "RX via rx_tail with F_RX");
-	csb_off(c);
+}
 
-	/* F_TX only: RX is plain, rx_tail and rx_kick are left alone */
+/* F_TX only: RX is plain, rx_tail and rx_kick are left alone. */
+static void features_tx_only(struct t *c)
+{
+	uint32_t st, v;
+
 	step_clock(c, 2000000);
 	rings_setup(c, 8, 8, 0);
 	csb_prepare(c, CSB_A, 0, 0);
@@ -542,9 +552,13 @@ void test_features_partial(struct t *c)
 	CHECK(c, st == CSB_STATUS_ACTIVE, "F_TX only, garbage rx_tail: STATUS 0x%x", st);
 	c->tx_seq = 10;
 	csb_tx_batch(c, 2);
-	csb_off(c);
+}
 
-	/* no features at all: allowed, everything plain */
+/* No features at all: allowed, everything plain. */
+static void features_none(struct t *c)
+{
+	uint32_t st;
+
 	rings_setup(c, 8, 8, 4);
 	csb_prepare(c, CSB_A, 0, 0);
 	st = csb_enable_raw(c, CSB_A, 0, CSB_ENABLE_V1);
@@ -554,6 +568,18 @@ void test_features_partial(struct t *c)
 	expect_tx(c, 20, 1, 5000);
 	inject(c, 4, 200);
 	CHECK(c, wait_rx(c, 0, 5000), "plain RX with no features accepted");
+}
+
+/* 3/5/6. Subsets of the features: the others stay plain. */
+void test_features_partial(struct t *c)
+{
+	qemu_up(c, NULL);
+	need_csb(c, CSB_F_TX | CSB_F_RX);
+	features_rx_only(c);
+	csb_off(c);
+	features_tx_only(c);
+	csb_off(c);
+	features_none(c);
 	check_alive(c, "partial features");
 }
 
