@@ -12,7 +12,14 @@
 
 #include "csb-qtest.h"
 
-/* 8. Migration with the CSB active. */
+/* The migration file of this test, in the log directory. */
+static void migration_path(struct t *c, char *path, size_t len)
+{
+	if (snprintf(path, len, "%s/%s.migration", opt.logdir, c->name) >= (int)len)
+		qts_fatal("log directory path too long");
+}
+
+/* Stop the VM and migrate it to the file at path. */
 static void migrate_to_file(struct t *c, const char *path)
 {
 	char status[64] = "";
@@ -71,6 +78,63 @@ static void incoming_from_file(struct t *c, const char *extra_props, const char 
 	cap_find(c);
 }
 
+/* Did the source send frame #tx_seq while stopping (finishing its
+ * batch)? Nothing else may come from it.
+ */
+static bool migration_sent_before(struct t *c)
+{
+	uint8_t got[65536];
+	ssize_t n = recv_frame(c, got, sizeof(got), 300);
+	bool sent = n > 0 && frame_seq(got, n) == c->tx_seq;
+
+	CHECK(c, n < 0 || sent, "unexpected frame #%u from the source", frame_seq(got, n));
+	return sent;
+}
+
+/* On the destination: the frame published (tx_tail 4) but not kicked
+ * before the move is sent exactly once, by the source or by us.
+ */
+static void migration_published_once(struct t *c, unsigned int tx_tail, bool sent_before)
+{
+	uint32_t v;
+
+	if (sent_before) {
+		note(c, "the frame published before the migration left from the source");
+		CHECK(c, r32(c, E1K_TDH) == 4 && csbf(c, CSB_TX_HEAD) == 4,
+		      "the source sent descriptor 3, but on the destination TDH = %u, tx_head = %u",
+		      r32(c, E1K_TDH), csbf(c, CSB_TX_HEAD));
+		expect_quiet(c, 300, "a frame the source had sent, sent again");
+	} else {
+		/* tx_tail = 4 was published before the migration; look at tx_kick
+		 * (the destination may already have resumed and sent it)
+		 */
+		v = csbf(c, CSB_TX_KICK);
+		if ((v & CSB_NOTIFY) &&
+		    csb_need_notify(request_index(c, "tx_kick", v, 16), tx_tail, 4, 16))
+			csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
+		expect_tx(c, c->tx_seq, 1, 5000);
+		expect_quiet(c, 200, "the frame published before the migration, twice");
+	}
+}
+
+/* With the CSB disabled, the destination is plain. */
+static void migration_inactive(struct t *c, const char *path)
+{
+	uint32_t st;
+
+	csb_off(c);
+	migrate_to_file(c, path);
+	qemu_stop(c);
+	incoming_from_file(c, NULL, path);
+	st = csb_reg_r(c, CSB_REG_STATUS);
+	CHECK(c, !st_active(st), "CSB active after migrating a disabled one: 0x%x", st);
+	tx_fill(c, c->tx_tail, c->tx_seq);
+	w32(c, E1K_TDT, (c->tx_tail + 1) % 16);
+	expect_tx(c, c->tx_seq, 1, 5000);
+	check_alive(c, "migration of a disabled CSB");
+}
+
+/* 10. Migration with the CSB active, and inactive. */
 void test_migration(struct t *c)
 {
 	char path[PATH_MAX];
@@ -78,9 +142,7 @@ void test_migration(struct t *c)
 	unsigned int tx_tail, rx_tail = 6;
 	bool sent_before;
 
-	if (snprintf(path, sizeof(path), "%s/%s.migration", opt.logdir, c->name) >=
-	    (int)sizeof(path))
-		qts_fatal("log directory path too long");
+	migration_path(c, path, sizeof(path));
 	qemu_up(c, NULL);
 	need_csb(c, CSB_F_TX | CSB_F_RX);
 	rings_setup(c, 16, 8, 4);
@@ -101,15 +163,7 @@ void test_migration(struct t *c)
 	migrate_to_file(c, path);
 	note(c, "source after migration: TDH %u, tx_head %u, tx_kick 0x%x, desc 3 status 0x%x",
 	     r32(c, E1K_TDH), csbf(c, CSB_TX_HEAD), csbf(c, CSB_TX_KICK), tx_status(c, 3));
-	/* the source may have sent it while stopping (finishing its batch) */
-	{
-		uint8_t got[65536];
-		ssize_t n = recv_frame(c, got, sizeof(got), 300);
-
-		sent_before = n > 0 && frame_seq(got, n) == c->tx_seq;
-		CHECK(c, n < 0 || sent_before, "unexpected frame #%u from the source",
-		      frame_seq(got, n));
-	}
+	sent_before = migration_sent_before(c);
 	qemu_stop(c);
 
 	incoming_from_file(c, NULL, path);
@@ -120,23 +174,7 @@ void test_migration(struct t *c)
 	CHECK(c, v == (uint32_t)CSB_A, "ADDR_LO = 0x%x after migration", v);
 	v = csb_reg_r(c, CSB_REG_FEATURES);
 	CHECK(c, v == (CSB_F_TX | CSB_F_RX), "FEATURES = 0x%x after migration", v);
-	if (sent_before) {
-		note(c, "the frame published before the migration left from the source");
-		CHECK(c, r32(c, E1K_TDH) == 4 && csbf(c, CSB_TX_HEAD) == 4,
-		      "the source sent descriptor 3, but on the destination TDH = %u, tx_head = %u",
-		      r32(c, E1K_TDH), csbf(c, CSB_TX_HEAD));
-		expect_quiet(c, 300, "a frame the source had sent, sent again");
-	} else {
-		/* tx_tail = 4 was published before the migration; look at tx_kick
-		 * (the destination may already have resumed and sent it)
-		 */
-		v = csbf(c, CSB_TX_KICK);
-		if ((v & CSB_NOTIFY) &&
-		    csb_need_notify(request_index(c, "tx_kick", v, 16), tx_tail, 4, 16))
-			csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
-		expect_tx(c, c->tx_seq, 1, 5000);
-		expect_quiet(c, 200, "the frame published before the migration, twice");
-	}
+	migration_published_once(c, tx_tail, sent_before);
 	c->tx_tail = 4;
 	c->tx_seq++;
 	CHECK(c, wait_csbf(c, CSB_TX_HEAD, ~0u, 4, 5000, &v),
@@ -147,17 +185,7 @@ void test_migration(struct t *c)
 	check_rx(c, 1, 2, 100);
 	check_alive(c, "migration");
 
-	/* and with the CSB disabled, the destination is plain */
-	csb_off(c);
-	migrate_to_file(c, path);
-	qemu_stop(c);
-	incoming_from_file(c, NULL, path);
-	st = csb_reg_r(c, CSB_REG_STATUS);
-	CHECK(c, !st_active(st), "CSB active after migrating a disabled one: 0x%x", st);
-	tx_fill(c, c->tx_tail, c->tx_seq);
-	w32(c, E1K_TDT, (c->tx_tail + 1) % 16);
-	expect_tx(c, c->tx_seq, 1, 5000);
-	check_alive(c, "migration of a disabled CSB");
+	migration_inactive(c, path);
 	unlink(path);
 }
 
@@ -244,30 +272,13 @@ static void dest_plain_tx(struct t *c)
 	expect_tx(c, c->tx_seq++, 1, 5000);
 }
 
-/* 10. Compatibility of migration streams: the capability is part of the
- * PCI configuration space, so a device offering it migrates only to one
- * offering it too, active or not; an inactive CSB adds nothing to the
- * stream; csb=off is the unmodified e1000 both ways.
- */
-void test_migration_compat(struct t *c)
+/* 1. The CSB never enabled: a capable destination takes the stream. */
+static void compat_never_enabled(struct t *c, const char *path)
 {
-	char path[PATH_MAX], err[512], why[512];
+	char err[512], why[512];
 	unsigned int n;
 	bool ok;
 
-	if (snprintf(path, sizeof(path), "%s/%s.migration", opt.logdir, c->name) >=
-	    (int)sizeof(path))
-		qts_fatal("log directory path too long");
-	qemu_up(c, NULL);
-	need_csb(c, CSB_F_TX);
-	rings_setup(c, 8, 8, 4);
-	c->tx_seq = 1;
-	tx_fill(c, 0, c->tx_seq);
-	c->tx_tail = 1;
-	w32(c, E1K_TDT, 1);
-	expect_tx(c, c->tx_seq++, 1, 5000);
-
-	/* 1. the CSB never enabled: a capable destination takes it */
 	migrate_to_file(c, path);
 	qemu_stop(c);
 	n = file_count(path, "csb");
@@ -285,16 +296,28 @@ void test_migration_compat(struct t *c)
 		dest_plain_tx(c);
 	}
 	qemu_stop(c);
+}
 
-	/* 2. the same stream to a destination without the capability: refused */
+/* 2. The same stream to a destination without the capability: refused. */
+static void compat_to_csb_off(struct t *c, const char *path)
+{
+	char err[512], why[512];
+	bool ok;
+
 	ok = incoming_try(c, "csb=off", path, err, sizeof(err));
 	CHECK(c, !ok,
 	      "a stream from a device with the capability loaded into one without (csb=off) (spec 10: it migrates only to one that offers it too)");
 	note(c, "csb=on -> csb=off refused: %s: %s", err,
 	     qemu_error_line(c->log_path, why, sizeof(why)));
 	qemu_stop(c);
+}
 
-	/* 3. csb=off is the plain e1000, both ways */
+/* 3. csb=off is the plain e1000, both ways. */
+static void compat_csb_off(struct t *c, const char *path)
+{
+	char err[512], why[512];
+	bool ok;
+
 	c->udp.qemu_port = udp_free_port();
 	qemu_up(c, "csb=off");
 	CHECK(c, !c->has_cap, "csb=off, yet the capability is there");
@@ -311,8 +334,15 @@ void test_migration_compat(struct t *c)
 	ok = incoming_try(c, NULL, path, err, sizeof(err));
 	CHECK(c, !ok, "a stream from csb=off loaded into a device with the capability");
 	qemu_stop(c);
+}
 
-	/* 4. active: a destination without the CSB refuses */
+/* 4. Active: a destination without the CSB refuses. */
+static void compat_active(struct t *c, const char *path)
+{
+	char err[512];
+	unsigned int n;
+	bool ok;
+
 	c->udp.qemu_port = udp_free_port();
 	qemu_up(c, NULL);
 	rings_setup(c, 8, 8, 4);
@@ -332,5 +362,30 @@ void test_migration_compat(struct t *c)
 		      r);
 		free(r);
 	}
+}
+
+/* 10. Compatibility of migration streams: the capability is part of the
+ * PCI configuration space, so a device offering it migrates only to one
+ * offering it too, active or not; an inactive CSB adds nothing to the
+ * stream; csb=off is the unmodified e1000 both ways.
+ */
+void test_migration_compat(struct t *c)
+{
+	char path[PATH_MAX];
+
+	migration_path(c, path, sizeof(path));
+	qemu_up(c, NULL);
+	need_csb(c, CSB_F_TX);
+	rings_setup(c, 8, 8, 4);
+	c->tx_seq = 1;
+	tx_fill(c, 0, c->tx_seq);
+	c->tx_tail = 1;
+	w32(c, E1K_TDT, 1);
+	expect_tx(c, c->tx_seq++, 1, 5000);
+
+	compat_never_enabled(c, path);
+	compat_to_csb_off(c, path);
+	compat_csb_off(c, path);
+	compat_active(c, path);
 	unlink(path);
 }

@@ -11,30 +11,11 @@
 
 #include "csb-qtest.h"
 
-/* 5. RX through the CSB only; starvation; the kick request index. */
-void test_rx_csb(struct t *c)
+/* Starved: frame 3 waits, rx_kick asks for descriptor 2. */
+static void rx_starved(struct t *c)
 {
 	uint32_t k, v;
-	uint8_t d[DESC_SIZE];
 
-	qemu_up(c, NULL);
-	need_csb(c, CSB_F_RX);
-	rings_setup(c, 8, 8, 0);	/* no buffers */
-	csb_on(c, CSB_F_RX, 0, 0);
-	CHECK(c, csbf(c, CSB_RX_KICK) == 0, "rx_kick set before any frame");
-	csb_rx_publish(c, 2);
-	w32(c, E1K_RDT, 7);		/* a kick only: must not hand over 2..6 */
-	CHECK(c, r32(c, E1K_RDT) == 7, "RDT reads %u: it should keep the value written (7)",
-	      r32(c, E1K_RDT));
-	inject(c, 1, frame_len(1));
-	inject(c, 2, frame_len(2));
-	REQUIRE(c, wait_rx(c, 0, 5000) && wait_rx(c, 1, 5000), "2 frames not received");
-	check_rx(c, 0, 1, frame_len(1));
-	check_rx(c, 1, 2, frame_len(2));
-	CHECK(c, wait_csbf(c, CSB_RX_HEAD, ~0u, 2, 5000, &v), "rx_head = %u, expected 2", v);
-	CHECK(c, r32(c, E1K_RDH) == 2, "RDH = %u", r32(c, E1K_RDH));
-
-	/* starved: frame 3 waits, rx_kick asks for descriptor 2 */
 	inject(c, 3, frame_len(3));
 	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 2, 5000, &k),
 	      "starved with a frame: rx_kick = 0x%x, expected NOTIFY|2", k);
@@ -48,8 +29,14 @@ void test_rx_csb(struct t *c)
 	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, 0, 5000, &k),
 	      "rx_kick = 0x%x after the frame was delivered, expected 0", k);
 	CHECK(c, wait_csbf(c, CSB_RX_HEAD, ~0u, 3, 5000, &v), "rx_head = %u, expected 3", v);
+}
 
-	/* frames spanning descriptors: 1000 bytes in 256-byte buffers = 4 */
+/* Frames spanning descriptors: 1000 bytes in 256-byte buffers = 4. */
+static void rx_multi_buffer(struct t *c)
+{
+	uint32_t k;
+	uint8_t d[DESC_SIZE];
+
 	set_rctl(c, E1K_RCTL_EN | E1K_RCTL_BAM | E1K_RCTL_SECRC | E1K_RCTL_SZ_256);
 	/* RDH = 3, tail = 5: 2 buffers, the frame needs 4 (3,4,5,6) */
 	inject(c, 4, 1000);
@@ -82,8 +69,11 @@ void test_rx_csb(struct t *c)
 		}
 		CHECK(c, !memcmp(want, got, 1000), "4-buffer frame contents differ");
 	}
+}
 
-	/* around the ring with single-buffer frames, recycling through rx_tail */
+/* Around the ring with single-buffer frames, recycling through rx_tail. */
+static void rx_around_ring(struct t *c)
+{
 	set_rctl(c, E1K_RCTL_EN | E1K_RCTL_BAM | E1K_RCTL_SECRC | E1K_RCTL_SZ_2048);
 	for (unsigned int i = 0; i < 8; i++)
 		if (i != 7)
@@ -102,6 +92,32 @@ void test_rx_csb(struct t *c)
 		rx_desc_reset(c, (idx + 7) % 8);
 		csb_rx_publish(c, (idx + 7 + 1) % 8);
 	}
+}
+
+/* 5. RX through the CSB only; starvation; the kick request index. */
+void test_rx_csb(struct t *c)
+{
+	uint32_t v;
+
+	qemu_up(c, NULL);
+	need_csb(c, CSB_F_RX);
+	rings_setup(c, 8, 8, 0);	/* no buffers */
+	csb_on(c, CSB_F_RX, 0, 0);
+	CHECK(c, csbf(c, CSB_RX_KICK) == 0, "rx_kick set before any frame");
+	csb_rx_publish(c, 2);
+	w32(c, E1K_RDT, 7);		/* a kick only: must not hand over 2..6 */
+	CHECK(c, r32(c, E1K_RDT) == 7, "RDT reads %u: it should keep the value written (7)",
+	      r32(c, E1K_RDT));
+	inject(c, 1, frame_len(1));
+	inject(c, 2, frame_len(2));
+	REQUIRE(c, wait_rx(c, 0, 5000) && wait_rx(c, 1, 5000), "2 frames not received");
+	check_rx(c, 0, 1, frame_len(1));
+	check_rx(c, 1, 2, frame_len(2));
+	CHECK(c, wait_csbf(c, CSB_RX_HEAD, ~0u, 2, 5000, &v), "rx_head = %u, expected 2", v);
+	CHECK(c, r32(c, E1K_RDH) == 2, "RDH = %u", r32(c, E1K_RDH));
+	rx_starved(c);
+	rx_multi_buffer(c);
+	rx_around_ring(c);
 	note(c, "%lu RX kicks, %lu publishes without", c->rx_kicks, c->rx_nokicks);
 	check_alive(c, "RX via the CSB");
 }
