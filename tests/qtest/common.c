@@ -940,49 +940,52 @@ unsigned int request_index(struct t *c, const char *what, uint32_t r, unsigned i
 	return (r & CSB_INDEX_MASK) < n ? r & CSB_INDEX_MASK : 0;
 }
 
+/* Spec 5 and 6, guest side: write the tail field, then read the kick
+ * request; true if it asks for a kick for the descriptors published.
+ */
+static bool publish_needs_kick(struct t *c, size_t tail_field, size_t kick_field,
+			       const char *kick_name, unsigned int *tail,
+			       unsigned int new_tail, unsigned int n)
+{
+	unsigned int old = *tail;
+	uint32_t r;
+
+	csbf_w(c, tail_field, new_tail);
+	r = csbf(c, kick_field);
+	*tail = new_tail;
+	return (r & CSB_NOTIFY) &&
+	       csb_need_notify(request_index(c, kick_name, r, n), old, new_tail, n);
+}
+
 /* Spec 5, guest side: publish tx_tail = new, then kick if asked to. */
 bool csb_tx_publish(struct t *c, unsigned int new_tail)
 {
-	unsigned int old = c->tx_tail;
-	uint32_t r;
-
-	csbf_w(c, CSB_TX_TAIL, new_tail);
-	r = csbf(c, CSB_TX_KICK);
-	c->tx_tail = new_tail;
-	if ((r & CSB_NOTIFY) &&
-	    csb_need_notify(request_index(c, "tx_kick", r, c->tx_n), old, new_tail,
-			    c->tx_n)) {
-		/* "write TDT (any value) or write KICK = KICK_TX" */
-		if (c->kick_with_tdt)
-			w32(c, E1K_TDT, (uint32_t)c->tx_kicks & 0xffff);
-		else
-			csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
-		c->kick_with_tdt = !c->kick_with_tdt;
-		c->tx_kicks++;
-		return true;
+	if (!publish_needs_kick(c, CSB_TX_TAIL, CSB_TX_KICK, "tx_kick", &c->tx_tail, new_tail,
+				c->tx_n)) {
+		c->tx_nokicks++;
+		return false;
 	}
-	c->tx_nokicks++;
-	return false;
+	/* "write TDT (any value) or write KICK = KICK_TX" */
+	if (c->kick_with_tdt)
+		w32(c, E1K_TDT, (uint32_t)c->tx_kicks & 0xffff);
+	else
+		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);
+	c->kick_with_tdt = !c->kick_with_tdt;
+	c->tx_kicks++;
+	return true;
 }
 
 /* Spec 6, guest side. */
 bool csb_rx_publish(struct t *c, unsigned int new_tail)
 {
-	unsigned int old = c->rx_tail;
-	uint32_t r;
-
-	csbf_w(c, CSB_RX_TAIL, new_tail);
-	r = csbf(c, CSB_RX_KICK);
-	c->rx_tail = new_tail;
-	if ((r & CSB_NOTIFY) &&
-	    csb_need_notify(request_index(c, "rx_kick", r, c->rx_n), old, new_tail,
-			    c->rx_n)) {
-		csb_reg_w(c, CSB_REG_KICK, CSB_KICK_RX);
-		c->rx_kicks++;
-		return true;
+	if (!publish_needs_kick(c, CSB_RX_TAIL, CSB_RX_KICK, "rx_kick", &c->rx_tail, new_tail,
+				c->rx_n)) {
+		c->rx_nokicks++;
+		return false;
 	}
-	c->rx_nokicks++;
-	return false;
+	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_RX);
+	c->rx_kicks++;
+	return true;
 }
 
 /* Fill count TX descriptors from the current tail, publish them through

@@ -44,17 +44,28 @@ static void migrate_to_file(struct t *c, const char *path)
 	REQUIRE(c, false, "migration to %s not completed within 60 s (status '%s')", path, status);
 }
 
-static void incoming_from_file(struct t *c, const char *extra_props, const char *path)
+/* A destination QEMU (on a UDP port of its own) loading the file at
+ * path; unless exit_on_error, it stays when that fails.
+ */
+static void incoming_start(struct t *c, const char *extra_props, const char *path,
+			   bool exit_on_error)
 {
 	static const char *const inc[] = { "-incoming", "defer", NULL };
-	char status[64] = "";
-	uint64_t end = now_ms() + 60000;
 
 	c->udp.qemu_port = udp_free_port();
 	qemu_start(c, extra_props, inc);
 	qts_qmp_ok(c->q,
-		   "{\"execute\": \"migrate-incoming\", \"arguments\": {\"uri\": \"file:%s\"}}",
-		   path);
+		   "{\"execute\": \"migrate-incoming\", \"arguments\": {\"uri\": \"file:%s\"%s}}",
+		   path, exit_on_error ? "" : ", \"exit-on-error\": false");
+}
+
+/* Incoming migration that must succeed: the VM running, the NIC found. */
+static void incoming_from_file(struct t *c, const char *extra_props, const char *path)
+{
+	char status[64] = "";
+	uint64_t end = now_ms() + 60000;
+
+	incoming_start(c, extra_props, path, true);
 	while (now_ms() < end) {
 		char *r = qts_qmp(c->q, "{\"execute\": \"query-status\"}");
 
@@ -193,15 +204,10 @@ void test_migration(struct t *c)
 static bool incoming_try(struct t *c, const char *extra_props, const char *path, char *err,
 			 size_t errlen)
 {
-	static const char *const inc[] = { "-incoming", "defer", NULL };
 	char status[64] = "";
 	uint64_t end = now_ms() + 60000;
 
-	c->udp.qemu_port = udp_free_port();
-	qemu_start(c, extra_props, inc);
-	qts_qmp_ok(c->q,
-		   "{\"execute\": \"migrate-incoming\", \"arguments\": {\"uri\": \"file:%s\", \"exit-on-error\": false}}",
-		   path);
+	incoming_start(c, extra_props, path, false);
 	err[0] = 0;
 	while (now_ms() < end) {
 		char *r = qts_qmp(c->q, "{\"execute\": \"query-migrate\"}");
