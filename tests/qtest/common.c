@@ -114,39 +114,41 @@ void on_fatal(const char *msg)
 
 /* ---- QEMU lifecycle ---- */
 
+/* What a shell command prints (at most len - 1 bytes, in out); NULL if
+ * it could not be started.
+ */
+static const char *command_output(const char *cmd, char *out, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	if (!p)
+		return NULL;
+	n = fread(out, 1, len - 1, p);
+	out[n] = 0;
+	pclose(p);
+	return out;
+}
+
 char *probe_help(const char *qemu, const char *model)
 {
 	char cmd[PATH_MAX + 128];
 	static char out[65536];
-	size_t n = 0;
-	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "'%s' -nodefaults -device '%s,help' 2>&1", qemu, model);
-	p = popen(cmd, "r");
-	if (!p)
-		return NULL;
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = 0;
-	pclose(p);
-	return out;
+	return command_output(cmd, out, sizeof(out)) ? out : NULL;
 }
 
 /* Does this QEMU have the qtest accelerator? (Debian's 7.2 does not.) */
 bool probe_qtest_accel(const char *qemu)
 {
 	char cmd[PATH_MAX + 256], out[4096];
-	size_t n;
-	FILE *p;
 
 	snprintf(cmd, sizeof(cmd),
 		 "printf '{\"execute\": \"qmp_capabilities\"}\\n{\"execute\": \"quit\"}\\n' | '%s' -M none -accel qtest -display none -nodefaults -qtest null -qtest-log none -qmp stdio 2>&1",
 		 qemu);
-	p = popen(cmd, "r");
-	if (!p)
+	if (!command_output(cmd, out, sizeof(out)))
 		return true;
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = 0;
-	pclose(p);
 	return !strstr(out, "invalid accelerator");
 }
 
