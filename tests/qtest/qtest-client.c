@@ -248,6 +248,58 @@ static void send_all(struct qts *q, int fd, const char *s, size_t len)
 	}
 }
 
+/* Open QEMU's log (appending) and write the command line first, for
+ * whoever reads it.
+ */
+static int open_log(const char *path, const char *const *argv)
+{
+	int logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	FILE *f;
+
+	if (logfd < 0)
+		qts_fatal("cannot open %s: %s", path, strerror(errno));
+	f = fdopen(dup(logfd), "a");
+	if (f) {
+		fprintf(f, "+");
+		for (int i = 0; argv[i]; i++)
+			fprintf(f, " %s", argv[i]);
+		fprintf(f, "\n");
+		fclose(f);
+	}
+	return logfd;
+}
+
+/* Run QEMU with stdin from /dev/null, stdout and stderr into the log;
+ * its pid.
+ */
+static pid_t spawn(const char *qemu, const char *const *argv, int logfd)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid < 0)
+		qts_fatal("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		/* QEMU must not outlive us, whatever happens to us */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		dup2(nul, 0);
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		/* sanitizer builds: any report is fatal and goes to the log */
+		setenv("ASAN_OPTIONS",
+		       "detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=66", 0);
+		setenv("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=67", 0);
+		execv(qemu, (char *const *)argv);
+		fprintf(stderr, "exec %s: %s\n", qemu, strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
 struct qts *qts_start(const struct qts_config *cfg)
 {
 	static unsigned int seq;
@@ -285,45 +337,8 @@ struct qts *qts_start(const struct qts_config *cfg)
 	argv[n++] = "chardev=qmp0,mode=control";
 	argv[n] = NULL;
 
-	logfd = open(cfg->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (logfd < 0)
-		qts_fatal("cannot open %s: %s", cfg->log_path, strerror(errno));
-	{
-		/* the command line first, for whoever reads the log */
-		FILE *f = fdopen(dup(logfd), "a");
-
-		if (f) {
-			fprintf(f, "+");
-			for (i = 0; argv[i]; i++)
-				fprintf(f, " %s", argv[i]);
-			fprintf(f, "\n");
-			fclose(f);
-		}
-	}
-
-	pid_t parent = getpid();
-
-	q->pid = fork();
-	if (q->pid < 0)
-		qts_fatal("fork: %s", strerror(errno));
-	if (q->pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-
-		/* QEMU must not outlive us, whatever happens to us */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		dup2(nul, 0);
-		dup2(logfd, 1);
-		dup2(logfd, 2);
-		/* sanitizer builds: any report is fatal and goes to the log */
-		setenv("ASAN_OPTIONS",
-		       "detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=66", 0);
-		setenv("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=67", 0);
-		execv(cfg->qemu, (char *const *)argv);
-		fprintf(stderr, "exec %s: %s\n", cfg->qemu, strerror(errno));
-		_exit(127);
-	}
+	logfd = open_log(cfg->log_path, argv);
+	q->pid = spawn(cfg->qemu, argv, logfd);
 	close(logfd);
 
 	q->fd = accept_timeout(q, lfd, "qtest");
