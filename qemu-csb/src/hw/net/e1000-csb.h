@@ -6,9 +6,14 @@
  * The Communication Status Block (CSB) of Documentation/csb-spec.md in
  * the e1000-csb project: discovery capability, register block, TX host
  * thread, RX tails, interrupt suppression and migration, plus host-side
- * statistics exposed as read-only QOM properties.  hw/net/e1000.c keeps
- * one E1000Csb in its state and calls the hooks below; with the property
- * csb=off every hook is a no-op and the device is the stock e1000.
+ * statistics exposed as read-only QOM properties (e1000-csb-stats.h).
+ *
+ * Calls go one way each: hw/net/e1000.c keeps one E1000Csb in its state
+ * and calls the hooks below; the CSB code (e1000-csb*.c) reads and
+ * changes the e1000's state only through the functions e1000.c provides
+ * for it (at the end of this header).  With the property csb=off every
+ * hook is a no-op (but for the statistics) and the device is the stock
+ * e1000.
  */
 
 #ifndef HW_NET_E1000_CSB_H
@@ -17,44 +22,12 @@
 #include "exec/memory.h"
 #include "hw/pci/pci_device.h"
 #include "migration/vmstate.h"
-#include "net/net.h"
 #include "qemu/thread.h"
 #include "system/runstate.h"
 #include "hw/net/e1000_csb_abi.h"
+#include "e1000-csb-stats.h"
 
 struct E1000State_st;
-
-/*
- * The counters are cumulative from the moment the device object is
- * created: device reset does not clear them, and they are not migrated
- * (a migrated device starts again from zero on the destination).
- * They are only updated with the BQL held, except csb_tx_poll_stale
- * (atomically, by the TX thread).
- */
-typedef struct E1000CsbStats {
-    uint64_t tdt_writes;        /* TX doorbells: writes to TDT */
-    uint64_t rdt_writes;        /* RX doorbells: writes to RDT */
-    uint64_t kick_writes;       /* writes to the CSB KICK register */
-    uint64_t irq_reg_accesses;  /* reads and writes of ICR, ICS, IMS, IMC */
-    uint64_t other_accesses;    /* every other MMIO register access */
-    uint64_t interrupts;        /* INTx transitions to asserted */
-
-    uint64_t csb_tx_kicks;      /* TX kicks received while F_TX is active */
-    uint64_t csb_rx_kicks;      /* RX kicks received while F_RX is active */
-    uint64_t csb_tx_wakeups;    /* TX thread woken up */
-    uint64_t csb_tx_sleeps;     /* TX thread went to sleep (TX-H) */
-    uint64_t csb_tx_batches;    /* TX batches run by the TX thread */
-    uint64_t csb_tx_spin_hits;  /* TX work found while polling */
-    uint64_t csb_rx_starved;    /* RX kick requests (RX-H) */
-    uint64_t csb_irq_suppressed; /* TX/RX interrupt causes not raised */
-    uint64_t csb_enables;       /* successful enables */
-    uint64_t csb_refusals;      /* refused enables */
-    uint64_t csb_errors;        /* CSB disabled by the device (error) */
-    uint64_t csb_tx_poll_stale; /* poll reads through an unpublished map */
-} E1000CsbStats;
-
-/* The e1000 TX engine: process TX descriptors from TDH up to TDT. */
-typedef void E1000CsbXmitFn(struct E1000State_st *s);
 
 typedef struct E1000CsbMap E1000CsbMap;
 
@@ -63,6 +36,9 @@ typedef struct E1000CsbMap E1000CsbMap;
 
 #define E1000_CSB_POLL_US_DEFAULT   200
 #define E1000_CSB_POLL_US_MAX       100000
+
+/* BAR0 offset of the CSB register CSB_REG_@r (for e1000_mmio_setup()) */
+#define E1000_CSB_REG(r)            (CSB_REGS_DEFAULT + CSB_REG_##r)
 
 typedef struct E1000Csb {
     /* Properties */
@@ -74,9 +50,6 @@ typedef struct E1000Csb {
     /* The device, set at instance init */
     PCIDevice *pdev;
     struct E1000State_st *dev;
-    uint32_t *mac_reg;
-    NICState **nic;
-    E1000CsbXmitFn *xmit;
 
     /* The register block (spec section 2) */
     uint64_t addr;              /* ADDR_HI:ADDR_LO */
@@ -126,12 +99,13 @@ typedef struct E1000Csb {
     E1000CsbStats stats;
 } E1000Csb;
 
+/* ---- Hooks, called by hw/net/e1000.c ---- */
+
 extern const VMStateDescription vmstate_e1000_csb;
 
-/* At instance init: link @csb to its device and add the x-stat-* props. */
+/* At instance init: link @csb to its device @dev, add the QOM props. */
 void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
-                             struct E1000State_st *dev, uint32_t *mac_reg,
-                             NICState **nic, E1000CsbXmitFn *xmit);
+                             struct E1000State_st *dev);
 
 /* At realize, before anything else; false with @errp set on failure. */
 bool e1000_csb_realize(E1000Csb *csb, Error **errp);
@@ -139,22 +113,30 @@ bool e1000_csb_realize(E1000Csb *csb, Error **errp);
 /* At unrealize, before anything else. */
 void e1000_csb_unrealize(E1000Csb *csb);
 
-/* Device reset: disable the CSB and clear its registers. */
+/* Device reset, or CTRL.RST: disable the CSB and clear its registers. */
 void e1000_csb_reset(E1000Csb *csb);
 
 /*
- * MMIO hooks, called first for every access to BAR0 at @addr.  They
- * account the access; they return true if they handled it (with the value
- * read in *@val), false to let the e1000 code handle it.
+ * MMIO hooks, called first for every access to the e1000 register
+ * @index (BAR0 offset / 4).  They account the access; they return true
+ * if they handled it (with the value read in *@val), false to let the
+ * e1000 code handle it.
  */
-bool e1000_csb_mmio_read(E1000Csb *csb, hwaddr addr, uint64_t *val);
-bool e1000_csb_mmio_write(E1000Csb *csb, hwaddr addr, uint64_t val);
+bool e1000_csb_mmio_read(E1000Csb *csb, unsigned int index, uint64_t *val);
+bool e1000_csb_mmio_write(E1000Csb *csb, unsigned int index, uint64_t val);
 
 /* ICR or STATUS may have changed: refresh their copies in the CSB. */
 void e1000_csb_regs_changed(E1000Csb *csb);
 
 /* Account an update of the interrupt line from @old_level to @new_level. */
 void e1000_csb_irq_update(E1000Csb *csb, bool old_level, bool new_level);
+
+/*
+ * TCTL was written and the TX engine is about to run: with F_TX, take
+ * tx_tail first, as a kick does.  False if it must not run (the CSB was
+ * dropped because TDH is outside the ring).
+ */
+bool e1000_csb_tx_start(E1000Csb *csb);
 
 /*
  * TX (RX) descriptors were written back and TDH (RDH) moved from @old:
@@ -180,5 +162,28 @@ bool e1000_csb_rx_wait(E1000Csb *csb);
 
 /* Whether the migration stream needs the CSB subsection. */
 bool e1000_csb_vmstate_needed(E1000Csb *csb);
+
+/*
+ * ---- Provided by hw/net/e1000.c, for the CSB code ----
+ * All with the BQL held.  Register indices as in e1000_common.h.
+ */
+
+/* The value of the e1000 register @index (TDH, RDH, TDLEN, ICR...). */
+uint32_t e1000_csb_dev_reg(struct E1000State_st *s, int index);
+
+/* Hand the TX (@tx) or RX engine the tail @tail (TDT or RDT), no more. */
+void e1000_csb_dev_set_tail(struct E1000State_st *s, bool tx, uint32_t tail);
+
+/* Run the TX engine: transmit from TDH up to TDT. */
+void e1000_csb_dev_start_tx(struct E1000State_st *s);
+
+/* Can the e1000 receive a frame now (RX enabled, buffers)? */
+bool e1000_csb_dev_can_receive(struct E1000State_st *s);
+
+/* Deliver the frames the net layer queued for the e1000. */
+void e1000_csb_dev_flush_rx(struct E1000State_st *s);
+
+/* The guest-physical address of the RX descriptor ring. */
+uint64_t e1000_csb_dev_rx_desc_base(struct E1000State_st *s);
 
 #endif /* HW_NET_E1000_CSB_H */

@@ -1,0 +1,339 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * e1000-csb: TX (Documentation/csb-spec.md, 5) and host polling (9)
+ *
+ * A thread per device, started at the first enable with F_TX and joined
+ * at unrealize, runs the e1000 TX engine under the BQL, polls tx_tail for
+ * csb-poll-us without the BQL (where an IOMMU translates the block,
+ * taking it for each read), then sleeps with the TX-H handshake until a
+ * kick.  It does nothing while the VM is stopped.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/main-loop.h"
+#include "qemu/processor.h"
+#include "qemu/rcu.h"
+#include "qemu/timer.h"
+#include "e1000-csb-internal.h"
+#include "trace.h"
+
+/*
+ * Behind an IOMMU the TX thread polls with the BQL, one read at a time,
+ * and leaves it free this long between two reads.
+ */
+#define CSB_IOMMU_POLL_GAP_NS   5000
+
+static void e1000_csb_tx_thread_create(E1000Csb *csb);
+
+void e1000_csb_wake_tx(E1000Csb *csb)
+{
+    if (!csb->tx_thread_started) {
+        if (qatomic_read(&csb->tx_stop)) {
+            return;
+        }
+        e1000_csb_tx_thread_create(csb);
+    }
+    qemu_event_set(&csb->tx_event);
+}
+
+void e1000_csb_tx_kick(E1000Csb *csb)
+{
+    uint32_t tail;
+
+    e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_KICKS);
+    trace_e1000_csb_kick_tx();
+    if (e1000_csb_take_tail(csb, true, &tail)) {
+        e1000_csb_wake_tx(csb);
+    }
+}
+
+/*
+ * TCTL written: with F_TX, what set_tctl() does comes after taking and
+ * checking the tail as a kick would: with a head outside the ring, the
+ * CSB is disabled and the TX engine does not run.
+ */
+bool e1000_csb_tx_start(E1000Csb *csb)
+{
+    uint32_t tail;
+
+    if (!(csb->mode & CSB_F_TX)) {
+        return true;
+    }
+    if (!e1000_csb_take_tail(csb, true, &tail)) {
+        return false;
+    }
+    e1000_csb_wake_tx(csb);
+    return true;
+}
+
+static bool e1000_csb_tx_may_run(E1000Csb *csb)
+{
+    return (csb->mode & CSB_F_TX) && csb->vm_running &&
+           !qatomic_read(&csb->tx_stop);
+}
+
+/* With the BQL: take tx_tail and run the e1000 TX engine up to it. */
+static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
+{
+    bool engaged;
+    uint32_t tail;
+
+    if (csb->tx_kick_armed) {
+        csb->tx_kick_armed = false;
+        if (!e1000_csb_put(csb, CSB_OFF(tx_kick), 0)) {
+            return false;
+        }
+    }
+    if (!e1000_csb_take_tail(csb, true, &tail)) {
+        return false;
+    }
+    *seen = tail;
+    trace_e1000_csb_tx_batch(e1000_csb_head(csb, true), tail);
+    /* As if from an MMIO write: DMA must not re-enter the device. */
+    engaged = e1000_csb_guard_enter(csb);
+    e1000_csb_dev_start_tx(csb->dev);
+    e1000_csb_guard_leave(csb, engaged);
+    e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_BATCHES);
+    return true;
+}
+
+/*
+ * x-csb-poll-delay-ms (a test hook): wait between finding the block
+ * mapped and reading it, so that a test can disable the CSB meanwhile.
+ */
+static void e1000_csb_poll_delay(E1000Csb *csb)
+{
+    uint32_t ms = qatomic_read(&csb->poll_delay_ms);
+
+    if (ms) {
+        g_usleep((gulong)ms * 1000);
+    }
+}
+
+/*
+ * After a poll read through @map: count it (x-stat-csb-tx-poll-stale) if
+ * @map is no longer the published one, i.e. the read may have happened
+ * after the map was unpublished (spec 4: after STATUS read ACTIVE clear).
+ */
+static void e1000_csb_poll_check(E1000Csb *csb, E1000CsbMap *map)
+{
+    smp_rmb();      /* the read, then the map */
+    if (qatomic_read(&csb->map) != map) {
+        e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_POLL_STALE);
+    }
+}
+
+/*
+ * For the polling TX thread, which does not hold the BQL: read tx_tail,
+ * and say in @translated whether an IOMMU translated the read.  False if
+ * there is no block any more or the read failed.
+ *
+ * Where no IOMMU translates the block, a load from the RAM the cache
+ * points at (it cannot reach MMIO, so it needs no re-entrancy guard,
+ * which is BQL state), with map_lock held from the check that the map is
+ * still published to the end of the load: e1000_csb_set_map() cannot
+ * withdraw the map (CTRL = 0, a drop) in between, nor free it.  One
+ * uncontended lock per read, never the BQL.  Behind an IOMMU the read
+ * takes the BQL, as every other access to the block does
+ * (e1000_csb_access(): re-entrancy guard, RAM only): a translation that
+ * fails reports a fault (fault recording registers, an MSI), which must
+ * happen with the BQL held, and the failure disables the CSB with ADDR
+ * at once (one fault, as for a read by the e1000 code).  The caller
+ * leaves the BQL free between two such reads (CSB_IOMMU_POLL_GAP_NS), so
+ * vCPUs and the main loop get it.
+ */
+static bool e1000_csb_tx_poll_tail(E1000Csb *csb, uint32_t *tail,
+                                   bool *translated)
+{
+    MemTxResult res = MEMTX_OK;
+    E1000CsbMap *map;
+    bool direct, ok;
+
+    qemu_mutex_lock(&csb->map_lock);
+    map = qatomic_read(&csb->map);
+    direct = map && map->direct;
+    if (direct) {
+        e1000_csb_poll_delay(csb);
+        *tail = address_space_ldl_le_cached(&map->cache, CSB_OFF(tx_tail),
+                                            MEMTXATTRS_UNSPECIFIED, &res);
+        e1000_csb_poll_check(csb, map);
+    }
+    qemu_mutex_unlock(&csb->map_lock);
+    if (!map) {
+        return false;
+    }
+    *translated = !direct;
+    if (direct) {
+        return res == MEMTX_OK;
+    }
+    bql_lock();
+    ok = e1000_csb_tx_may_run(csb) &&
+         e1000_csb_get(csb, CSB_OFF(tx_tail), tail);
+    bql_unlock();
+    return ok;
+}
+
+/*
+ * Without the BQL: poll tx_tail for up to csb-poll-us while it is still
+ * @seen.  True if it moved; false when the time is up or the block could
+ * not be read (the caller's TX-H handshake, with the BQL, finds out why).
+ * Bounded, and cheap to stop: the spin ends when the block goes away.
+ */
+static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
+{
+    int64_t deadline, gap_end;
+    bool translated;
+    uint32_t tail;
+
+    if (!csb->poll_us) {
+        return false;
+    }
+    deadline = get_clock() + (int64_t)csb->poll_us * SCALE_US;
+    do {
+        if (!e1000_csb_tx_poll_tail(csb, &tail, &translated)) {
+            return false;
+        }
+        if (tail != seen) {
+            return true;
+        }
+        gap_end = translated ? get_clock() + CSB_IOMMU_POLL_GAP_NS : 0;
+        do {
+            if (qatomic_read(&csb->tx_stop)) {
+                return false;
+            }
+            cpu_relax();
+        } while (get_clock() < gap_end);
+    } while (get_clock() < deadline);
+    return false;
+}
+
+/*
+ * With the BQL, after a batch that saw tx_tail at @seen (in activation
+ * @gen) and a poll that found no more: TX-H, announce sleep, then look
+ * (pairs with the guest's TX-G).  Kicks from now on wake us again;
+ * earlier ones are covered by the tail read here.  True if work arrived.
+ */
+static bool e1000_csb_tx_announce_sleep(E1000Csb *csb, uint32_t seen,
+                                        uint32_t gen)
+{
+    uint32_t tail, req;
+
+    qemu_event_reset(&csb->tx_event);
+    req = CSB_NOTIFY | (e1000_csb_head(csb, true) & CSB_INDEX_MASK);
+    csb->tx_kick_armed = true;
+    if (!e1000_csb_put(csb, CSB_OFF(tx_kick), req)) {
+        return false;
+    }
+    smp_mb();               /* TX-H: tx_kick, then tx_tail */
+    if (!e1000_csb_get(csb, CSB_OFF(tx_tail), &tail)) {
+        return false;
+    }
+    if (tail != seen || gen != csb->gen) {
+        return true;        /* work arrived: stay up */
+    }
+    e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_SLEEPS);
+    trace_e1000_csb_tx_sleep(req);
+    return false;
+}
+
+/* One wake-up of the TX thread: work until the TX-H handshake says sleep. */
+static void e1000_csb_tx_run(E1000Csb *csb)
+{
+    uint32_t seen, gen;
+    bool moved;
+
+    bql_lock();
+    qemu_event_reset(&csb->tx_event);
+    e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_WAKEUPS);
+    trace_e1000_csb_tx_wake();
+    while (e1000_csb_tx_may_run(csb)) {
+        gen = csb->gen;
+        if (!e1000_csb_tx_batch(csb, &seen)) {
+            break;
+        }
+
+        bql_unlock();
+        moved = e1000_csb_tx_poll(csb, seen);
+        bql_lock();
+
+        if (!e1000_csb_tx_may_run(csb)) {
+            break;
+        }
+        if (moved) {
+            e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_SPIN_HITS);
+            continue;
+        }
+        if (!e1000_csb_tx_announce_sleep(csb, seen, gen)) {
+            break;
+        }
+    }
+    bql_unlock();
+}
+
+static void *e1000_csb_tx_thread(void *opaque)
+{
+    E1000Csb *csb = opaque;
+
+    rcu_register_thread();
+    while (!qatomic_read(&csb->tx_stop)) {
+        qemu_event_wait(&csb->tx_event);
+        if (qatomic_read(&csb->tx_stop)) {
+            break;
+        }
+        e1000_csb_tx_run(csb);
+    }
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static void e1000_csb_tx_thread_create(E1000Csb *csb)
+{
+    qemu_thread_create(&csb->tx_thread, "e1000-csb-tx", e1000_csb_tx_thread,
+                       csb, QEMU_THREAD_JOINABLE);
+    csb->tx_thread_started = true;
+}
+
+/*
+ * Stop and join the TX thread.  It may be waiting for the BQL, so let go
+ * of it meanwhile, as migration does for its own thread.
+ */
+static void e1000_csb_tx_thread_join(E1000Csb *csb)
+{
+    qatomic_set(&csb->tx_stop, true);
+    if (!csb->tx_thread_started) {
+        return;
+    }
+    qemu_event_set(&csb->tx_event);
+    bql_unlock();
+    qemu_thread_join(&csb->tx_thread);
+    bql_lock();
+    csb->tx_thread_started = false;
+}
+
+static void e1000_csb_vm_state_change(void *opaque, bool running,
+                                      RunState state)
+{
+    E1000Csb *csb = opaque;
+
+    csb->vm_running = running;
+    if (running && (csb->mode & CSB_F_TX)) {
+        e1000_csb_wake_tx(csb);
+    }
+}
+
+/* At realize: the thread itself starts at the first enable with F_TX. */
+void e1000_csb_tx_init(E1000Csb *csb)
+{
+    qemu_event_init(&csb->tx_event, false);
+    csb->vm_state = qemu_add_vm_change_state_handler(
+        e1000_csb_vm_state_change, csb);
+    csb->vm_running = runstate_is_running();
+}
+
+void e1000_csb_tx_cleanup(E1000Csb *csb)
+{
+    e1000_csb_tx_thread_join(csb);
+    qemu_del_vm_change_state_handler(csb->vm_state);
+    qemu_event_destroy(&csb->tx_event);
+}
