@@ -158,13 +158,13 @@ struct e1000_csb_tx_ring {
 	u64_stats_t dropped;
 	u64_stats_t busy;
 
-	/* CSB mode (e1000_csb_pv.c) */
-	u32 pv_published;		/* tx_tail last written to the CSB */
-	u64_stats_t pv_kicks;		/* TDT writes: the host thread slept */
-	u64_stats_t pv_kicks_avoided;	/* tails published without a trap */
-	u64_stats_t pv_host_asleep;	/* tx_kick requests seen */
-	u64_stats_t pv_irq_requests;	/* TX interrupts asked for */
-	u64_stats_t pv_xmit_reclaims;	/* completions reclaimed by xmit */
+	/* CSB mode (e1000_csb_mode.c) */
+	u32 csb_published;		/* tx_tail last written to the CSB */
+	u64_stats_t csb_kicks;		/* TDT writes: the host thread slept */
+	u64_stats_t csb_kicks_avoided;	/* tails published without a trap */
+	u64_stats_t csb_host_asleep;	/* tx_kick requests seen */
+	u64_stats_t csb_irq_requests;	/* TX interrupts asked for */
+	u64_stats_t csb_xmit_reclaims;	/* completions reclaimed by xmit */
 };
 
 struct e1000_csb_rx_ring {
@@ -194,12 +194,12 @@ struct e1000_csb_rx_ring {
 	u64_stats_t doorbells;		/* RDT writes */
 	u64_stats_t host_errors;	/* DD on a slot not given */
 
-	/* CSB mode (e1000_csb_pv.c) */
-	u32 pv_published;		/* rx_tail last written to the CSB */
-	u64_stats_t pv_kicks;		/* KICK writes: the host was starved */
-	u64_stats_t pv_kicks_avoided;	/* tails published without a trap */
-	u64_stats_t pv_host_starved;	/* rx_kick requests seen */
-	u64_stats_t pv_irq_requests;	/* RX interrupt re-arms */
+	/* CSB mode (e1000_csb_mode.c) */
+	u32 csb_published;		/* rx_tail last written to the CSB */
+	u64_stats_t csb_kicks;		/* KICK writes: the host was starved */
+	u64_stats_t csb_kicks_avoided;	/* tails published without a trap */
+	u64_stats_t csb_host_starved;	/* rx_kick requests seen */
+	u64_stats_t csb_irq_requests;	/* RX interrupt re-arms */
 };
 
 /*
@@ -221,11 +221,11 @@ struct e1000_csb_reg_counters {
 };
 
 /*
- * Paravirtual (CSB) mode state.  @csb and @active change only with the data
- * path quiesced (e1000_csb_pv_switch(), up, down), so the hot paths read
+ * Paravirtual (CSB) mode state.  @block and @active change only with the data
+ * path quiesced (e1000_csb_mode_switch(), up, down), so the hot paths read
  * them without locks.
  */
-struct e1000_csb_pv {
+struct e1000_csb_mode {
 	/* what the host offers, from its PCI capability; fixed after probe */
 	bool offered;			/* a well-formed capability exists */
 	u16 major;
@@ -233,8 +233,8 @@ struct e1000_csb_pv {
 	u32 features;			/* CSB_F_* offered */
 	u32 regs;			/* BAR0 offset of the CSB registers */
 
-	struct csb_block *csb;		/* the block, NULL in plain mode */
-	dma_addr_t csb_dma;
+	struct csb_block *block;	/* the block, NULL in plain mode */
+	dma_addr_t block_dma;
 	u32 active;			/* features accepted while active */
 	u8 host_err;			/* last refusal code from the host */
 
@@ -287,7 +287,7 @@ struct e1000_csb_adapter {
 	u32 phy_id;
 
 	struct napi_struct napi;
-	struct e1000_csb_pv pv;
+	struct e1000_csb_mode csb;
 	struct e1000_csb_tx_ring tx_ring;
 	struct e1000_csb_rx_ring rx_ring;
 	u32 tx_ring_count;		/* requested sizes */
@@ -405,8 +405,8 @@ static inline bool e1000_csb_removed(struct e1000_csb_adapter *adapter)
  * Doorbells, interrupt mask/unmask and the interrupt cause read are each
  * done in exactly one function below; nothing else in the driver touches
  * TDT, RDT, ICR, IMS or IMC on the data path.  In CSB mode the doorbells
- * become shared-memory updates (e1000_csb_pv.c), and NAPI uses interrupt
- * requests in the CSB instead of IMC/IMS (e1000_csb_pv_irq_*).
+ * become shared-memory updates (e1000_csb_mode.c), and NAPI uses interrupt
+ * requests in the CSB instead of IMC/IMS (e1000_csb_mode_irq_*).
  */
 
 /*
@@ -419,23 +419,23 @@ static inline bool e1000_csb_removed(struct e1000_csb_adapter *adapter)
  */
 #define e1000_csb_handshake_mb()	mb()
 
-static inline bool e1000_csb_pv_on(const struct e1000_csb_adapter *adapter,
-				   u32 feature)
+static inline bool e1000_csb_mode_on(const struct e1000_csb_adapter *adapter,
+				     u32 feature)
 {
-	return READ_ONCE(adapter->pv.active) & feature;
+	return READ_ONCE(adapter->csb.active) & feature;
 }
 
-void e1000_csb_pv_tx_publish(struct e1000_csb_adapter *adapter,
-			     struct e1000_csb_tx_ring *ring);
-void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
-			     struct e1000_csb_rx_ring *ring);
+void e1000_csb_mode_tx_publish(struct e1000_csb_adapter *adapter,
+			       struct e1000_csb_tx_ring *ring);
+void e1000_csb_mode_rx_publish(struct e1000_csb_adapter *adapter,
+			       struct e1000_csb_rx_ring *ring);
 
 /* Tell the device about new transmit descriptors up to next_to_use. */
 static inline void e1000_csb_tx_doorbell(struct e1000_csb_adapter *adapter,
 					 struct e1000_csb_tx_ring *ring)
 {
-	if (e1000_csb_pv_on(adapter, CSB_F_TX))
-		e1000_csb_pv_tx_publish(adapter, ring);
+	if (e1000_csb_mode_on(adapter, CSB_F_TX))
+		e1000_csb_mode_tx_publish(adapter, ring);
 	else
 		e1000_csb_wr32(adapter, E1000_TDT, ring->next_to_use);
 }
@@ -444,8 +444,8 @@ static inline void e1000_csb_tx_doorbell(struct e1000_csb_adapter *adapter,
 static inline void e1000_csb_rx_doorbell(struct e1000_csb_adapter *adapter,
 					 struct e1000_csb_rx_ring *ring)
 {
-	if (e1000_csb_pv_on(adapter, CSB_F_RX))
-		e1000_csb_pv_rx_publish(adapter, ring);
+	if (e1000_csb_mode_on(adapter, CSB_F_RX))
+		e1000_csb_mode_rx_publish(adapter, ring);
 	else
 		e1000_csb_wr32(adapter, E1000_RDT, ring->next_to_use);
 }
@@ -547,23 +547,23 @@ bool e1000_csb_rx_refill(struct e1000_csb_adapter *adapter, gfp_t gfp);
 void e1000_csb_set_rx_mode(struct net_device *netdev);
 void e1000_csb_rx_set_lpe(struct e1000_csb_adapter *adapter);
 
-/* ---------------- e1000_csb_pv.c ---------------- */
-void e1000_csb_pv_probe(struct e1000_csb_adapter *adapter);
-void e1000_csb_pv_init(struct e1000_csb_adapter *adapter);
-void e1000_csb_pv_up(struct e1000_csb_adapter *adapter);
-void e1000_csb_pv_down(struct e1000_csb_adapter *adapter);
-void e1000_csb_pv_remove(struct e1000_csb_adapter *adapter);
-int e1000_csb_pv_set(struct e1000_csb_adapter *adapter, bool on);
-void e1000_csb_pv_watchdog(struct e1000_csb_adapter *adapter);
-const char *e1000_csb_pv_mode(const struct e1000_csb_adapter *adapter);
-void e1000_csb_pv_tx_stopped(struct e1000_csb_adapter *adapter,
-			     struct e1000_csb_tx_ring *ring);
-void e1000_csb_pv_tx_poll_done(struct e1000_csb_adapter *adapter,
+/* ---------------- e1000_csb_mode.c ---------------- */
+void e1000_csb_mode_probe(struct e1000_csb_adapter *adapter);
+void e1000_csb_mode_init(struct e1000_csb_adapter *adapter);
+void e1000_csb_mode_up(struct e1000_csb_adapter *adapter);
+void e1000_csb_mode_down(struct e1000_csb_adapter *adapter);
+void e1000_csb_mode_remove(struct e1000_csb_adapter *adapter);
+int e1000_csb_mode_set(struct e1000_csb_adapter *adapter, bool on);
+void e1000_csb_mode_watchdog(struct e1000_csb_adapter *adapter);
+const char *e1000_csb_mode_name(const struct e1000_csb_adapter *adapter);
+void e1000_csb_mode_tx_stopped(struct e1000_csb_adapter *adapter,
 			       struct e1000_csb_tx_ring *ring);
-void e1000_csb_pv_irq_off(struct e1000_csb_adapter *adapter);
-bool e1000_csb_pv_irq_rearm(struct e1000_csb_adapter *adapter);
-void e1000_csb_pv_host_error(struct e1000_csb_adapter *adapter,
-			     const char *what, u32 val, u32 count);
+void e1000_csb_mode_tx_poll_done(struct e1000_csb_adapter *adapter,
+				 struct e1000_csb_tx_ring *ring);
+void e1000_csb_mode_irq_off(struct e1000_csb_adapter *adapter);
+bool e1000_csb_mode_irq_rearm(struct e1000_csb_adapter *adapter);
+void e1000_csb_mode_host_error(struct e1000_csb_adapter *adapter,
+			       const char *what, u32 val, u32 count);
 
 /* ---------------- e1000_csb_ethtool.c ---------------- */
 void e1000_csb_set_ethtool_ops(struct net_device *netdev);

@@ -107,7 +107,7 @@ static int e1000_csb_dbg_csb_poke(struct e1000_csb_adapter *adapter,
 	int err = 0;
 
 	rtnl_lock();
-	block = adapter->pv.csb;
+	block = adapter->csb.block;
 	if (!block) {
 		err = -ENODEV;
 	} else if (host_line) {

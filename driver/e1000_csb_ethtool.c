@@ -59,22 +59,22 @@ static const struct e1000_csb_sw_stat e1000_csb_sw_stats[] = {
 	E1000_CSB_AD_STAT("tx_timeouts", tx_timeouts),
 	E1000_CSB_AD_STAT("resets", resets),
 	/* CSB mode */
-	E1000_CSB_AD_STAT("csb_active", pv.enabled),
-	E1000_CSB_AD_STAT("csb_mode_switches", pv.switches),
-	E1000_CSB_AD_STAT("csb_fallbacks", pv.fallbacks),
-	E1000_CSB_AD_STAT("csb_host_errors", pv.host_errors),
-	E1000_CSB_AD_STAT("csb_blocks_leaked", pv.blocks_leaked),
-	E1000_CSB_AD_STAT("csb_rescues", pv.rescues),
-	E1000_CSB_TX_STAT("csb_tx_kicks", pv_kicks),
-	E1000_CSB_TX_STAT("csb_tx_kicks_avoided", pv_kicks_avoided),
-	E1000_CSB_TX_STAT("csb_tx_host_asleep", pv_host_asleep),
-	E1000_CSB_TX_STAT("csb_tx_irq_requests", pv_irq_requests),
-	E1000_CSB_TX_STAT("csb_tx_xmit_reclaims", pv_xmit_reclaims),
-	E1000_CSB_AD_STAT("csb_tx_reclaim_timer", pv.reclaim_timer_runs),
-	E1000_CSB_RX_STAT("csb_rx_kicks", pv_kicks),
-	E1000_CSB_RX_STAT("csb_rx_kicks_avoided", pv_kicks_avoided),
-	E1000_CSB_RX_STAT("csb_rx_host_starved", pv_host_starved),
-	E1000_CSB_RX_STAT("csb_rx_irq_requests", pv_irq_requests),
+	E1000_CSB_AD_STAT("csb_active", csb.enabled),
+	E1000_CSB_AD_STAT("csb_mode_switches", csb.switches),
+	E1000_CSB_AD_STAT("csb_fallbacks", csb.fallbacks),
+	E1000_CSB_AD_STAT("csb_host_errors", csb.host_errors),
+	E1000_CSB_AD_STAT("csb_blocks_leaked", csb.blocks_leaked),
+	E1000_CSB_AD_STAT("csb_rescues", csb.rescues),
+	E1000_CSB_TX_STAT("csb_tx_kicks", csb_kicks),
+	E1000_CSB_TX_STAT("csb_tx_kicks_avoided", csb_kicks_avoided),
+	E1000_CSB_TX_STAT("csb_tx_host_asleep", csb_host_asleep),
+	E1000_CSB_TX_STAT("csb_tx_irq_requests", csb_irq_requests),
+	E1000_CSB_TX_STAT("csb_tx_xmit_reclaims", csb_xmit_reclaims),
+	E1000_CSB_AD_STAT("csb_tx_reclaim_timer", csb.reclaim_timer_runs),
+	E1000_CSB_RX_STAT("csb_rx_kicks", csb_kicks),
+	E1000_CSB_RX_STAT("csb_rx_kicks_avoided", csb_kicks_avoided),
+	E1000_CSB_RX_STAT("csb_rx_host_starved", csb_host_starved),
+	E1000_CSB_RX_STAT("csb_rx_irq_requests", csb_irq_requests),
 };
 
 #define E1000_CSB_NUM_SW_STATS	ARRAY_SIZE(e1000_csb_sw_stats)
@@ -209,9 +209,9 @@ static int e1000_csb_set_priv_flags(struct net_device *netdev, u32 flags)
 
 	/*
 	 * The ethtool API passes no extack to this operation: the reason for
-	 * a refusal goes to the kernel log (e1000_csb_pv_set()).
+	 * a refusal goes to the kernel log (e1000_csb_mode_set()).
 	 */
-	err = e1000_csb_pv_set(adapter, on);
+	err = e1000_csb_mode_set(adapter, on);
 	if (err)
 		return err;
 	adapter->priv_flags = flags;
@@ -230,7 +230,7 @@ static void e1000_csb_get_drvinfo(struct net_device *netdev,
 		sizeof(info->bus_info));
 	snprintf(info->fw_version, sizeof(info->fw_version), "eeprom-%s, %s",
 		 adapter->eeprom_ok ? "ok" : "invalid",
-		 e1000_csb_pv_mode(adapter));
+		 e1000_csb_mode_name(adapter));
 }
 
 /*

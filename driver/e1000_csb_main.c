@@ -129,8 +129,8 @@ irqreturn_t e1000_csb_intr(int irq, void *data)
 
 	if (napi_schedule_prep(&adapter->napi)) {
 		/* CSB mode: withdraw the interrupt requests, no IMC trap */
-		if (e1000_csb_pv_on(adapter, CSB_F_IRQ))
-			e1000_csb_pv_irq_off(adapter);
+		if (e1000_csb_mode_on(adapter, CSB_F_IRQ))
+			e1000_csb_mode_irq_off(adapter);
 		else
 			e1000_csb_irq_disable(adapter);
 		__napi_schedule(&adapter->napi);
@@ -155,8 +155,8 @@ static bool e1000_csb_poll_tx(struct e1000_csb_adapter *adapter, int budget)
 		__netif_tx_lock(txq, smp_processor_id());
 	}
 	done = e1000_csb_tx_clean(adapter, budget);
-	if (done && e1000_csb_pv_on(adapter, CSB_F_IRQ))
-		e1000_csb_pv_tx_poll_done(adapter, &adapter->tx_ring);
+	if (done && e1000_csb_mode_on(adapter, CSB_F_IRQ))
+		e1000_csb_mode_tx_poll_done(adapter, &adapter->tx_ring);
 	__netif_tx_unlock(txq);
 	return done;
 }
@@ -165,7 +165,7 @@ static int e1000_csb_poll(struct napi_struct *napi, int budget)
 {
 	struct e1000_csb_adapter *adapter =
 		container_of(napi, struct e1000_csb_adapter, napi);
-	bool pv_irq = e1000_csb_pv_on(adapter, CSB_F_IRQ);
+	bool csb_irq = e1000_csb_mode_on(adapter, CSB_F_IRQ);
 	int work;
 
 	if (!e1000_csb_poll_tx(adapter, budget))
@@ -182,11 +182,11 @@ static int e1000_csb_poll(struct napi_struct *napi, int budget)
 	 * interrupt that comes between here and napi_complete_done() finds
 	 * NAPI busy and makes napi_complete_done() poll again.
 	 */
-	if (pv_irq && !test_bit(E1000_CSB_STATE_DOWN, &adapter->state) &&
-	    e1000_csb_pv_irq_rearm(adapter))
+	if (csb_irq && !test_bit(E1000_CSB_STATE_DOWN, &adapter->state) &&
+	    e1000_csb_mode_irq_rearm(adapter))
 		return budget;
 
-	if (napi_complete_done(napi, work) && !pv_irq &&
+	if (napi_complete_done(napi, work) && !csb_irq &&
 	    !test_bit(E1000_CSB_STATE_DOWN, &adapter->state))
 		e1000_csb_irq_enable(adapter);
 	return work;
@@ -246,7 +246,7 @@ static void e1000_csb_watchdog_task(struct work_struct *work)
 
 	e1000_csb_update_link(adapter);
 	e1000_csb_hw_update_stats(adapter);
-	e1000_csb_pv_watchdog(adapter);
+	e1000_csb_mode_watchdog(adapter);
 
 	/* receive ring starved by allocation failures: let NAPI refill */
 	if (e1000_csb_rx_unused(rx) > rx->count / 2)
@@ -339,7 +339,7 @@ int e1000_csb_up(struct e1000_csb_adapter *adapter)
 
 	e1000_csb_tx_configure(adapter);
 	e1000_csb_rx_configure(adapter);
-	e1000_csb_pv_up(adapter);
+	e1000_csb_mode_up(adapter);
 
 	adapter->link_up = false;
 	clear_bit(E1000_CSB_STATE_DOWN, &adapter->state);
@@ -350,7 +350,7 @@ int e1000_csb_up(struct e1000_csb_adapter *adapter)
 	 * In CSB mode, frames that arrived before the RX request was armed
 	 * raised no interrupt: one poll finds them and re-arms (IRQ-G).
 	 */
-	if (e1000_csb_pv_on(adapter, CSB_F_IRQ))
+	if (e1000_csb_mode_on(adapter, CSB_F_IRQ))
 		e1000_csb_napi_kick(adapter);
 
 	/* report the link state right away */
@@ -389,7 +389,7 @@ void e1000_csb_down(struct e1000_csb_adapter *adapter)
 	e1000_csb_hw_update_stats(adapter);
 	e1000_csb_hw_reset(adapter);
 	/* the reset dropped the CSB: the block can go */
-	e1000_csb_pv_down(adapter);
+	e1000_csb_mode_down(adapter);
 
 	e1000_csb_tx_clean_all(adapter);
 	e1000_csb_rx_clean_all(adapter);
@@ -699,8 +699,8 @@ static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 	err = e1000_csb_hw_identify(adapter);
 	if (err)
 		goto err_unmap;
-	e1000_csb_pv_probe(adapter);
-	e1000_csb_pv_init(adapter);
+	e1000_csb_mode_probe(adapter);
+	e1000_csb_mode_init(adapter);
 
 	adapter->rx_usecs = e1000_csb_hw_has_itr(adapter) ?
 			    min_t(u32, rx_usecs, E1000_CSB_ITR_MAX_USECS) : 0;
@@ -740,11 +740,11 @@ static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 		   e1000_csb_model(adapter), adapter->revision,
 		   pci_name(pdev), netdev->dev_addr, pdev->irq,
 		   adapter->eeprom_ok ? "" : " (EEPROM invalid)");
-	if (adapter->pv.offered)
+	if (adapter->csb.offered)
 		netif_info(adapter, probe, netdev,
 			   "host offers the CSB extension %u.%u (features %#x)%s\n",
-			   adapter->pv.major, adapter->pv.minor,
-			   adapter->pv.features,
+			   adapter->csb.major, adapter->csb.minor,
+			   adapter->csb.features,
 			   (adapter->priv_flags & E1000_CSB_PFLAG_CSB) ?
 			   ", enabled at open" : "");
 	return 0;
@@ -777,7 +777,7 @@ static void e1000_csb_remove(struct pci_dev *pdev)
 	 * the fallback a reset.
 	 */
 	cancel_delayed_work_sync(&adapter->watchdog);
-	e1000_csb_pv_remove(adapter);
+	e1000_csb_mode_remove(adapter);
 	cancel_work_sync(&adapter->reset_task);
 
 	netif_napi_del(&adapter->napi);

@@ -230,9 +230,9 @@ static void e1000_csb_rx_bad_done(struct e1000_csb_rx_ring *ring, u32 i)
 		netdev_warn(ring->netdev,
 			    "host marked RX descriptor %u done, which was not given to it: resetting\n",
 			    i);
-	if (e1000_csb_pv_on(adapter, CSB_F_RX | CSB_F_IRQ))
-		e1000_csb_pv_host_error(adapter, "DD on RX descriptor", i,
-					ring->count);
+	if (e1000_csb_mode_on(adapter, CSB_F_RX | CSB_F_IRQ))
+		e1000_csb_mode_host_error(adapter, "DD on RX descriptor", i,
+					  ring->count);
 	else
 		e1000_csb_schedule_reset(adapter);
 }

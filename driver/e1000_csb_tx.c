@@ -214,7 +214,7 @@ static void e1000_csb_tx_reclaim(struct e1000_csb_adapter *adapter)
 		return;
 	e1000_csb_tx_clean(adapter, 0);
 	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->pv_xmit_reclaims);
+	u64_stats_inc(&ring->csb_xmit_reclaims);
 	u64_stats_update_end(&ring->syncp);
 }
 
@@ -231,8 +231,8 @@ static int e1000_csb_maybe_stop_tx(struct e1000_csb_tx_ring *ring, u32 needed)
 	u64_stats_update_end(&ring->syncp);
 
 	/* CSB mode: the one case worth a TX interrupt (spec section 7) */
-	if (e1000_csb_pv_on(ring->adapter, CSB_F_IRQ))
-		e1000_csb_pv_tx_stopped(ring->adapter, ring);
+	if (e1000_csb_mode_on(ring->adapter, CSB_F_IRQ))
+		e1000_csb_mode_tx_stopped(ring->adapter, ring);
 
 	/* publish the stop before re-reading next_to_clean; pairs with the
 	 * barrier in e1000_csb_tx_clean()
@@ -419,7 +419,7 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 	 * CSB mode: no TX interrupts while traffic flows; completions are
 	 * reclaimed here from the descriptors' write-back.
 	 */
-	if (e1000_csb_pv_on(adapter, CSB_F_TX))
+	if (e1000_csb_mode_on(adapter, CSB_F_TX))
 		e1000_csb_tx_reclaim(adapter);
 
 	if (unlikely(e1000_csb_maybe_stop_tx(ring,
@@ -525,8 +525,8 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 		e1000_csb_tx_ring_doorbell(adapter, ring);
 		/* stopped by BQL: completions must now come by interrupt */
 		if (unlikely(netif_xmit_stopped(txq)) &&
-		    e1000_csb_pv_on(adapter, CSB_F_IRQ))
-			e1000_csb_pv_tx_stopped(adapter, ring);
+		    e1000_csb_mode_on(adapter, CSB_F_IRQ))
+			e1000_csb_mode_tx_stopped(adapter, ring);
 	}
 
 	return NETDEV_TX_OK;

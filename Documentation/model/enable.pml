@@ -4,16 +4,16 @@
  * enable.pml: enabling and disabling the CSB with traffic running, and the
  * host-initiated drop (csb-spec.md sections 4 and 8), on the TX ring.
  *
- * Guest (driver/e1000_csb_pv.c): e1000_csb_pv_start() (a fresh block,
+ * Guest (driver/e1000_csb_mode.c): e1000_csb_mode_start() (a fresh block,
  * tx_tail = next_to_use, then the register writes, whose writel() orders
- * the block before them, then STATUS), e1000_csb_pv_stop() (active = 0,
+ * the block before them, then STATUS), e1000_csb_mode_stop() (active = 0,
  * CTRL = 0, STATUS until inactive, TDT = next_to_use written by the driver
  * itself, the block freed), both between a quiesced data path
- * (e1000_csb_pv_switch()); the transmit path of tx.pml in CSB mode
- * (e1000_csb_pv_tx_publish(), whose kick writes TDT with the tail) and
- * in plain mode (a TDT write); the watchdog (e1000_csb_pv_watchdog():
- * STATUS inactive while active -> e1000_csb_pv_fallback_task() ->
- * e1000_csb_pv_switch(false)).
+ * (e1000_csb_mode_switch()); the transmit path of tx.pml in CSB mode
+ * (e1000_csb_mode_tx_publish(), whose kick writes TDT with the tail) and
+ * in plain mode (a TDT write); the watchdog (e1000_csb_mode_watchdog():
+ * STATUS inactive while active -> e1000_csb_mode_fallback_task() ->
+ * e1000_csb_mode_switch(false)).
  * Host (qemu-csb/src/hw/net/e1000-csb.c): e1000_csb_enable() (tx_head and
  * tx_kick written, the TX thread woken), e1000_csb_disable() (the last
  * tx_tail into TDT, e1000_csb_stop(), the plain TX engine), e1000_csb_fail()
@@ -71,7 +71,7 @@
 
 /* guest */
 byte ntu, ntc, published;	/* counts */
-bit pv_active;			/* pv->active */
+bit mode_active;			/* csb->active */
 bit freed;			/* the block was given back (dma_free_coherent) */
 byte phase;			/* the script: 0 on, 1 off, 2 on again */
 
@@ -171,8 +171,8 @@ inline mmio_tdt(val)
 	bql_unlock()
 }
 
-/* e1000_csb_pv_start() and the device's e1000_csb_enable() */
-inline pv_start()
+/* e1000_csb_mode_start() and the device's e1000_csb_enable() */
+inline mode_start()
 {
 	d_step {		/* dma_alloc_coherent(): a zeroed block */
 		freed = 0;
@@ -200,13 +200,13 @@ inline pv_start()
 	STORE(HOST, TX_KICK, 0);
 	tx_event = 1;		/* e1000_csb_wake_tx() */
 	bql_unlock();
-	pv_active = 1		/* STATUS read: ACTIVE */
+	mode_active = 1		/* STATUS read: ACTIVE */
 }
 
-/* e1000_csb_pv_stop() and the device's e1000_csb_disable() */
-inline pv_stop()
+/* e1000_csb_mode_stop() and the device's e1000_csb_disable() */
+inline mode_stop()
 {
-	pv_active = 0;
+	mode_active = 0;
 	MB(GUEST);		/* CTRL = 0, a writel() */
 	bql_lock();
 	if
@@ -229,13 +229,13 @@ inline pv_stop()
 	mmio_tdt(ntu % N);	/* TDT = next_to_use */
 	assert(tdt == ntu % N);	/* nothing left in flight in the block */
 #endif
-	d_step {		/* e1000_csb_pv_free() */
+	d_step {		/* e1000_csb_mode_free() */
 		freed = 1;
 		printf("@ guest: block freed\n")
 	}
 }
 
-/* e1000_csb_pv_tx_publish(), as in tx.pml */
+/* e1000_csb_mode_tx_publish(), as in tx.pml */
 inline tx_publish()
 {
 	old = published % N;
@@ -259,33 +259,33 @@ active proctype guest()
 {
 	byte old, new, req, t, d;
 
-	pv_start();
+	mode_start();
 	do
 	:: ntu < PKTS && ntu - ntc < N - 1 &&
 	   (phase != 0 || ntu < 1) && (phase != 1 || ntu < 2) ->
 		STORE(GUEST, DESC(ntu % N), FILLED);
 		ntu++
-	:: ntu > published && pv_active ->
+	:: ntu > published && mode_active ->
 		tx_publish()
-	:: ntu > published && !pv_active ->
+	:: ntu > published && !mode_active ->
 		published = ntu;
 		mmio_tdt(ntu % N)	/* plain doorbell */
 	:: ntc < published && SEES(GUEST, DESC(ntc % N)) == DONE ->
 		ntc++
-	:: atomic { pv_active && !mode && ntu == published } ->
+	:: atomic { mode_active && !mode && ntu == published } ->
 		/* the watchdog found STATUS inactive: fall back (the switch
 		 * quiesces xmit, which never leaves a filled descriptor
 		 * unpublished) */
 		printf("@ guest: watchdog finds STATUS inactive\n");
-		pv_stop()
+		mode_stop()
 	:: phase == 0 && published == 1 && ntu == published ->
 		if
-		:: pv_active -> pv_stop()
+		:: mode_active -> mode_stop()
 		:: else
 		fi;
 		phase = 1
 	:: phase == 1 && published == 2 && ntu == published ->
-		pv_start();
+		mode_start();
 		phase = 2
 	:: phase == 2 && ntc == PKTS ->
 		break

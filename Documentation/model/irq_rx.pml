@@ -5,28 +5,28 @@
  * (csb-spec.md section 7), with NAPI on two vCPUs, the interrupt handler,
  * the TX reclaim timer, and the RX side of the enable (section 4).
  *
- * Guest (driver/e1000_csb_main.c, e1000_csb_pv.c), on two vCPUs, CPU0
+ * Guest (driver/e1000_csb_main.c, e1000_csb_mode.c), on two vCPUs, CPU0
  * (agent GUEST) and CPU1 (agent CPU1), each with its own store buffer:
  *  - e1000_csb_intr() on either CPU: reads ICR (lowering the line); the
  *    winner of napi_schedule_prep() withdraws the requests
- *    (e1000_csb_pv_irq_off()) and lists NAPI on its own CPU; a loser
+ *    (e1000_csb_mode_irq_off()) and lists NAPI on its own CPU; a loser
  *    sets MISSED;
- *  - e1000_csb_pv_reclaim(), the TX reclaim hrtimer, on either CPU:
+ *  - e1000_csb_mode_reclaim(), the TX reclaim hrtimer, on either CPU:
  *    napi_schedule(), nothing else; it fires while TX descriptors are in
  *    flight (irq_tx.pml), here up to TIMERS times, and never in a guest
  *    that only receives;
  *  - e1000_csb_poll(), RX part, run by the CPU whose poll list holds
  *    NAPI: e1000_csb_rx_clean() (every descriptor with DD, stopping at
  *    next_to_use), the refill and rx_tail (RX-G: rx.pml), then, while
- *    it still owns NAPI, e1000_csb_pv_irq_rearm(): rx_irq = NOTIFY |
+ *    it still owns NAPI, e1000_csb_mode_irq_rearm(): rx_irq = NOTIFY |
  *    next_to_clean, e1000_csb_handshake_mb() (IRQ-G), DD of that
  *    descriptor re-checked (unless next_to_clean == next_to_use); if set,
  *    the request is withdrawn and the poll returns its budget (polled
  *    again); only then napi_complete_done(), which polls again if MISSED
  *    was set;
- *  - the enable: e1000_csb_pv_start() arms rx_irq = NOTIFY |
+ *  - the enable: e1000_csb_mode_start() arms rx_irq = NOTIFY |
  *    next_to_clean in the fresh block, and e1000_csb_up() (like
- *    e1000_csb_pv_switch()) schedules one poll after enabling, on CPU0.
+ *    e1000_csb_mode_switch()) schedules one poll after enabling, on CPU0.
  *    A frame may have been written back before the enable, with no CSB
  *    interrupt for it (its cause may or may not raise the line when IMS
  *    is written).
@@ -48,7 +48,7 @@
  * kernel has them: one poll at a time per CPU, a poll runs on the CPU
  * that listed NAPI; the ring indices are private to the NAPI owner
  * (ghost variables). rx_head holds a count here rather than an index,
- * for the head reader below. The watchdog's e1000_csb_pv_rescue() is not
+ * for the head reader below. The watchdog's e1000_csb_mode_rescue() is not
  * modelled: the handshake must be right without it.
  *
  * Properties:
@@ -67,7 +67,7 @@
  * OLD_COMPLETE_THEN_REARM (the order before commit 75cd359:
  * napi_complete_done() first, then the re-arm, and napi_schedule() if the
  * re-check finds DD); NO_UP_POLL (no poll after enabling); NO_ENABLE_ARM
- * (rx_irq left 0 by e1000_csb_pv_start(): alone it passes, the poll after
+ * (rx_irq left 0 by e1000_csb_mode_start(): alone it passes, the poll after
  * enabling arms it); NO_ENABLE_ARM with NO_UP_POLL (the code before
  * commit 75cd359 on open).
  */
@@ -176,7 +176,7 @@ inline napi_complete_done(c, completed)
 }
 
 /*
- * e1000_csb_pv_irq_rearm() by agent a: IRQ-G. d is the re-checked
+ * e1000_csb_mode_irq_rearm() by agent a: IRQ-G. d is the re-checked
  * descriptor (RCVD: a frame came before the device could see the request).
  */
 inline irq_rearm(a, d)
@@ -198,7 +198,7 @@ inline irq_rearm(a, d)
 
 /*
  * The guest's asynchronous events: e1000_csb_intr(), on the CPU the
- * interrupt is delivered to, and e1000_csb_pv_reclaim(), the TX reclaim
+ * interrupt is delivered to, and e1000_csb_mode_reclaim(), the TX reclaim
  * timer, on either CPU while TX traffic lasts (at most TIMERS expiries,
  * and possibly none). (One process for both: the timer's only step,
  * napi_schedule(), has the same effect between the handler's steps as
@@ -230,7 +230,7 @@ isr:	/* the ICR read trapped (a full barrier) and lowered the line */
 	napi_schedule_prep(c, won);
 	if
 	:: won ->
-		/* e1000_csb_pv_irq_off() */
+		/* e1000_csb_mode_irq_off() */
 		STORE(AG(c), RX_IRQ, 0);
 		d_step { listed = c + 1; won = 0; c = 0 } /* __napi_schedule() */
 	:: else -> c = 0
@@ -370,7 +370,7 @@ active proctype all_taken()
 init
 {
 	atomic {
-		/* the ring was full when enabled: e1000_csb_pv_start() */
+		/* the ring was full when enabled: e1000_csb_mode_start() */
 		ntu = N - 1;
 		mem[RX_TAIL] = N - 1;
 #ifndef NO_ENABLE_ARM

@@ -5,19 +5,19 @@
  * (csb-spec.md section 7), with the stopped transmit queue, NAPI, the
  * interrupt handler and the reclaim timer.
  *
- * Guest (driver/e1000_csb_tx.c, e1000_csb_main.c, e1000_csb_pv.c):
+ * Guest (driver/e1000_csb_tx.c, e1000_csb_main.c, e1000_csb_mode.c):
  * e1000_csb_xmit_frame() under the TX queue lock: e1000_csb_tx_reclaim(),
  * e1000_csb_maybe_stop_tx() before and after filling (a stop calls
- * e1000_csb_pv_tx_stopped() -> e1000_csb_pv_tx_request(): tx_irq =
+ * e1000_csb_mode_tx_stopped() -> e1000_csb_mode_tx_request(): tx_irq =
  * NOTIFY | last descriptor in use, full barrier, DD of it re-checked),
  * then the doorbell, which arms the reclaim timer
- * (e1000_csb_pv_arm_reclaim()); e1000_csb_tx_clean() wakes a stopped
+ * (e1000_csb_mode_arm_reclaim()); e1000_csb_tx_clean() wakes a stopped
  * queue once E1000_CSB_TX_WAKE_THRESH descriptors are free;
- * e1000_csb_intr() withdraws the requests (e1000_csb_pv_irq_off()) when it
+ * e1000_csb_intr() withdraws the requests (e1000_csb_mode_irq_off()) when it
  * schedules NAPI; e1000_csb_poll_tx() cleans under the queue lock, then
- * e1000_csb_pv_tx_poll_done() requests again if the queue is still
+ * e1000_csb_mode_tx_poll_done() requests again if the queue is still
  * stopped, else arms the timer while descriptors are in flight;
- * e1000_csb_pv_reclaim(), the timer, schedules NAPI.
+ * e1000_csb_mode_reclaim(), the timer, schedules NAPI.
  * Host: the TX engine writes the descriptors back (DD), then
  * e1000_csb_tx_done() -> e1000_csb_ring_done() (IRQ-H: smp_wmb, tx_head,
  * smp_mb, tx_irq loaded, e1000_csb_notify_wanted()) and set_ics().
@@ -60,7 +60,7 @@
 
 /* e1000_csb_tx_unused() */
 #define UNUSED		(N - 1 - (ntu - ntc))
-/* e1000_csb_pv_tx_request()'s last descriptor in use */
+/* e1000_csb_mode_tx_request()'s last descriptor in use */
 #define LAST		((ntu % N == 0 -> N : ntu % N) - 1)
 
 /* guest */
@@ -158,7 +158,7 @@ inline tx_clean()
 	fi
 }
 
-/* e1000_csb_pv_tx_request(): IRQ-G; done = the last descriptor is done */
+/* e1000_csb_mode_tx_request(): IRQ-G; done = the last descriptor is done */
 inline tx_request(done)
 {
 	done = 0;
@@ -193,7 +193,7 @@ inline maybe_stop_tx(busy)
 	:: UNUSED < 1 ->
 		stopped = 1;
 		printf("@ queue stopped\n");
-		/* e1000_csb_pv_tx_stopped() */
+		/* e1000_csb_mode_tx_stopped() */
 		tx_request(done);
 		if
 		:: done -> tx_clean()
@@ -228,7 +228,7 @@ active proctype xmit()
 			STORE(GUEST, DESC(ntu % N), FILLED);
 			ntu++;
 			maybe_stop_tx(busy);
-			/* doorbell: e1000_csb_pv_tx_publish(), then the timer */
+			/* doorbell: e1000_csb_mode_tx_publish(), then the timer */
 			WMB(GUEST);
 			STORE(GUEST, TX_TAIL, ntu % N);
 			timer = 1
@@ -242,7 +242,7 @@ active proctype xmit()
 
 /*
  * The guest's asynchronous events: the interrupt handler, e1000_csb_intr(),
- * and the reclaim timer, e1000_csb_pv_reclaim(), which schedules NAPI.
+ * and the reclaim timer, e1000_csb_mode_reclaim(), which schedules NAPI.
  */
 active proctype events()
 {
@@ -255,7 +255,7 @@ end_idle:
 		napi_schedule_prep(won);
 		if
 		:: won ->
-			/* e1000_csb_pv_irq_off() (rx_irq: irq_rx.pml) */
+			/* e1000_csb_mode_irq_off() (rx_irq: irq_rx.pml) */
 			STORE(GUEST, TX_IRQ, 0);
 			napi_listed = 1
 		:: else
@@ -279,7 +279,7 @@ end_idle:
 		napi_listed = 0;
 		tx_lock();
 		tx_clean();
-		/* e1000_csb_pv_tx_poll_done() */
+		/* e1000_csb_mode_tx_poll_done() */
 		if
 		:: stopped ->
 			tx_request(done);

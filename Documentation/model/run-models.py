@@ -57,21 +57,21 @@ class Model:
 
 MODELS = [
     Model("tx", ["tx_tail", "tx_kick", "tx_head"], {1: "FILLED", 2: "DONE"}, {
-        "NO_TXG_MB": "TX-G without its full barrier (e1000_csb_pv_tx_publish)",
+        "NO_TXG_MB": "TX-G without its full barrier (e1000_csb_mode_tx_publish)",
         "NO_TXH_MB": "TX-H without its full barrier (e1000_csb_tx_run)",
         "SWAP_TXG": "TX-G loads tx_kick before storing tx_tail",
         "SWAP_TXH": "TX-H loads tx_tail before storing tx_kick",
         "NO_TXG_WMB": "no write barrier between descriptors and tx_tail",
     }),
     Model("rx", ["rx_tail", "rx_kick", "rx_head"], {1: "GIVEN", 2: "RCVD"}, {
-        "NO_RXG_MB": "RX-G without its full barrier (e1000_csb_pv_rx_publish)",
+        "NO_RXG_MB": "RX-G without its full barrier (e1000_csb_mode_rx_publish)",
         "NO_RXH_MB": "RX-H without its full barrier (e1000_csb_rx_check)",
         "SWAP_RXG": "RX-G loads rx_kick before storing rx_tail",
         "SWAP_RXH": "RX-H loads rx_tail before storing rx_kick",
         "NO_RXG_WMB": "no write barrier between descriptors and rx_tail",
     }),
     Model("irq_rx", ["rx_tail", "rx_irq", "rx_head"], {2: "RCVD"}, {
-        "NO_IRQG_MB": "IRQ-G without its full barrier (e1000_csb_pv_irq_rearm)",
+        "NO_IRQG_MB": "IRQ-G without its full barrier (e1000_csb_mode_irq_rearm)",
         "NO_IRQH_MB": "IRQ-H without its full barrier (e1000_csb_ring_done)",
         "SWAP_IRQG": "IRQ-G checks DD before storing rx_irq",
         "SWAP_IRQH": "IRQ-H loads rx_irq before storing rx_head",
@@ -84,7 +84,7 @@ MODELS = [
                                                  "reclaim timer: the "
                                                  "interrupt alone",
         ("NO_ENABLE_ARM", "NO_UP_POLL"): "rx_irq not armed at enable "
-                                         "(e1000_csb_pv_start) and no poll "
+                                         "(e1000_csb_mode_start) and no poll "
                                          "after it: open before 75cd359",
     }, passes={
         ("NO_ENABLE_ARM",): "rx_irq not armed at enable: the poll after "
@@ -95,7 +95,7 @@ MODELS = [
                                                 "can overlap",
     }, agents={"0": "cpu0 ", "1": "host ", "2": "cpu1 "}),
     Model("irq_tx", ["tx_tail", "tx_irq", "tx_head"], {1: "FILLED", 2: "DONE"}, {
-        "NO_IRQG_MB": "IRQ-G without its full barrier (e1000_csb_pv_tx_request)",
+        "NO_IRQG_MB": "IRQ-G without its full barrier (e1000_csb_mode_tx_request)",
         "NO_IRQH_MB": "IRQ-H without its full barrier (e1000_csb_ring_done)",
         "SWAP_IRQG": "IRQ-G checks DD before storing tx_irq",
         "SWAP_IRQH": "IRQ-H loads tx_irq before storing tx_head",
@@ -106,9 +106,9 @@ MODELS = [
     }),
     Model("enable", ["tx_tail", "tx_kick", "tx_head"], {1: "FILLED", 2: "DONE"}, {
         "NO_START_ORDER": "the block's tx_tail not ordered before ENABLE "
-                          "(e1000_csb_pv_start)",
+                          "(e1000_csb_mode_start)",
         "NO_STOP_TDT": "no TDT write by the driver after the disable "
-                       "(e1000_csb_pv_stop), with a host-initiated drop",
+                       "(e1000_csb_mode_stop), with a host-initiated drop",
         "NO_GEN_CHECK": "TX-H without the generation check (e1000_csb_tx_run)",
         "NO_POLL_LOCK": "no map_lock: the poll reads the block after the "
                         "guest freed it (e1000_csb_tx_poll_tail)",

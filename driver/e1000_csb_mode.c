@@ -7,7 +7,7 @@
  * handshake, the TX reclaim timer, and the fallback to plain mode when the
  * host refuses the CSB or writes values that make no sense.
  *
- * Concurrency: pv->csb and pv->active change only with the data path
+ * Concurrency: csb->block and csb->active change only with the data path
  * quiesced (no xmit, NAPI disabled, the ISR unable to schedule NAPI), under
  * RTNL.  Guest-written CSB fields have these writers: tx_tail and tx_irq
  * requests for a stopped queue, the TX queue lock holder (xmit, and NAPI's
@@ -35,13 +35,13 @@ MODULE_PARM_DESC(csb,
  * with descriptors still in flight and no TX interrupt requested, this
  * timer schedules NAPI to reclaim them (socket memory, BQL).
  */
-#define E1000_CSB_PV_RECLAIM_NS		(1000 * NSEC_PER_USEC)
+#define E1000_CSB_MODE_RECLAIM_NS		(1000 * NSEC_PER_USEC)
 
-/* bits in pv->broken */
-#define E1000_CSB_PV_BROKEN		0	/* fallback scheduled */
-#define E1000_CSB_PV_RESET		1	/* ... then a reset */
+/* bits in csb->broken */
+#define E1000_CSB_MODE_BROKEN		0	/* fallback scheduled */
+#define E1000_CSB_MODE_RESET		1	/* ... then a reset */
 
-static const char * const e1000_csb_pv_errors[] = {
+static const char * const e1000_csb_mode_errors[] = {
 	[CSB_ERR_NONE]	  = "no reason given",
 	[CSB_ERR_ALIGN]	  = "CSB address not 256-byte aligned",
 	[CSB_ERR_ADDR]	  = "CSB address is not guest RAM the device can reach",
@@ -52,37 +52,37 @@ static const char * const e1000_csb_pv_errors[] = {
 	[CSB_ERR_RING]	  = "a ring index in the CSB was out of range",
 };
 
-static const char *e1000_csb_pv_strerror(u8 err)
+static const char *e1000_csb_mode_strerror(u8 err)
 {
-	if (err < ARRAY_SIZE(e1000_csb_pv_errors))
-		return e1000_csb_pv_errors[err];
+	if (err < ARRAY_SIZE(e1000_csb_mode_errors))
+		return e1000_csb_mode_errors[err];
 	return "unknown error code";
 }
 
-static u32 e1000_csb_pv_rd(struct e1000_csb_adapter *adapter, u32 off)
+static u32 e1000_csb_mode_rd(struct e1000_csb_adapter *adapter, u32 off)
 {
-	return e1000_csb_rd32(adapter, adapter->pv.regs + off);
+	return e1000_csb_rd32(adapter, adapter->csb.regs + off);
 }
 
-static void e1000_csb_pv_wr(struct e1000_csb_adapter *adapter, u32 off,
-			    u32 val)
+static void e1000_csb_mode_wr(struct e1000_csb_adapter *adapter, u32 off,
+			      u32 val)
 {
-	e1000_csb_wr32(adapter, adapter->pv.regs + off, val);
+	e1000_csb_wr32(adapter, adapter->csb.regs + off, val);
 }
 
 /* ---------------- discovery ---------------- */
 
 /**
- * e1000_csb_pv_probe - look for the host's CSB capability (spec section 1)
+ * e1000_csb_mode_probe - look for the host's CSB capability (spec section 1)
  * @adapter: board private structure
  *
  * Takes the first vendor-specific capability with the CSB magic; any other
  * vendor capability is ignored.  A capability whose register block lies
  * outside BAR0 is reported and ignored.
  */
-void e1000_csb_pv_probe(struct e1000_csb_adapter *adapter)
+void e1000_csb_mode_probe(struct e1000_csb_adapter *adapter)
 {
-	struct e1000_csb_pv *pv = &adapter->pv;
+	struct e1000_csb_mode *csb = &adapter->csb;
 	struct pci_dev *pdev = adapter->pdev;
 	u32 magic = 0, version, features, regs;
 	u8 pos, len;
@@ -110,40 +110,40 @@ void e1000_csb_pv_probe(struct e1000_csb_adapter *adapter)
 			 regs);
 		return;
 	}
-	pv->offered = true;
-	pv->minor = CSB_CAP_VERSION_MINOR(version);
-	pv->major = CSB_CAP_VERSION_MAJOR(version);
-	pv->features = features;
-	pv->regs = regs;
+	csb->offered = true;
+	csb->minor = CSB_CAP_VERSION_MINOR(version);
+	csb->major = CSB_CAP_VERSION_MAJOR(version);
+	csb->features = features;
+	csb->regs = regs;
 }
 
 /* The mode in words, for ethtool -i and the log. */
-const char *e1000_csb_pv_mode(const struct e1000_csb_adapter *adapter)
+const char *e1000_csb_mode_name(const struct e1000_csb_adapter *adapter)
 {
-	const struct e1000_csb_pv *pv = &adapter->pv;
+	const struct e1000_csb_mode *csb = &adapter->csb;
 
-	if (pv->active)
+	if (csb->active)
 		return "csb on";
-	if (pv->offered)
+	if (csb->offered)
 		return "csb off";
 	return "no csb";
 }
 
 /* ---------------- enabling and disabling (spec section 4) ---------------- */
 
-static void e1000_csb_pv_free(struct e1000_csb_adapter *adapter);
+static void e1000_csb_mode_free(struct e1000_csb_adapter *adapter);
 
 /*
  * Enable the CSB with the device running or freshly configured and the
  * data path quiesced: the tails in the block are the ones the registers
- * already hold.  Returns 0, or -EOPNOTSUPP with pv->host_err set when the
+ * already hold.  Returns 0, or -EOPNOTSUPP with csb->host_err set when the
  * host refuses, or -ENOMEM/-ENODEV.
  */
-static int e1000_csb_pv_start(struct e1000_csb_adapter *adapter)
+static int e1000_csb_mode_start(struct e1000_csb_adapter *adapter)
 {
-	struct e1000_csb_pv *pv = &adapter->pv;
+	struct e1000_csb_mode *csb = &adapter->csb;
 	struct device *dev = &adapter->pdev->dev;
-	u32 features = pv->features & CSB_F_ALL;
+	u32 features = csb->features & CSB_F_ALL;
 	struct csb_block *block;
 	u32 status;
 
@@ -151,7 +151,7 @@ static int e1000_csb_pv_start(struct e1000_csb_adapter *adapter)
 		return -ENODEV;
 
 	/* coherent memory is page aligned: at least CSB_ALIGN */
-	block = dma_alloc_coherent(dev, CSB_SIZE, &pv->csb_dma,
+	block = dma_alloc_coherent(dev, CSB_SIZE, &csb->block_dma,
 				   GFP_KERNEL);
 	if (!block)
 		return -ENOMEM;
@@ -166,32 +166,32 @@ static int e1000_csb_pv_start(struct e1000_csb_adapter *adapter)
 	 */
 	block->rx_irq = cpu_to_le32(CSB_NOTIFY |
 				    adapter->rx_ring.next_to_clean);
-	adapter->tx_ring.pv_published = adapter->tx_ring.next_to_use;
-	adapter->rx_ring.pv_published = adapter->rx_ring.next_to_use;
+	adapter->tx_ring.csb_published = adapter->tx_ring.next_to_use;
+	adapter->rx_ring.csb_published = adapter->rx_ring.next_to_use;
 
 	/* writel() orders the block's contents before the registers */
-	e1000_csb_pv_wr(adapter, CSB_REG_ADDR_HI, upper_32_bits(pv->csb_dma));
-	e1000_csb_pv_wr(adapter, CSB_REG_ADDR_LO, lower_32_bits(pv->csb_dma));
-	e1000_csb_pv_wr(adapter, CSB_REG_FEATURES, features);
-	e1000_csb_pv_wr(adapter, CSB_REG_CTRL, CSB_CTRL_ENABLE |
+	e1000_csb_mode_wr(adapter, CSB_REG_ADDR_HI, upper_32_bits(csb->block_dma));
+	e1000_csb_mode_wr(adapter, CSB_REG_ADDR_LO, lower_32_bits(csb->block_dma));
+	e1000_csb_mode_wr(adapter, CSB_REG_FEATURES, features);
+	e1000_csb_mode_wr(adapter, CSB_REG_CTRL, CSB_CTRL_ENABLE |
 			CSB_CTRL_MAJOR(CSB_VERSION_MAJOR));
-	status = e1000_csb_pv_rd(adapter, CSB_REG_STATUS);
+	status = e1000_csb_mode_rd(adapter, CSB_REG_STATUS);
 
-	pv->csb = block;
+	csb->block = block;
 	if (status == ~0U || !(status & CSB_STATUS_ACTIVE)) {
-		pv->host_err = status == ~0U ? 0 :
+		csb->host_err = status == ~0U ? 0 :
 			(status & CSB_STATUS_ERR_MASK) >>
 			CSB_STATUS_ERR_SHIFT;
-		e1000_csb_pv_free(adapter);
+		e1000_csb_mode_free(adapter);
 		return status == ~0U ? -ENODEV : -EOPNOTSUPP;
 	}
 
-	pv->host_err = 0;
-	pv->tx_mark = U32_MAX;
-	pv->rx_mark = U32_MAX;
-	pv->irq_mark = U32_MAX;
-	pv->enabled = 1;
-	WRITE_ONCE(pv->active, features);
+	csb->host_err = 0;
+	csb->tx_mark = U32_MAX;
+	csb->rx_mark = U32_MAX;
+	csb->irq_mark = U32_MAX;
+	csb->enabled = 1;
+	WRITE_ONCE(csb->active, features);
 	return 0;
 }
 
@@ -200,13 +200,13 @@ static int e1000_csb_pv_start(struct e1000_csb_adapter *adapter)
  * it once STATUS reads ACTIVE clear.  A device that reads all-ones (gone,
  * or hung) cannot say so.  Waits up to about 100 STATUS reads.
  */
-static bool e1000_csb_pv_released(struct e1000_csb_adapter *adapter)
+static bool e1000_csb_mode_released(struct e1000_csb_adapter *adapter)
 {
 	u32 status;
 	int tries;
 
 	for (tries = 0; tries < 100; tries++) {
-		status = e1000_csb_pv_rd(adapter, CSB_REG_STATUS);
+		status = e1000_csb_mode_rd(adapter, CSB_REG_STATUS);
 		if (status == ~0U)
 			return false;
 		if (!(status & CSB_STATUS_ACTIVE))
@@ -223,24 +223,24 @@ static bool e1000_csb_pv_released(struct e1000_csb_adapter *adapter)
  * logged (a leak of one page beats a host scribbling on a reused one).
  * Process context.
  */
-static void e1000_csb_pv_free(struct e1000_csb_adapter *adapter)
+static void e1000_csb_mode_free(struct e1000_csb_adapter *adapter)
 {
-	struct e1000_csb_pv *pv = &adapter->pv;
+	struct e1000_csb_mode *csb = &adapter->csb;
 
-	WRITE_ONCE(pv->active, 0);
-	pv->enabled = 0;
-	if (!pv->csb)
+	WRITE_ONCE(csb->active, 0);
+	csb->enabled = 0;
+	if (!csb->block)
 		return;
-	if (e1000_csb_pv_released(adapter)) {
-		dma_free_coherent(&adapter->pdev->dev, CSB_SIZE, pv->csb,
-				  pv->csb_dma);
+	if (e1000_csb_mode_released(adapter)) {
+		dma_free_coherent(&adapter->pdev->dev, CSB_SIZE, csb->block,
+				  csb->block_dma);
 	} else {
-		pv->blocks_leaked++;
+		csb->blocks_leaked++;
 		netdev_warn(adapter->netdev,
 			    "csb: the device did not confirm it stopped using the CSB at %pad; leaving that memory allocated (%llu so far)\n",
-			    &pv->csb_dma, pv->blocks_leaked);
+			    &csb->block_dma, csb->blocks_leaked);
 	}
-	pv->csb = NULL;
+	csb->block = NULL;
 }
 
 /*
@@ -248,27 +248,27 @@ static void e1000_csb_pv_free(struct e1000_csb_adapter *adapter)
  * device copies the last tails into TDT/RDT; the driver writes them again
  * itself (they are its own indices, and a host that dropped the CSB on its
  * own may have missed the last ones).  The block is freed only once the
- * device confirms it is done with it (e1000_csb_pv_free()).
+ * device confirms it is done with it (e1000_csb_mode_free()).
  */
-static void e1000_csb_pv_stop(struct e1000_csb_adapter *adapter)
+static void e1000_csb_mode_stop(struct e1000_csb_adapter *adapter)
 {
-	WRITE_ONCE(adapter->pv.active, 0);
-	e1000_csb_pv_wr(adapter, CSB_REG_CTRL, 0);
+	WRITE_ONCE(adapter->csb.active, 0);
+	e1000_csb_mode_wr(adapter, CSB_REG_CTRL, 0);
 	/* the device's copy of the tails first, then ours over it */
-	e1000_csb_pv_released(adapter);
+	e1000_csb_mode_released(adapter);
 	e1000_csb_wr32(adapter, E1000_TDT,
 		       adapter->tx_ring.next_to_use);
 	e1000_csb_wr32(adapter, E1000_RDT,
 		       adapter->rx_ring.next_to_use);
-	e1000_csb_pv_free(adapter);
+	e1000_csb_mode_free(adapter);
 }
 
-static void e1000_csb_pv_refused(struct e1000_csb_adapter *adapter, int err)
+static void e1000_csb_mode_refused(struct e1000_csb_adapter *adapter, int err)
 {
 	if (err == -EOPNOTSUPP)
 		netdev_err(adapter->netdev,
 			   "csb: the host refused the CSB (%s); staying in plain mode\n",
-			   e1000_csb_pv_strerror(adapter->pv.host_err));
+			   e1000_csb_mode_strerror(adapter->csb.host_err));
 	else
 		netdev_err(adapter->netdev,
 			   "csb: cannot enable the CSB (%d); staying in plain mode\n",
@@ -280,23 +280,23 @@ static void e1000_csb_pv_refused(struct e1000_csb_adapter *adapter, int err)
  * reclaim timer stopped), switch, resume.  Descriptors in flight stay on
  * the rings and complete in the new mode.  Under RTNL.
  */
-static int e1000_csb_pv_switch(struct e1000_csb_adapter *adapter, bool on)
+static int e1000_csb_mode_switch(struct e1000_csb_adapter *adapter, bool on)
 {
 	struct net_device *netdev = adapter->netdev;
 	int err = 0;
 
 	netif_tx_disable(netdev);
 	napi_disable(&adapter->napi);
-	hrtimer_cancel(&adapter->pv.reclaim_timer);
+	hrtimer_cancel(&adapter->csb.reclaim_timer);
 	/* an ISR that lost napi_schedule_prep() touches nothing; wait anyway */
 	synchronize_irq(adapter->pdev->irq);
 
 	if (on)
-		err = e1000_csb_pv_start(adapter);
+		err = e1000_csb_mode_start(adapter);
 	else
-		e1000_csb_pv_stop(adapter);
+		e1000_csb_mode_stop(adapter);
 	if (!err)
-		adapter->pv.switches++;
+		adapter->csb.switches++;
 
 	napi_enable(&adapter->napi);
 	/* NAPI may have been stopped with the causes masked (plain mode) */
@@ -308,39 +308,39 @@ static int e1000_csb_pv_switch(struct e1000_csb_adapter *adapter, bool on)
 }
 
 /**
- * e1000_csb_pv_set - the csb private flag: switch modes
+ * e1000_csb_mode_set - the csb private flag: switch modes
  * @adapter: board private structure
  * @on: wanted mode
  *
  * Under RTNL.  On a closed interface the flag only records the wish, and
  * the next open applies it.
  */
-int e1000_csb_pv_set(struct e1000_csb_adapter *adapter, bool on)
+int e1000_csb_mode_set(struct e1000_csb_adapter *adapter, bool on)
 {
-	struct e1000_csb_pv *pv = &adapter->pv;
+	struct e1000_csb_mode *csb = &adapter->csb;
 	struct net_device *netdev = adapter->netdev;
 	int err;
 
-	if (on && !pv->offered) {
+	if (on && !csb->offered) {
 		netdev_err(netdev,
 			   "csb: the host does not offer the CSB extension (no CSB capability on %s); staying in plain mode\n",
 			   pci_name(adapter->pdev));
 		return -EOPNOTSUPP;
 	}
-	if (on && pv->major != CSB_VERSION_MAJOR) {
+	if (on && csb->major != CSB_VERSION_MAJOR) {
 		netdev_err(netdev,
 			   "csb: the host offers CSB ABI %u.%u, this driver implements %u.x; staying in plain mode\n",
-			   pv->major, pv->minor, CSB_VERSION_MAJOR);
+			   csb->major, csb->minor, CSB_VERSION_MAJOR);
 		return -EOPNOTSUPP;
 	}
 
 	if (!netif_running(netdev) || e1000_csb_removed(adapter) ||
-	    on == !!pv->active)
+	    on == !!csb->active)
 		return 0;
 
-	err = e1000_csb_pv_switch(adapter, on);
+	err = e1000_csb_mode_switch(adapter, on);
 	if (err) {
-		e1000_csb_pv_refused(adapter, err);
+		e1000_csb_mode_refused(adapter, err);
 		return err == -ENOMEM ? err : -EOPNOTSUPP;
 	}
 	netif_info(adapter, drv, netdev, "csb: %s mode\n",
@@ -351,54 +351,54 @@ int e1000_csb_pv_set(struct e1000_csb_adapter *adapter, bool on)
 /* ---------------- life cycle ---------------- */
 
 /* After the device was (re)programmed by e1000_csb_up(): apply the flag. */
-void e1000_csb_pv_up(struct e1000_csb_adapter *adapter)
+void e1000_csb_mode_up(struct e1000_csb_adapter *adapter)
 {
 	int err;
 
 	if (!(adapter->priv_flags & E1000_CSB_PFLAG_CSB))
 		return;
-	err = e1000_csb_pv_start(adapter);
+	err = e1000_csb_mode_start(adapter);
 	if (err) {
-		e1000_csb_pv_refused(adapter, err);
+		e1000_csb_mode_refused(adapter, err);
 		adapter->priv_flags &= ~E1000_CSB_PFLAG_CSB;
 		return;
 	}
-	adapter->pv.switches++;
+	adapter->csb.switches++;
 }
 
 /* From e1000_csb_down(), after the device reset dropped the CSB. */
-void e1000_csb_pv_down(struct e1000_csb_adapter *adapter)
+void e1000_csb_mode_down(struct e1000_csb_adapter *adapter)
 {
-	hrtimer_cancel(&adapter->pv.reclaim_timer);
-	e1000_csb_pv_free(adapter);
+	hrtimer_cancel(&adapter->csb.reclaim_timer);
+	e1000_csb_mode_free(adapter);
 }
 
-static void e1000_csb_pv_fallback_task(struct work_struct *work)
+static void e1000_csb_mode_fallback_task(struct work_struct *work)
 {
 	struct e1000_csb_adapter *adapter =
-		container_of(work, struct e1000_csb_adapter, pv.fallback_task);
-	struct e1000_csb_pv *pv = &adapter->pv;
+		container_of(work, struct e1000_csb_adapter, csb.fallback_task);
+	struct e1000_csb_mode *csb = &adapter->csb;
 
 	rtnl_lock();
-	if (netif_running(adapter->netdev) && pv->active &&
+	if (netif_running(adapter->netdev) && csb->active &&
 	    !e1000_csb_removed(adapter)) {
-		e1000_csb_pv_switch(adapter, false);
+		e1000_csb_mode_switch(adapter, false);
 		adapter->priv_flags &= ~E1000_CSB_PFLAG_CSB;
-		pv->fallbacks++;
+		csb->fallbacks++;
 		if (net_ratelimit())
 			netdev_warn(adapter->netdev,
 				    "csb: falling back to plain mode: %s\n",
-				    pv->broken_why);
+				    csb->broken_why);
 		/*
 		 * A host that wrote nonsense into the block may have written
 		 * nonsense into the rings too: start over from a reset, in
 		 * plain mode now.
 		 */
-		if (test_bit(E1000_CSB_PV_RESET, &pv->broken))
+		if (test_bit(E1000_CSB_MODE_RESET, &csb->broken))
 			e1000_csb_schedule_reset(adapter);
 	}
-	clear_bit(E1000_CSB_PV_RESET, &pv->broken);
-	clear_bit(E1000_CSB_PV_BROKEN, &pv->broken);
+	clear_bit(E1000_CSB_MODE_RESET, &csb->broken);
+	clear_bit(E1000_CSB_MODE_BROKEN, &csb->broken);
 	rtnl_unlock();
 }
 
@@ -406,47 +406,47 @@ static void e1000_csb_pv_fallback_task(struct work_struct *work)
  * Any context: the host misbehaved; leave CSB mode from process context,
  * then reset the device.
  */
-void e1000_csb_pv_host_error(struct e1000_csb_adapter *adapter,
-			     const char *what, u32 val, u32 count)
+void e1000_csb_mode_host_error(struct e1000_csb_adapter *adapter,
+			       const char *what, u32 val, u32 count)
 {
-	struct e1000_csb_pv *pv = &adapter->pv;
+	struct e1000_csb_mode *csb = &adapter->csb;
 
-	if (test_and_set_bit(E1000_CSB_PV_BROKEN, &pv->broken))
+	if (test_and_set_bit(E1000_CSB_MODE_BROKEN, &csb->broken))
 		return;
-	set_bit(E1000_CSB_PV_RESET, &pv->broken);
-	pv->host_errors++;
-	snprintf(pv->broken_why, sizeof(pv->broken_why),
+	set_bit(E1000_CSB_MODE_RESET, &csb->broken);
+	csb->host_errors++;
+	snprintf(csb->broken_why, sizeof(csb->broken_why),
 		 "host wrote %s = %#x for a ring of %u", what, val, count);
-	schedule_work(&pv->fallback_task);
+	schedule_work(&csb->fallback_task);
 }
 
-static void e1000_csb_pv_rescue(struct e1000_csb_adapter *adapter);
+static void e1000_csb_mode_rescue(struct e1000_csb_adapter *adapter);
 
 /*
  * From the watchdog: a host may drop the CSB on its own (spec section 2:
  * RING, BUSMASTER, ADDR); the registers tell.  One read per period.
  */
-void e1000_csb_pv_watchdog(struct e1000_csb_adapter *adapter)
+void e1000_csb_mode_watchdog(struct e1000_csb_adapter *adapter)
 {
-	struct e1000_csb_pv *pv = &adapter->pv;
+	struct e1000_csb_mode *csb = &adapter->csb;
 	u32 status;
 
-	if (!pv->active)
+	if (!csb->active)
 		return;
-	status = e1000_csb_pv_rd(adapter, CSB_REG_STATUS);
+	status = e1000_csb_mode_rd(adapter, CSB_REG_STATUS);
 	if (status == ~0U)
 		return;
 	if (status & CSB_STATUS_ACTIVE) {
-		e1000_csb_pv_rescue(adapter);
+		e1000_csb_mode_rescue(adapter);
 		return;
 	}
-	if (test_and_set_bit(E1000_CSB_PV_BROKEN, &pv->broken))
+	if (test_and_set_bit(E1000_CSB_MODE_BROKEN, &csb->broken))
 		return;
-	snprintf(pv->broken_why, sizeof(pv->broken_why),
+	snprintf(csb->broken_why, sizeof(csb->broken_why),
 		 "the host dropped the CSB (%s)",
-		 e1000_csb_pv_strerror((status & CSB_STATUS_ERR_MASK) >>
+		 e1000_csb_mode_strerror((status & CSB_STATUS_ERR_MASK) >>
 				       CSB_STATUS_ERR_SHIFT));
-	schedule_work(&pv->fallback_task);
+	schedule_work(&csb->fallback_task);
 }
 
 /* ---------------- self-healing (spec section 7) ---------------- */
@@ -455,7 +455,7 @@ void e1000_csb_pv_watchdog(struct e1000_csb_adapter *adapter)
  * Two strikes: true if the same suspicious @state was also seen at the
  * previous check (a watchdog period ago).
  */
-static bool e1000_csb_pv_stuck(u32 *mark, bool suspicious, u32 state)
+static bool e1000_csb_mode_stuck(u32 *mark, bool suspicious, u32 state)
 {
 	bool again = suspicious && *mark == state;
 
@@ -468,7 +468,7 @@ static bool e1000_csb_pv_stuck(u32 *mark, bool suspicious, u32 state)
  * since the last check: the host sleeps without having been kicked (a
  * lost wake-up, or a host that lost its own request).
  */
-static bool e1000_csb_pv_tx_stuck(struct e1000_csb_adapter *adapter)
+static bool e1000_csb_mode_tx_stuck(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_tx_ring *ring = &adapter->tx_ring;
 	struct e1000_csb_tx_buffer *first;
@@ -480,7 +480,7 @@ static bool e1000_csb_pv_tx_stuck(struct e1000_csb_adapter *adapter)
 	first = &ring->buffers[ntc];
 	upper = le32_to_cpu(READ_ONCE(E1000_CSB_TX_DESC(ring, first->eop)->upper));
 	waiting = first->skb && !(upper & E1000_TXD_STAT_DD);
-	stuck = e1000_csb_pv_stuck(&adapter->pv.tx_mark, waiting, ntc);
+	stuck = e1000_csb_mode_stuck(&adapter->csb.tx_mark, waiting, ntc);
 	netif_tx_unlock_bh(adapter->netdev);
 	return stuck;
 }
@@ -489,37 +489,37 @@ static bool e1000_csb_pv_tx_stuck(struct e1000_csb_adapter *adapter)
  * Requests are checked where they are used; an idle guest uses none, so
  * the watchdog checks them as well (spec section 8).
  */
-static bool e1000_csb_pv_requests_bad(struct e1000_csb_adapter *adapter)
+static bool e1000_csb_mode_requests_bad(struct e1000_csb_adapter *adapter)
 {
-	struct csb_block *block = adapter->pv.csb;
+	struct csb_block *block = adapter->csb.block;
 	u32 tx = le32_to_cpu(READ_ONCE(block->tx_kick));
 	u32 rx = le32_to_cpu(READ_ONCE(block->rx_kick));
 
 	if ((tx & CSB_NOTIFY) &&
 	    !csb_notify_valid(tx, adapter->tx_ring.count)) {
-		e1000_csb_pv_host_error(adapter, "tx_kick", tx,
-					adapter->tx_ring.count);
+		e1000_csb_mode_host_error(adapter, "tx_kick", tx,
+					  adapter->tx_ring.count);
 		return true;
 	}
 	if ((rx & CSB_NOTIFY) &&
 	    !csb_notify_valid(rx, adapter->rx_ring.count)) {
-		e1000_csb_pv_host_error(adapter, "rx_kick", rx,
-					adapter->rx_ring.count);
+		e1000_csb_mode_host_error(adapter, "rx_kick", rx,
+					  adapter->rx_ring.count);
 		return true;
 	}
 	return false;
 }
 
 /* RX-G/RX-H: the host is starved although the buffers it needs are there. */
-static bool e1000_csb_pv_rx_stuck(struct e1000_csb_adapter *adapter)
+static bool e1000_csb_mode_rx_stuck(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
-	struct e1000_csb_pv *pv = &adapter->pv;
-	u32 req, head, tail = READ_ONCE(ring->pv_published);
+	struct e1000_csb_mode *csb = &adapter->csb;
+	u32 req, head, tail = READ_ONCE(ring->csb_published);
 
-	req = le32_to_cpu(READ_ONCE(pv->csb->rx_kick));
-	head = le32_to_cpu(READ_ONCE(pv->csb->rx_head));
-	return e1000_csb_pv_stuck(&pv->rx_mark,
+	req = le32_to_cpu(READ_ONCE(csb->block->rx_kick));
+	head = le32_to_cpu(READ_ONCE(csb->block->rx_head));
+	return e1000_csb_mode_stuck(&csb->rx_mark,
 				  csb_notify_valid(req, ring->count) &&
 				  head < ring->count &&
 				  csb_need_notify(req & CSB_INDEX_MASK,
@@ -528,13 +528,13 @@ static bool e1000_csb_pv_rx_stuck(struct e1000_csb_adapter *adapter)
 }
 
 /* IRQ-G/IRQ-H: a received frame waits and no poll came for it. */
-static bool e1000_csb_pv_irq_stuck(struct e1000_csb_adapter *adapter)
+static bool e1000_csb_mode_irq_stuck(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
 	u32 ntc = READ_ONCE(ring->next_to_clean);
 	struct e1000_csb_rx_desc *desc = E1000_CSB_RX_DESC(ring, ntc);
 
-	return e1000_csb_pv_stuck(&adapter->pv.irq_mark,
+	return e1000_csb_mode_stuck(&adapter->csb.irq_mark,
 				  ntc != READ_ONCE(ring->next_to_use) &&
 				  (READ_ONCE(desc->status) &
 				   E1000_RXD_STAT_DD), ntc);
@@ -550,80 +550,80 @@ static bool e1000_csb_pv_irq_stuck(struct e1000_csb_adapter *adapter)
  * RTNL (the block cannot go away) only if it is free: down() waits for
  * this work under RTNL.
  */
-static void e1000_csb_pv_rescue(struct e1000_csb_adapter *adapter)
+static void e1000_csb_mode_rescue(struct e1000_csb_adapter *adapter)
 {
-	struct e1000_csb_pv *pv = &adapter->pv;
+	struct e1000_csb_mode *csb = &adapter->csb;
 
 	if (!rtnl_trylock())
 		return;
-	if (pv->csb && pv->active == CSB_F_ALL &&
-	    !e1000_csb_pv_requests_bad(adapter)) {
-		if (e1000_csb_pv_tx_stuck(adapter)) {
-			pv->rescues++;
-			e1000_csb_pv_wr(adapter, CSB_REG_KICK,
-					CSB_KICK_TX);
+	if (csb->block && csb->active == CSB_F_ALL &&
+	    !e1000_csb_mode_requests_bad(adapter)) {
+		if (e1000_csb_mode_tx_stuck(adapter)) {
+			csb->rescues++;
+			e1000_csb_mode_wr(adapter, CSB_REG_KICK,
+					  CSB_KICK_TX);
 		}
-		if (e1000_csb_pv_rx_stuck(adapter)) {
-			pv->rescues++;
-			e1000_csb_pv_wr(adapter, CSB_REG_KICK,
-					CSB_KICK_RX);
+		if (e1000_csb_mode_rx_stuck(adapter)) {
+			csb->rescues++;
+			e1000_csb_mode_wr(adapter, CSB_REG_KICK,
+					  CSB_KICK_RX);
 		}
-		if (e1000_csb_pv_irq_stuck(adapter)) {
-			pv->rescues++;
+		if (e1000_csb_mode_irq_stuck(adapter)) {
+			csb->rescues++;
 			e1000_csb_napi_kick(adapter);
 		}
 	}
 	rtnl_unlock();
 }
 
-static enum hrtimer_restart e1000_csb_pv_reclaim(struct hrtimer *timer)
+static enum hrtimer_restart e1000_csb_mode_reclaim(struct hrtimer *timer)
 {
 	struct e1000_csb_adapter *adapter =
-		container_of(timer, struct e1000_csb_adapter, pv.reclaim_timer);
+		container_of(timer, struct e1000_csb_adapter, csb.reclaim_timer);
 
-	adapter->pv.reclaim_timer_runs++;
+	adapter->csb.reclaim_timer_runs++;
 	napi_schedule(&adapter->napi);
 	return HRTIMER_NORESTART;
 }
 
-void e1000_csb_pv_init(struct e1000_csb_adapter *adapter)
+void e1000_csb_mode_init(struct e1000_csb_adapter *adapter)
 {
-	struct e1000_csb_pv *pv = &adapter->pv;
+	struct e1000_csb_mode *csb = &adapter->csb;
 
-	INIT_WORK(&pv->fallback_task, e1000_csb_pv_fallback_task);
-	hrtimer_init(&pv->reclaim_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	pv->reclaim_timer.function = e1000_csb_pv_reclaim;
-	if (csb_default && pv->offered)
+	INIT_WORK(&csb->fallback_task, e1000_csb_mode_fallback_task);
+	hrtimer_init(&csb->reclaim_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	csb->reclaim_timer.function = e1000_csb_mode_reclaim;
+	if (csb_default && csb->offered)
 		adapter->priv_flags |= E1000_CSB_PFLAG_CSB;
 }
 
-void e1000_csb_pv_remove(struct e1000_csb_adapter *adapter)
+void e1000_csb_mode_remove(struct e1000_csb_adapter *adapter)
 {
-	cancel_work_sync(&adapter->pv.fallback_task);
-	hrtimer_cancel(&adapter->pv.reclaim_timer);
+	cancel_work_sync(&adapter->csb.fallback_task);
+	hrtimer_cancel(&adapter->csb.reclaim_timer);
 }
 
 /* ---------------- doorbells (spec sections 5 and 6) ---------------- */
 
-static void e1000_csb_pv_arm_reclaim(struct e1000_csb_adapter *adapter)
+static void e1000_csb_mode_arm_reclaim(struct e1000_csb_adapter *adapter)
 {
-	struct hrtimer *timer = &adapter->pv.reclaim_timer;
+	struct hrtimer *timer = &adapter->csb.reclaim_timer;
 
 	if (!hrtimer_is_queued(timer))
-		hrtimer_start(timer, ns_to_ktime(E1000_CSB_PV_RECLAIM_NS),
+		hrtimer_start(timer, ns_to_ktime(E1000_CSB_MODE_RECLAIM_NS),
 			      HRTIMER_MODE_REL);
 }
 
 /**
- * e1000_csb_pv_tx_publish - publish the TX tail in the CSB, kick if needed
+ * e1000_csb_mode_tx_publish - publish the TX tail in the CSB, kick if needed
  * @adapter: board private structure
  * @ring: the TX ring; caller holds the TX queue lock
  */
-void e1000_csb_pv_tx_publish(struct e1000_csb_adapter *adapter,
-			     struct e1000_csb_tx_ring *ring)
+void e1000_csb_mode_tx_publish(struct e1000_csb_adapter *adapter,
+			       struct e1000_csb_tx_ring *ring)
 {
-	struct csb_block *block = adapter->pv.csb;
-	u32 old = ring->pv_published, new = ring->next_to_use, req;
+	struct csb_block *block = adapter->csb.block;
+	u32 old = ring->csb_published, new = ring->next_to_use, req;
 	bool kick;
 
 	if (old == new)
@@ -632,7 +632,7 @@ void e1000_csb_pv_tx_publish(struct e1000_csb_adapter *adapter,
 	/* the descriptors before the tail that hands them over */
 	virt_wmb();
 	WRITE_ONCE(block->tx_tail, cpu_to_le32(new));
-	ring->pv_published = new;
+	ring->csb_published = new;
 	/*
 	 * Handshake TX-G (spec section 5): tail stored, full barrier, then
 	 * tx_kick loaded.  Pairs with TX-H in the device's TX thread, which
@@ -643,37 +643,37 @@ void e1000_csb_pv_tx_publish(struct e1000_csb_adapter *adapter,
 
 	kick = req & CSB_NOTIFY;
 	if (kick && !csb_notify_valid(req, ring->count))
-		e1000_csb_pv_host_error(adapter, "tx_kick", req, ring->count);
+		e1000_csb_mode_host_error(adapter, "tx_kick", req, ring->count);
 	else if (kick)
 		kick = csb_need_notify(req & CSB_INDEX_MASK, old,
 				       new, ring->count);
 
 	u64_stats_update_begin(&ring->syncp);
 	if (req & CSB_NOTIFY)
-		u64_stats_inc(&ring->pv_host_asleep);
+		u64_stats_inc(&ring->csb_host_asleep);
 	if (kick)
-		u64_stats_inc(&ring->pv_kicks);
+		u64_stats_inc(&ring->csb_kicks);
 	else
-		u64_stats_inc(&ring->pv_kicks_avoided);
+		u64_stats_inc(&ring->csb_kicks_avoided);
 	u64_stats_update_end(&ring->syncp);
 
 	/* TDT rather than KICK: right in both modes if the host dropped us */
 	if (kick)
 		e1000_csb_wr32(adapter, E1000_TDT, new);
 
-	e1000_csb_pv_arm_reclaim(adapter);
+	e1000_csb_mode_arm_reclaim(adapter);
 }
 
 /**
- * e1000_csb_pv_rx_publish - publish the RX tail in the CSB, kick if needed
+ * e1000_csb_mode_rx_publish - publish the RX tail in the CSB, kick if needed
  * @adapter: board private structure
  * @ring: the RX ring; caller owns NAPI (or the device is quiesced)
  */
-void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
-			     struct e1000_csb_rx_ring *ring)
+void e1000_csb_mode_rx_publish(struct e1000_csb_adapter *adapter,
+			       struct e1000_csb_rx_ring *ring)
 {
-	struct csb_block *block = adapter->pv.csb;
-	u32 old = ring->pv_published, new = ring->next_to_use, req;
+	struct csb_block *block = adapter->csb.block;
+	u32 old = ring->csb_published, new = ring->next_to_use, req;
 	bool kick;
 
 	if (old == new)
@@ -682,7 +682,7 @@ void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
 	/* the refilled descriptors before the tail that hands them over */
 	virt_wmb();
 	WRITE_ONCE(block->rx_tail, cpu_to_le32(new));
-	ring->pv_published = new;
+	ring->csb_published = new;
 	/*
 	 * Handshake RX-G (spec section 6): tail stored, full barrier, then
 	 * rx_kick loaded.  Pairs with RX-H in the device, which stores
@@ -693,29 +693,29 @@ void e1000_csb_pv_rx_publish(struct e1000_csb_adapter *adapter,
 
 	kick = req & CSB_NOTIFY;
 	if (kick && !csb_notify_valid(req, ring->count))
-		e1000_csb_pv_host_error(adapter, "rx_kick", req, ring->count);
+		e1000_csb_mode_host_error(adapter, "rx_kick", req, ring->count);
 	else if (kick)
 		kick = csb_need_notify(req & CSB_INDEX_MASK, old,
 				       new, ring->count);
 
 	u64_stats_update_begin(&ring->syncp);
 	if (req & CSB_NOTIFY)
-		u64_stats_inc(&ring->pv_host_starved);
+		u64_stats_inc(&ring->csb_host_starved);
 	if (kick)
-		u64_stats_inc(&ring->pv_kicks);
+		u64_stats_inc(&ring->csb_kicks);
 	else
-		u64_stats_inc(&ring->pv_kicks_avoided);
+		u64_stats_inc(&ring->csb_kicks_avoided);
 	u64_stats_update_end(&ring->syncp);
 
 	/* KICK, not RDT: RDT writes are batched under KVM's coalesced MMIO */
 	if (kick)
-		__e1000_csb_wr32(adapter, adapter->pv.regs + CSB_REG_KICK,
+		__e1000_csb_wr32(adapter, adapter->csb.regs + CSB_REG_KICK,
 				 CSB_KICK_RX, E1000_CSB_RCLASS_DOORBELL);
 }
 
 /* ---------------- interrupt requests (spec section 7) ---------------- */
 
-static bool e1000_csb_pv_tx_desc_done(struct e1000_csb_tx_ring *ring, u32 i)
+static bool e1000_csb_mode_tx_desc_done(struct e1000_csb_tx_ring *ring, u32 i)
 {
 	return le32_to_cpu(READ_ONCE(E1000_CSB_TX_DESC(ring, i)->upper)) &
 	       E1000_TXD_STAT_DD;
@@ -727,18 +727,18 @@ static bool e1000_csb_pv_tx_desc_done(struct e1000_csb_tx_ring *ring, u32 i)
  * re-check.  Returns true if it is already done (no interrupt will come;
  * the caller reclaims).
  */
-static bool e1000_csb_pv_tx_request(struct e1000_csb_adapter *adapter,
-				    struct e1000_csb_tx_ring *ring)
+static bool e1000_csb_mode_tx_request(struct e1000_csb_adapter *adapter,
+				      struct e1000_csb_tx_ring *ring)
 {
 	u32 last;
 
 	if (ring->next_to_clean == ring->next_to_use)
 		return false;
 	last = (ring->next_to_use ? ring->next_to_use : ring->count) - 1;
-	WRITE_ONCE(adapter->pv.csb->tx_irq,
+	WRITE_ONCE(adapter->csb.block->tx_irq,
 		   cpu_to_le32(CSB_NOTIFY | last));
 	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->pv_irq_requests);
+	u64_stats_inc(&ring->csb_irq_requests);
 	u64_stats_update_end(&ring->syncp);
 	/*
 	 * Handshake IRQ-G (spec section 7): request stored, full barrier,
@@ -746,33 +746,33 @@ static bool e1000_csb_pv_tx_request(struct e1000_csb_adapter *adapter,
 	 * stores tx_head, barriers and then loads tx_irq.
 	 */
 	e1000_csb_handshake_mb();
-	if (!e1000_csb_pv_tx_desc_done(ring, last))
+	if (!e1000_csb_mode_tx_desc_done(ring, last))
 		return false;
-	WRITE_ONCE(adapter->pv.csb->tx_irq, 0);
+	WRITE_ONCE(adapter->csb.block->tx_irq, 0);
 	return true;
 }
 
 /**
- * e1000_csb_pv_tx_stopped - the TX queue stopped (ring full or BQL)
+ * e1000_csb_mode_tx_stopped - the TX queue stopped (ring full or BQL)
  * @adapter: board private structure
  * @ring: the TX ring; caller holds the TX queue lock
  *
  * Only now is a TX interrupt worth its cost: request one, and reclaim right
  * away if the device finished meanwhile.
  */
-void e1000_csb_pv_tx_stopped(struct e1000_csb_adapter *adapter,
-			     struct e1000_csb_tx_ring *ring)
+void e1000_csb_mode_tx_stopped(struct e1000_csb_adapter *adapter,
+			       struct e1000_csb_tx_ring *ring)
 {
-	if (e1000_csb_pv_tx_request(adapter, ring)) {
+	if (e1000_csb_mode_tx_request(adapter, ring)) {
 		e1000_csb_tx_clean(adapter, 0);
 		u64_stats_update_begin(&ring->syncp);
-		u64_stats_inc(&ring->pv_xmit_reclaims);
+		u64_stats_inc(&ring->csb_xmit_reclaims);
 		u64_stats_update_end(&ring->syncp);
 	}
 }
 
 /**
- * e1000_csb_pv_tx_poll_done - NAPI finished cleaning TX
+ * e1000_csb_mode_tx_poll_done - NAPI finished cleaning TX
  * @adapter: board private structure
  * @ring: the TX ring; caller holds the TX queue lock
  *
@@ -780,30 +780,30 @@ void e1000_csb_pv_tx_stopped(struct e1000_csb_adapter *adapter,
  * queue is still stopped; otherwise let the reclaim timer cover what is
  * still in flight.
  */
-void e1000_csb_pv_tx_poll_done(struct e1000_csb_adapter *adapter,
-			       struct e1000_csb_tx_ring *ring)
+void e1000_csb_mode_tx_poll_done(struct e1000_csb_adapter *adapter,
+				 struct e1000_csb_tx_ring *ring)
 {
 	struct netdev_queue *txq = netdev_get_tx_queue(ring->netdev, 0);
 
 	if (netif_xmit_stopped(txq)) {
-		if (e1000_csb_pv_tx_request(adapter, ring))
+		if (e1000_csb_mode_tx_request(adapter, ring))
 			e1000_csb_tx_clean(adapter, 0);
 	} else if (ring->next_to_clean != ring->next_to_use) {
-		e1000_csb_pv_arm_reclaim(adapter);
+		e1000_csb_mode_arm_reclaim(adapter);
 	}
 }
 
 /* ISR, having won napi_schedule_prep(): no TX/RX interrupts while polling. */
-void e1000_csb_pv_irq_off(struct e1000_csb_adapter *adapter)
+void e1000_csb_mode_irq_off(struct e1000_csb_adapter *adapter)
 {
-	struct csb_block *block = adapter->pv.csb;
+	struct csb_block *block = adapter->csb.block;
 
 	WRITE_ONCE(block->rx_irq, 0);
 	WRITE_ONCE(block->tx_irq, 0);
 }
 
 /**
- * e1000_csb_pv_irq_rearm - NAPI is about to complete: ask for the next RX
+ * e1000_csb_mode_irq_rearm - NAPI is about to complete: ask for the next RX
  * interrupt
  * @adapter: board private structure
  *
@@ -812,16 +812,16 @@ void e1000_csb_pv_irq_off(struct e1000_csb_adapter *adapter)
  * again).  With no buffer handed to the device there is nothing to look
  * at: a DD there would be the host's error, which RX cleaning reports.
  */
-bool e1000_csb_pv_irq_rearm(struct e1000_csb_adapter *adapter)
+bool e1000_csb_mode_irq_rearm(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
-	struct csb_block *block = adapter->pv.csb;
+	struct csb_block *block = adapter->csb.block;
 	struct e1000_csb_rx_desc *desc;
 
 	WRITE_ONCE(block->rx_irq,
 		   cpu_to_le32(CSB_NOTIFY | ring->next_to_clean));
 	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->pv_irq_requests);
+	u64_stats_inc(&ring->csb_irq_requests);
 	u64_stats_update_end(&ring->syncp);
 	/*
 	 * Handshake IRQ-G (spec section 7): request stored, full barrier,
