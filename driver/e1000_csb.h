@@ -35,7 +35,6 @@
 
 /* MTU limits (frame = MTU + 14 + 4 VLAN + 4 FCS) */
 #define E1000_CSB_MAX_MTU	9000
-#define E1000_CSB_MAX_STD_FRAME	1522	/* largest frame without RCTL.LPE */
 
 /* Receive buffers: one page each, 4096 bytes handed to the device */
 #define E1000_CSB_RX_BUF_LEN	4096
@@ -54,7 +53,6 @@
 
 /* ITR register unit is 256 ns */
 #define E1000_CSB_ITR_MAX_USECS		10000
-#define E1000_CSB_DEFAULT_RX_USECS	50
 
 #define E1000_CSB_WATCHDOG_PERIOD	(2 * HZ)
 
@@ -295,7 +293,6 @@ struct e1000_csb_adapter {
 
 	u32 ims;			/* causes we enable in IMS */
 	u32 ims_live;			/* what IMS holds now: ims or 0 */
-	bool irq_requested;
 	u32 rx_usecs;			/* coalescing, mapped to ITR */
 	u32 rctl;			/* last value written to RCTL */
 	u32 mta[E1000_MTA_REGS];	/* shadow of the multicast table */
@@ -510,16 +507,11 @@ static inline u32 e1000_csb_rx_unused(const struct e1000_csb_rx_ring *ring)
 int e1000_csb_hw_identify(struct e1000_csb_adapter *adapter);
 int e1000_csb_hw_reset(struct e1000_csb_adapter *adapter);
 int e1000_csb_read_mac_addr(struct e1000_csb_adapter *adapter);
-int e1000_csb_eeprom_read(struct e1000_csb_adapter *adapter, u16 offset,
-			  u16 *data);
-int e1000_csb_phy_read(struct e1000_csb_adapter *adapter, u32 reg, u16 *val);
-int e1000_csb_phy_write(struct e1000_csb_adapter *adapter, u32 reg, u16 val);
 void e1000_csb_hw_init_link(struct e1000_csb_adapter *adapter);
 bool e1000_csb_hw_link_status(struct e1000_csb_adapter *adapter, u32 *speed,
 			      u8 *duplex);
 void e1000_csb_hw_set_rar(struct e1000_csb_adapter *adapter, u32 index,
 			  const u8 *addr);
-void e1000_csb_hw_clear_stats(struct e1000_csb_adapter *adapter);
 void e1000_csb_hw_update_stats(struct e1000_csb_adapter *adapter);
 u64 e1000_csb_hw_stat_get(struct e1000_csb_adapter *adapter, u32 reg);
 void e1000_csb_hw_set_itr(struct e1000_csb_adapter *adapter);
@@ -543,7 +535,6 @@ void e1000_csb_rx_free_ring(struct e1000_csb_adapter *adapter);
 void e1000_csb_rx_configure(struct e1000_csb_adapter *adapter);
 void e1000_csb_rx_clean_all(struct e1000_csb_adapter *adapter);
 int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget);
-bool e1000_csb_rx_refill(struct e1000_csb_adapter *adapter, gfp_t gfp);
 void e1000_csb_set_rx_mode(struct net_device *netdev);
 void e1000_csb_rx_set_lpe(struct e1000_csb_adapter *adapter);
 

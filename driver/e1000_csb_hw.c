@@ -282,8 +282,8 @@ static int e1000_csb_microwire_read(struct e1000_csb_adapter *adapter,
 	return 0;
 }
 
-int e1000_csb_eeprom_read(struct e1000_csb_adapter *adapter, u16 offset,
-			  u16 *data)
+static int e1000_csb_eeprom_read(struct e1000_csb_adapter *adapter, u16 offset,
+				 u16 *data)
 {
 	if (adapter->mac_type == E1000_CSB_MAC_82544)
 		return e1000_csb_microwire_read(adapter, offset, data);
@@ -379,7 +379,8 @@ static int e1000_csb_mdic_wait(struct e1000_csb_adapter *adapter, u32 *mdic)
 	return -ETIMEDOUT;
 }
 
-int e1000_csb_phy_read(struct e1000_csb_adapter *adapter, u32 reg, u16 *val)
+static int e1000_csb_phy_read(struct e1000_csb_adapter *adapter, u32 reg,
+			      u16 *val)
 {
 	u32 mdic;
 	int err;
@@ -392,17 +393,6 @@ int e1000_csb_phy_read(struct e1000_csb_adapter *adapter, u32 reg, u16 *val)
 	if (!err)
 		*val = mdic & E1000_MDIC_DATA_MASK;
 	return err;
-}
-
-int e1000_csb_phy_write(struct e1000_csb_adapter *adapter, u32 reg, u16 val)
-{
-	u32 mdic;
-
-	e1000_csb_wr32(adapter, E1000_MDIC,
-		       val | (reg << E1000_MDIC_REG_SHIFT) |
-		       (E1000_PHY_ADDR << E1000_MDIC_PHY_SHIFT) |
-		       E1000_MDIC_OP_WRITE);
-	return e1000_csb_mdic_wait(adapter, &mdic);
 }
 
 /* ---------------- link ---------------- */
@@ -487,20 +477,6 @@ void e1000_csb_hw_update_stats(struct e1000_csb_adapter *adapter)
 		spin_unlock_irqrestore(&adapter->stats_lock, flags);
 	}
 	mutex_unlock(&adapter->stats_mutex);
-}
-
-/* Clear the device counters (read them) without accumulating. */
-void e1000_csb_hw_clear_stats(struct e1000_csb_adapter *adapter)
-{
-	int i;
-
-	for (i = 0; i < E1000_CSB_NUM_HW_STATS; i++) {
-		const struct e1000_csb_hw_stat *st = &e1000_csb_hw_stats[i];
-
-		e1000_csb_rd32(adapter, st->reg);
-		if (st->wide)
-			e1000_csb_rd32(adapter, st->reg + 4);
-	}
 }
 
 /* Accumulated value of one statistics register (by its offset). */

@@ -24,7 +24,6 @@
 #define E1000_FCAL		0x00028	/* Flow Control Address Low */
 #define E1000_FCAH		0x0002C	/* Flow Control Address High */
 #define E1000_FCT		0x00030	/* Flow Control Type */
-#define E1000_VET		0x00038	/* VLAN Ether Type */
 #define E1000_ICR		0x000C0	/* Interrupt Cause Read (clear on read) */
 #define E1000_ITR		0x000C4	/* Interrupt Throttling (82540+) */
 #define E1000_ICS		0x000C8	/* Interrupt Cause Set */
@@ -32,14 +31,10 @@
 #define E1000_IMC		0x000D8	/* Interrupt Mask Clear */
 #define E1000_RCTL		0x00100	/* Receive Control */
 #define E1000_FCTTV		0x00170	/* Flow Control Transmit Timer Value */
-#define E1000_TXCW		0x00178	/* Transmit Configuration Word */
-#define E1000_RXCW		0x00180	/* Receive Configuration Word */
 #define E1000_TCTL		0x00400	/* Transmit Control */
 #define E1000_TIPG		0x00410	/* Transmit Inter Packet Gap */
 #define E1000_LEDCTL		0x00E00	/* LED Control */
 #define E1000_PBA		0x01000	/* Packet Buffer Allocation */
-#define E1000_FCRTL		0x02160	/* Flow Control Rx Threshold Low */
-#define E1000_FCRTH		0x02168	/* Flow Control Rx Threshold High */
 
 /* ---- Receive ring ---- */
 #define E1000_RDBAL		0x02800	/* Rx Descriptor Base Low */
@@ -50,7 +45,6 @@
 #define E1000_RDTR		0x02820	/* Rx Delay Timer */
 #define E1000_RXDCTL		0x02828	/* Rx Descriptor Control */
 #define E1000_RADV		0x0282C	/* Rx Absolute Delay Timer (82540+) */
-#define E1000_RSRPD		0x02C00	/* Rx Small Packet Detect */
 
 /* ---- Transmit ring ---- */
 #define E1000_TDBAL		0x03800	/* Tx Descriptor Base Low */
@@ -62,9 +56,10 @@
 #define E1000_TXDCTL		0x03828	/* Tx Descriptor Control */
 #define E1000_TADV		0x0382C	/* Tx Absolute Delay (82540+) */
 
-/* ---- Statistics (all clear on read) ---- */
-#define E1000_STATS_FIRST	0x04000
-#define E1000_STATS_LAST	0x040FC
+/*
+ * ---- Statistics (all clear on read) ----
+ * GORC, GOTC, TOR and TOT are 64 bits wide: low half here, high half at +4.
+ */
 #define E1000_CRCERRS		0x04000
 #define E1000_ALGNERRC		0x04004
 #define E1000_SYMERRS		0x04008
@@ -96,9 +91,7 @@
 #define E1000_MPRC		0x0407C
 #define E1000_GPTC		0x04080
 #define E1000_GORCL		0x04088
-#define E1000_GORCH		0x0408C
 #define E1000_GOTCL		0x04090
-#define E1000_GOTCH		0x04094
 #define E1000_RNBC		0x040A0
 #define E1000_RUC		0x040A4
 #define E1000_RFC		0x040A8
@@ -108,9 +101,7 @@
 #define E1000_MGTPDC		0x040B8
 #define E1000_MGTPTC		0x040BC
 #define E1000_TORL		0x040C0
-#define E1000_TORH		0x040C4
 #define E1000_TOTL		0x040C8
-#define E1000_TOTH		0x040CC
 #define E1000_TPR		0x040D0
 #define E1000_TPT		0x040D4
 #define E1000_PTC64		0x040D8
@@ -131,14 +122,9 @@
 #define E1000_RAL(n)		(0x05400 + ((n) << 3))	/* Receive Address Lo */
 #define E1000_RAH(n)		(0x05404 + ((n) << 3))	/* Receive Address Hi */
 #define E1000_RAR_ENTRIES	16
-#define E1000_VFTA(n)		(0x05600 + ((n) << 2))	/* VLAN Filter Table */
-#define E1000_VFTA_REGS	128
-#define E1000_WUC		0x05800	/* Wakeup Control */
-#define E1000_WUFC		0x05808	/* Wakeup Filter Control */
 #define E1000_MANC		0x05820	/* Management Control */
 
 /* ---- CTRL bits ---- */
-#define E1000_CTRL_FD	BIT(0)	/* full duplex */
 #define E1000_CTRL_LRST	BIT(3)	/* link reset */
 #define E1000_CTRL_ASDE	BIT(5)	/* auto speed detection enable */
 #define E1000_CTRL_SLU	BIT(6)	/* set link up */
@@ -154,23 +140,15 @@
 /* ---- STATUS bits ---- */
 #define E1000_STATUS_FD		BIT(0)
 #define E1000_STATUS_LU		BIT(1)
-#define E1000_STATUS_TXOFF		BIT(4)
-#define E1000_STATUS_TBIMODE	BIT(5)
 #define E1000_STATUS_SPEED_MASK	GENMASK(7, 6)
 #define E1000_STATUS_SPEED_10	0
 #define E1000_STATUS_SPEED_100	1
-#define E1000_STATUS_PCI66		BIT(11)
-#define E1000_STATUS_BUS64		BIT(12)
-#define E1000_STATUS_PCIX_MODE	BIT(13)
 
 /* ---- EECD bits (Microwire bit-bang interface) ---- */
 #define E1000_EECD_SK	BIT(0)	/* clock */
 #define E1000_EECD_CS	BIT(1)	/* chip select */
 #define E1000_EECD_DI	BIT(2)	/* data into the EEPROM */
 #define E1000_EECD_DO	BIT(3)	/* data out of the EEPROM */
-#define E1000_EECD_REQ	BIT(6)	/* software access request */
-#define E1000_EECD_GNT	BIT(7)	/* software access granted */
-#define E1000_EECD_PRES	BIT(8)	/* EEPROM present */
 #define E1000_EECD_SIZE	BIT(9)	/* 0: 64 words, 1: 256 words */
 
 /* ---- EERD fields (82540/82545 layout) ---- */
@@ -181,35 +159,20 @@
 
 /* EEPROM layout */
 #define E1000_EEPROM_WORDS		64
-#define E1000_EEPROM_CSUM_WORD	0x3F
 #define E1000_EEPROM_CSUM		0xBABA
 
 /* ---- MDIC ---- */
 #define E1000_MDIC_DATA_MASK	GENMASK(15, 0)
 #define E1000_MDIC_REG_SHIFT	16
 #define E1000_MDIC_PHY_SHIFT	21
-#define E1000_MDIC_OP_WRITE		BIT(26)
 #define E1000_MDIC_OP_READ		BIT(27)
 #define E1000_MDIC_READY		BIT(28)
-#define E1000_MDIC_INT_EN		BIT(29)
 #define E1000_MDIC_ERROR		BIT(30)
 
 /* Internal copper PHY (IEEE 802.3 clause 22 registers) */
 #define E1000_PHY_ADDR		1
-#define E1000_PHY_CTRL		0x00
-#define E1000_PHY_STATUS		0x01
 #define E1000_PHY_ID1		0x02
 #define E1000_PHY_ID2		0x03
-#define E1000_PHY_AUTONEG_ADV	0x04
-#define E1000_PHY_LP_ABILITY	0x05
-#define E1000_PHY_1000T_CTRL	0x09
-#define E1000_PHY_1000T_STATUS	0x0A
-
-#define E1000_PHY_CTRL_RESTART_AN	BIT(9)
-#define E1000_PHY_CTRL_AN_ENABLE	BIT(12)
-#define E1000_PHY_CTRL_RESET	BIT(15)
-#define E1000_PHY_STATUS_LINK	BIT(2)
-#define E1000_PHY_STATUS_AN_DONE	BIT(5)
 
 /* ---- Interrupt cause bits (ICR/ICS/IMS/IMC) ---- */
 #define E1000_INT_TXDW	BIT(0)	/* tx descriptor written back */
@@ -219,9 +182,6 @@
 #define E1000_INT_RXDMT0	BIT(4)	/* rx descriptor minimum threshold */
 #define E1000_INT_RXO	BIT(6)	/* receiver overrun */
 #define E1000_INT_RXT0	BIT(7)	/* receiver timer */
-#define E1000_INT_MDAC	BIT(9)	/* MDI access complete */
-#define E1000_INT_TXD_LOW	BIT(15)
-#define E1000_INT_SRPD	BIT(16)
 #define E1000_INT_ALL	0xFFFFFFFFu
 
 /* ---- RCTL ---- */
@@ -230,26 +190,12 @@
 #define E1000_RCTL_UPE		BIT(3)	/* unicast promiscuous */
 #define E1000_RCTL_MPE		BIT(4)	/* multicast promiscuous */
 #define E1000_RCTL_LPE		BIT(5)	/* long packet enable */
-#define E1000_RCTL_LBM_MASK		GENMASK(7, 6)
 #define E1000_RCTL_RDMTS_HALF	(0u << 8)
-#define E1000_RCTL_RDMTS_MASK	GENMASK(9, 8)
 #define E1000_RCTL_MO_SHIFT		12
-#define E1000_RCTL_MO_MASK		GENMASK(13, 12)
 #define E1000_RCTL_BAM		BIT(15)	/* broadcast accept */
-#define E1000_RCTL_BSIZE_MASK	GENMASK(17, 16)
-#define E1000_RCTL_VFE		BIT(18)
-#define E1000_RCTL_CFIEN		BIT(19)
-#define E1000_RCTL_DPF		BIT(22)	/* discard pause frames */
-#define E1000_RCTL_PMCF		BIT(23)
 #define E1000_RCTL_BSEX		BIT(25)	/* buffer size extension */
 #define E1000_RCTL_SECRC		BIT(26)	/* strip ethernet CRC */
-/* BSIZE encodings (bits 17:16) */
-#define E1000_RCTL_SZ_2048		0x00000000
-#define E1000_RCTL_SZ_1024		0x00010000
-#define E1000_RCTL_SZ_512		0x00020000
-#define E1000_RCTL_SZ_256		0x00030000
-#define E1000_RCTL_SZ_16384		(0x00010000 | E1000_RCTL_BSEX)
-#define E1000_RCTL_SZ_8192		(0x00020000 | E1000_RCTL_BSEX)
+/* BSIZE (bits 17:16) with BSEX: 4096-byte buffers */
 #define E1000_RCTL_SZ_4096		(0x00030000 | E1000_RCTL_BSEX)
 
 /* ---- TCTL ---- */
@@ -260,7 +206,6 @@
 #define E1000_TCTL_RTLC		BIT(24)
 #define E1000_TCTL_CT_DEFAULT	0x0F
 #define E1000_TCTL_COLD_FD		0x40
-#define E1000_TCTL_COLD_HD		0x200
 
 /* TIPG recommended values for copper parts */
 #define E1000_TIPG_IPGT		10
@@ -276,21 +221,13 @@
 /* ---- RAH ---- */
 #define E1000_RAH_AV		BIT(31)	/* address valid */
 
-/* ---- Flow control defaults ---- */
-#define E1000_FCAL_VALUE		0x00C28001	/* 01:80:C2:00:00:01 */
-#define E1000_FCAH_VALUE		0x0100
-#define E1000_FCT_VALUE		0x8808
-
 /* ---- Transmit descriptor fields ---- */
 /* legacy descriptor: lower dword = length | CSO << 16 | CMD << 24 */
 #define E1000_TXD_CMD_EOP		BIT(24)	/* end of packet */
 #define E1000_TXD_CMD_IFCS		BIT(25)	/* insert FCS */
-#define E1000_TXD_CMD_IC		BIT(26)	/* insert checksum (legacy) */
 #define E1000_TXD_CMD_TSE		BIT(26)	/* TCP segmentation (ext.) */
 #define E1000_TXD_CMD_RS		BIT(27)	/* report status */
 #define E1000_TXD_CMD_DEXT		BIT(29)	/* extended descriptor */
-#define E1000_TXD_CMD_VLE		BIT(30)
-#define E1000_TXD_CMD_IDE		BIT(31)	/* interrupt delay enable */
 #define E1000_TXD_DTYP_DATA		BIT(20)	/* extended: data desc */
 #define E1000_TXD_DTYP_CTX		0	/* extended: context desc */
 /* upper dword */
@@ -301,20 +238,14 @@
 #define E1000_TXC_TUCMD_TCP		BIT(24)	/* 1: TCP, 0: UDP */
 #define E1000_TXC_TUCMD_IP		BIT(25)	/* 1: IPv4, 0: IPv6 */
 #define E1000_TXC_TUCMD_TSE		BIT(26)
-#define E1000_TXC_TUCMD_RS		BIT(27)
 #define E1000_TXC_TUCMD_DEXT	BIT(29)
 #define E1000_TXC_PAYLEN_MASK	GENMASK(19, 0)
-#define E1000_TXD_DATA_LEN_MASK	GENMASK(19, 0)	/* ext data */
-#define E1000_TXD_LEGACY_LEN_MASK	GENMASK(15, 0)
 
 /* ---- Receive descriptor fields ---- */
 #define E1000_RXD_STAT_DD		BIT(0)
 #define E1000_RXD_STAT_EOP		BIT(1)
 #define E1000_RXD_STAT_IXSM		BIT(2)	/* ignore checksum indication */
-#define E1000_RXD_STAT_VP		BIT(3)
 #define E1000_RXD_STAT_TCPCS	BIT(5)	/* TCP/UDP checksum computed */
-#define E1000_RXD_STAT_IPCS		BIT(6)	/* IP checksum computed */
-#define E1000_RXD_STAT_PIF		BIT(7)
 #define E1000_RXD_ERR_CE		BIT(0)	/* CRC/alignment */
 #define E1000_RXD_ERR_SE		BIT(1)	/* symbol */
 #define E1000_RXD_ERR_SEQ		BIT(2)	/* sequence */

@@ -102,7 +102,7 @@ static bool e1000_csb_rx_alloc_buf(struct e1000_csb_rx_ring *ring,
  *
  * Returns false if an allocation failed (the watchdog retries).
  */
-bool e1000_csb_rx_refill(struct e1000_csb_adapter *adapter, gfp_t gfp)
+static bool e1000_csb_rx_refill(struct e1000_csb_adapter *adapter, gfp_t gfp)
 {
 	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
 	u32 n = e1000_csb_rx_unused(ring);
