@@ -317,6 +317,18 @@ struct e1000_csb_adapter {
 	u64 resets;
 };
 
+/*
+ * Count one event in a ring's u64_stats (the ring's writers are serialised:
+ * TX by the queue lock, RX by NAPI).
+ */
+static inline void e1000_csb_stat_inc(struct u64_stats_sync *syncp,
+				      u64_stats_t *stat)
+{
+	u64_stats_update_begin(syncp);
+	u64_stats_inc(stat);
+	u64_stats_update_end(syncp);
+}
+
 /* ---------------- register access ---------------- */
 
 static __always_inline enum e1000_csb_reg_class e1000_csb_reg_class(u32 reg)

@@ -737,9 +737,7 @@ static bool e1000_csb_mode_tx_request(struct e1000_csb_adapter *adapter,
 	last = (ring->next_to_use ? ring->next_to_use : ring->count) - 1;
 	WRITE_ONCE(adapter->csb.block->tx_irq,
 		   cpu_to_le32(CSB_NOTIFY | last));
-	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->csb_irq_requests);
-	u64_stats_update_end(&ring->syncp);
+	e1000_csb_stat_inc(&ring->syncp, &ring->csb_irq_requests);
 	/*
 	 * Handshake IRQ-G (spec section 7): request stored, full barrier,
 	 * then the descriptor loaded.  Pairs with IRQ-H in the device, which
@@ -765,9 +763,7 @@ void e1000_csb_mode_tx_stopped(struct e1000_csb_adapter *adapter,
 {
 	if (e1000_csb_mode_tx_request(adapter, ring)) {
 		e1000_csb_tx_clean(adapter, 0);
-		u64_stats_update_begin(&ring->syncp);
-		u64_stats_inc(&ring->csb_xmit_reclaims);
-		u64_stats_update_end(&ring->syncp);
+		e1000_csb_stat_inc(&ring->syncp, &ring->csb_xmit_reclaims);
 	}
 }
 
@@ -820,9 +816,7 @@ bool e1000_csb_mode_irq_rearm(struct e1000_csb_adapter *adapter)
 
 	WRITE_ONCE(block->rx_irq,
 		   cpu_to_le32(CSB_NOTIFY | ring->next_to_clean));
-	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->csb_irq_requests);
-	u64_stats_update_end(&ring->syncp);
+	e1000_csb_stat_inc(&ring->syncp, &ring->csb_irq_requests);
 	/*
 	 * Handshake IRQ-G (spec section 7): request stored, full barrier,
 	 * then the next descriptor's DD loaded.  Pairs with IRQ-H in the

@@ -114,9 +114,7 @@ static bool e1000_csb_rx_refill(struct e1000_csb_adapter *adapter, gfp_t gfp)
 		struct e1000_csb_rx_desc *desc = E1000_CSB_RX_DESC(ring, i);
 
 		if (!e1000_csb_rx_alloc_buf(ring, buf, gfp)) {
-			u64_stats_update_begin(&ring->syncp);
-			u64_stats_inc(&ring->alloc_fail);
-			u64_stats_update_end(&ring->syncp);
+			e1000_csb_stat_inc(&ring->syncp, &ring->alloc_fail);
 			ok = false;
 			break;
 		}
@@ -134,9 +132,7 @@ static bool e1000_csb_rx_refill(struct e1000_csb_adapter *adapter, gfp_t gfp)
 		ring->next_to_use = i;
 		/* writel() orders the descriptor stores before the doorbell */
 		e1000_csb_rx_doorbell(adapter, ring);
-		u64_stats_update_begin(&ring->syncp);
-		u64_stats_inc(&ring->doorbells);
-		u64_stats_update_end(&ring->syncp);
+		e1000_csb_stat_inc(&ring->syncp, &ring->doorbells);
 	}
 	return ok;
 }
@@ -169,16 +165,12 @@ static void e1000_csb_rx_csum(struct e1000_csb_rx_ring *ring,
 	if (status & E1000_RXD_STAT_IXSM)
 		return;
 	if (errors & (E1000_RXD_ERR_TCPE | E1000_RXD_ERR_IPE)) {
-		u64_stats_update_begin(&ring->syncp);
-		u64_stats_inc(&ring->csum_err);
-		u64_stats_update_end(&ring->syncp);
+		e1000_csb_stat_inc(&ring->syncp, &ring->csum_err);
 		return;
 	}
 	if (status & E1000_RXD_STAT_TCPCS) {
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
-		u64_stats_update_begin(&ring->syncp);
-		u64_stats_inc(&ring->csum_good);
-		u64_stats_update_end(&ring->syncp);
+		e1000_csb_stat_inc(&ring->syncp, &ring->csum_good);
 	}
 }
 
@@ -223,9 +215,7 @@ static void e1000_csb_rx_bad_done(struct e1000_csb_rx_ring *ring, u32 i)
 {
 	struct e1000_csb_adapter *adapter = ring->adapter;
 
-	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->host_errors);
-	u64_stats_update_end(&ring->syncp);
+	e1000_csb_stat_inc(&ring->syncp, &ring->host_errors);
 	if (net_ratelimit())
 		netdev_warn(ring->netdev,
 			    "host marked RX descriptor %u done, which was not given to it: resetting\n",

@@ -194,9 +194,7 @@ bool e1000_csb_tx_clean(struct e1000_csb_adapter *adapter, int napi_budget)
 		     e1000_csb_tx_unused(ring) >= E1000_CSB_TX_WAKE_THRESH &&
 		     !test_bit(E1000_CSB_STATE_DOWN, &adapter->state))) {
 		netif_tx_wake_queue(txq);
-		u64_stats_update_begin(&ring->syncp);
-		u64_stats_inc(&ring->restarts);
-		u64_stats_update_end(&ring->syncp);
+		e1000_csb_stat_inc(&ring->syncp, &ring->restarts);
 	}
 
 	return budget != 0;
@@ -213,9 +211,7 @@ static void e1000_csb_tx_reclaim(struct e1000_csb_adapter *adapter)
 	      E1000_TXD_STAT_DD))
 		return;
 	e1000_csb_tx_clean(adapter, 0);
-	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->csb_xmit_reclaims);
-	u64_stats_update_end(&ring->syncp);
+	e1000_csb_stat_inc(&ring->syncp, &ring->csb_xmit_reclaims);
 }
 
 static int e1000_csb_maybe_stop_tx(struct e1000_csb_tx_ring *ring, u32 needed)
@@ -226,9 +222,7 @@ static int e1000_csb_maybe_stop_tx(struct e1000_csb_tx_ring *ring, u32 needed)
 		return 0;
 
 	netif_tx_stop_queue(txq);
-	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->stops);
-	u64_stats_update_end(&ring->syncp);
+	e1000_csb_stat_inc(&ring->syncp, &ring->stops);
 
 	/* CSB mode: the one case worth a TX interrupt (spec section 7) */
 	if (e1000_csb_mode_on(ring->adapter, CSB_F_IRQ))
@@ -243,9 +237,7 @@ static int e1000_csb_maybe_stop_tx(struct e1000_csb_tx_ring *ring, u32 needed)
 
 	/* the cleaner freed space meanwhile */
 	netif_tx_start_queue(txq);
-	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->restarts);
-	u64_stats_update_end(&ring->syncp);
+	e1000_csb_stat_inc(&ring->syncp, &ring->restarts);
 	return 0;
 }
 
@@ -308,9 +300,7 @@ static void e1000_csb_tx_load_ctx(struct e1000_csb_tx_ring *ring,
 		i = 0;
 	ring->next_to_use = i;
 
-	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->ctx_desc);
-	u64_stats_update_end(&ring->syncp);
+	e1000_csb_stat_inc(&ring->syncp, &ring->ctx_desc);
 }
 
 /*
@@ -396,9 +386,7 @@ static void e1000_csb_tx_ring_doorbell(struct e1000_csb_adapter *adapter,
 				       struct e1000_csb_tx_ring *ring)
 {
 	e1000_csb_tx_doorbell(adapter, ring);
-	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->doorbells);
-	u64_stats_update_end(&ring->syncp);
+	e1000_csb_stat_inc(&ring->syncp, &ring->doorbells);
 }
 
 netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
@@ -426,9 +414,7 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 					     e1000_csb_tx_desc_count(skb)))) {
 		/* never leave earlier (xmit_more) descriptors unannounced */
 		e1000_csb_tx_ring_doorbell(adapter, ring);
-		u64_stats_update_begin(&ring->syncp);
-		u64_stats_inc(&ring->busy);
-		u64_stats_update_end(&ring->syncp);
+		e1000_csb_stat_inc(&ring->syncp, &ring->busy);
 		return NETDEV_TX_BUSY;
 	}
 
@@ -499,12 +485,10 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 	E1000_CSB_TX_DESC(ring, last)->lower |=
 		cpu_to_le32(E1000_TXD_CMD_EOP | E1000_TXD_CMD_RS);
 
-	u64_stats_update_begin(&ring->syncp);
 	if (dcmd & E1000_TXD_CMD_TSE)
-		u64_stats_inc(&ring->tso);
+		e1000_csb_stat_inc(&ring->syncp, &ring->tso);
 	else if (offload)
-		u64_stats_inc(&ring->csum);
-	u64_stats_update_end(&ring->syncp);
+		e1000_csb_stat_inc(&ring->syncp, &ring->csum);
 
 	skb_tx_timestamp(skb);
 
@@ -532,9 +516,7 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 	return NETDEV_TX_OK;
 
 dma_error:
-	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->dma_err);
-	u64_stats_update_end(&ring->syncp);
+	e1000_csb_stat_inc(&ring->syncp, &ring->dma_err);
 unwind:
 	/* undo the mappings made so far and give back every slot, the
 	 * context descriptor's included: the device's context is unknown now
@@ -548,9 +530,7 @@ unwind:
 	ring->ctx.valid = false;
 drop:
 	dev_kfree_skb_any(skb);
-	u64_stats_update_begin(&ring->syncp);
-	u64_stats_inc(&ring->dropped);
-	u64_stats_update_end(&ring->syncp);
+	e1000_csb_stat_inc(&ring->syncp, &ring->dropped);
 	if (!netdev_xmit_more())
 		e1000_csb_tx_ring_doorbell(adapter, ring);
 	return NETDEV_TX_OK;
