@@ -98,6 +98,21 @@ struct e1000_csb_rx_desc {
 
 /* ---------------- software ring state ---------------- */
 
+/* The two directions of the CSB's handshakes (e1000_csb_mode.c). */
+enum e1000_csb_dir {
+	E1000_CSB_DIR_TX,
+	E1000_CSB_DIR_RX,
+};
+
+/* CSB mode's share of a ring, the same for TX and RX (e1000_csb_mode.c) */
+struct e1000_csb_ring_csb {
+	u32 published;			/* tail last written to the CSB */
+	u64_stats_t kicks;		/* traps: TX thread asleep, RX starved */
+	u64_stats_t kicks_avoided;	/* tails published without a trap */
+	u64_stats_t kick_requests;	/* tx_kick / rx_kick requests seen */
+	u64_stats_t irq_requests;	/* TX: queue stopped; RX: re-arms */
+};
+
 enum e1000_csb_map_type {
 	E1000_CSB_MAP_NONE,
 	E1000_CSB_MAP_SINGLE,
@@ -156,12 +171,7 @@ struct e1000_csb_tx_ring {
 	u64_stats_t dropped;
 	u64_stats_t busy;
 
-	/* CSB mode (e1000_csb_mode.c) */
-	u32 csb_published;		/* tx_tail last written to the CSB */
-	u64_stats_t csb_kicks;		/* TDT writes: the host thread slept */
-	u64_stats_t csb_kicks_avoided;	/* tails published without a trap */
-	u64_stats_t csb_host_asleep;	/* tx_kick requests seen */
-	u64_stats_t csb_irq_requests;	/* TX interrupts asked for */
+	struct e1000_csb_ring_csb csb;	/* CSB mode: kicks are TDT writes */
 	u64_stats_t csb_xmit_reclaims;	/* completions reclaimed by xmit */
 };
 
@@ -192,12 +202,7 @@ struct e1000_csb_rx_ring {
 	u64_stats_t doorbells;		/* RDT writes */
 	u64_stats_t host_errors;	/* DD on a slot not given */
 
-	/* CSB mode (e1000_csb_mode.c) */
-	u32 csb_published;		/* rx_tail last written to the CSB */
-	u64_stats_t csb_kicks;		/* KICK writes: the host was starved */
-	u64_stats_t csb_kicks_avoided;	/* tails published without a trap */
-	u64_stats_t csb_host_starved;	/* rx_kick requests seen */
-	u64_stats_t csb_irq_requests;	/* RX interrupt re-arms */
+	struct e1000_csb_ring_csb csb;	/* CSB mode: kicks are KICK writes */
 };
 
 /*
@@ -434,17 +439,15 @@ static inline bool e1000_csb_mode_on(const struct e1000_csb_adapter *adapter,
 	return READ_ONCE(adapter->csb.active) & feature;
 }
 
-void e1000_csb_mode_tx_publish(struct e1000_csb_adapter *adapter,
-			       struct e1000_csb_tx_ring *ring);
-void e1000_csb_mode_rx_publish(struct e1000_csb_adapter *adapter,
-			       struct e1000_csb_rx_ring *ring);
+void e1000_csb_mode_publish(struct e1000_csb_adapter *adapter,
+			    enum e1000_csb_dir dir);
 
 /* Tell the device about new transmit descriptors up to next_to_use. */
 static inline void e1000_csb_tx_doorbell(struct e1000_csb_adapter *adapter,
 					 struct e1000_csb_tx_ring *ring)
 {
 	if (e1000_csb_mode_on(adapter, CSB_F_TX))
-		e1000_csb_mode_tx_publish(adapter, ring);
+		e1000_csb_mode_publish(adapter, E1000_CSB_DIR_TX);
 	else
 		e1000_csb_wr32(adapter, E1000_TDT, ring->next_to_use);
 }
@@ -454,7 +457,7 @@ static inline void e1000_csb_rx_doorbell(struct e1000_csb_adapter *adapter,
 					 struct e1000_csb_rx_ring *ring)
 {
 	if (e1000_csb_mode_on(adapter, CSB_F_RX))
-		e1000_csb_mode_rx_publish(adapter, ring);
+		e1000_csb_mode_publish(adapter, E1000_CSB_DIR_RX);
 	else
 		e1000_csb_wr32(adapter, E1000_RDT, ring->next_to_use);
 }

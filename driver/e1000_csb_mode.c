@@ -70,6 +70,57 @@ static void e1000_csb_mode_wr(struct e1000_csb_adapter *adapter, u32 off,
 	e1000_csb_wr32(adapter, adapter->csb.regs + off, val);
 }
 
+/* ---------------- the two directions ---------------- */
+
+/* What the doorbell handshakes TX-G and RX-G need of one direction */
+struct e1000_csb_mode_side {
+	struct e1000_csb_ring_csb *rc;
+	struct u64_stats_sync *syncp;
+	const u32 *next_to_use;		/* the tail to publish */
+	u32 count;			/* ring size */
+	__le32 *tail;			/* tx_tail / rx_tail: ours */
+	__le32 *kick_req;		/* tx_kick / rx_kick: the host's */
+	const char *kick_name;
+};
+
+static void e1000_csb_mode_side(struct e1000_csb_adapter *adapter,
+				enum e1000_csb_dir dir,
+				struct e1000_csb_mode_side *side)
+{
+	struct csb_block *block = adapter->csb.block;
+	struct e1000_csb_tx_ring *tx = &adapter->tx_ring;
+	struct e1000_csb_rx_ring *rx = &adapter->rx_ring;
+
+	if (dir == E1000_CSB_DIR_TX)
+		*side = (struct e1000_csb_mode_side) {
+			.rc = &tx->csb, .syncp = &tx->syncp,
+			.next_to_use = &tx->next_to_use, .count = tx->count,
+			.tail = &block->tx_tail, .kick_req = &block->tx_kick,
+			.kick_name = "tx_kick",
+		};
+	else
+		*side = (struct e1000_csb_mode_side) {
+			.rc = &rx->csb, .syncp = &rx->syncp,
+			.next_to_use = &rx->next_to_use, .count = rx->count,
+			.tail = &block->rx_tail, .kick_req = &block->rx_kick,
+			.kick_name = "rx_kick",
+		};
+}
+
+/*
+ * A kick request the host set (NOTIFY) but malformed (spec section 8):
+ * report it as a host error and return true.
+ */
+static bool e1000_csb_mode_req_bad(struct e1000_csb_adapter *adapter,
+				   const struct e1000_csb_mode_side *side,
+				   u32 req)
+{
+	if (!(req & CSB_NOTIFY) || csb_notify_valid(req, side->count))
+		return false;
+	e1000_csb_mode_host_error(adapter, side->kick_name, req, side->count);
+	return true;
+}
+
 /* ---------------- discovery ---------------- */
 
 /**
@@ -166,8 +217,8 @@ static int e1000_csb_mode_start(struct e1000_csb_adapter *adapter)
 	 */
 	block->rx_irq = cpu_to_le32(CSB_NOTIFY |
 				    adapter->rx_ring.next_to_clean);
-	adapter->tx_ring.csb_published = adapter->tx_ring.next_to_use;
-	adapter->rx_ring.csb_published = adapter->rx_ring.next_to_use;
+	adapter->tx_ring.csb.published = adapter->tx_ring.next_to_use;
+	adapter->rx_ring.csb.published = adapter->rx_ring.next_to_use;
 
 	/* writel() orders the block's contents before the registers */
 	e1000_csb_mode_wr(adapter, CSB_REG_ADDR_HI, upper_32_bits(csb->block_dma));
@@ -491,21 +542,14 @@ static bool e1000_csb_mode_tx_stuck(struct e1000_csb_adapter *adapter)
  */
 static bool e1000_csb_mode_requests_bad(struct e1000_csb_adapter *adapter)
 {
-	struct csb_block *block = adapter->csb.block;
-	u32 tx = le32_to_cpu(READ_ONCE(block->tx_kick));
-	u32 rx = le32_to_cpu(READ_ONCE(block->rx_kick));
+	struct e1000_csb_mode_side side;
+	enum e1000_csb_dir dir;
 
-	if ((tx & CSB_NOTIFY) &&
-	    !csb_notify_valid(tx, adapter->tx_ring.count)) {
-		e1000_csb_mode_host_error(adapter, "tx_kick", tx,
-					  adapter->tx_ring.count);
-		return true;
-	}
-	if ((rx & CSB_NOTIFY) &&
-	    !csb_notify_valid(rx, adapter->rx_ring.count)) {
-		e1000_csb_mode_host_error(adapter, "rx_kick", rx,
-					  adapter->rx_ring.count);
-		return true;
+	for (dir = E1000_CSB_DIR_TX; dir <= E1000_CSB_DIR_RX; dir++) {
+		e1000_csb_mode_side(adapter, dir, &side);
+		if (e1000_csb_mode_req_bad(adapter, &side,
+					   le32_to_cpu(READ_ONCE(*side.kick_req))))
+			return true;
 	}
 	return false;
 }
@@ -515,7 +559,7 @@ static bool e1000_csb_mode_rx_stuck(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
 	struct e1000_csb_mode *csb = &adapter->csb;
-	u32 req, head, tail = READ_ONCE(ring->csb_published);
+	u32 req, head, tail = READ_ONCE(ring->csb.published);
 
 	req = le32_to_cpu(READ_ONCE(csb->block->rx_kick));
 	head = le32_to_cpu(READ_ONCE(csb->block->rx_head));
@@ -614,103 +658,69 @@ static void e1000_csb_mode_arm_reclaim(struct e1000_csb_adapter *adapter)
 			      HRTIMER_MODE_REL);
 }
 
-/**
- * e1000_csb_mode_tx_publish - publish the TX tail in the CSB, kick if needed
- * @adapter: board private structure
- * @ring: the TX ring; caller holds the TX queue lock
- */
-void e1000_csb_mode_tx_publish(struct e1000_csb_adapter *adapter,
-			       struct e1000_csb_tx_ring *ring)
+/* The kick of TX-G or RX-G: a doorbell register write, which traps. */
+static void e1000_csb_mode_kick(struct e1000_csb_adapter *adapter,
+				enum e1000_csb_dir dir, u32 tail)
 {
-	struct csb_block *block = adapter->csb.block;
-	u32 old = ring->csb_published, new = ring->next_to_use, req;
-	bool kick;
-
-	if (old == new)
-		return;
-
-	/* the descriptors before the tail that hands them over */
-	virt_wmb();
-	WRITE_ONCE(block->tx_tail, cpu_to_le32(new));
-	ring->csb_published = new;
-	/*
-	 * Handshake TX-G (spec section 5): tail stored, full barrier, then
-	 * tx_kick loaded.  Pairs with TX-H in the device's TX thread, which
-	 * stores tx_kick, barriers and re-reads tx_tail before sleeping.
-	 */
-	e1000_csb_handshake_mb();
-	req = le32_to_cpu(READ_ONCE(block->tx_kick));
-
-	kick = req & CSB_NOTIFY;
-	if (kick && !csb_notify_valid(req, ring->count))
-		e1000_csb_mode_host_error(adapter, "tx_kick", req, ring->count);
-	else if (kick)
-		kick = csb_need_notify(req & CSB_INDEX_MASK, old,
-				       new, ring->count);
-
-	u64_stats_update_begin(&ring->syncp);
-	if (req & CSB_NOTIFY)
-		u64_stats_inc(&ring->csb_host_asleep);
-	if (kick)
-		u64_stats_inc(&ring->csb_kicks);
-	else
-		u64_stats_inc(&ring->csb_kicks_avoided);
-	u64_stats_update_end(&ring->syncp);
-
-	/* TDT rather than KICK: right in both modes if the host dropped us */
-	if (kick)
-		e1000_csb_wr32(adapter, E1000_TDT, new);
-
-	e1000_csb_mode_arm_reclaim(adapter);
+	if (dir == E1000_CSB_DIR_TX) {
+		/* TDT rather than KICK: right in both modes if the host dropped us */
+		e1000_csb_wr32(adapter, E1000_TDT, tail);
+	} else {
+		/* KICK, not RDT: RDT writes are batched under KVM's coalesced MMIO */
+		__e1000_csb_wr32(adapter, adapter->csb.regs + CSB_REG_KICK,
+				 CSB_KICK_RX, E1000_CSB_RCLASS_DOORBELL);
+	}
 }
 
 /**
- * e1000_csb_mode_rx_publish - publish the RX tail in the CSB, kick if needed
+ * e1000_csb_mode_publish - publish a ring's tail in the CSB, kick if needed
  * @adapter: board private structure
- * @ring: the RX ring; caller owns NAPI (or the device is quiesced)
+ * @dir: which ring; for TX the caller holds the TX queue lock, for RX it
+ *	owns NAPI (or the device is quiesced)
  */
-void e1000_csb_mode_rx_publish(struct e1000_csb_adapter *adapter,
-			       struct e1000_csb_rx_ring *ring)
+void e1000_csb_mode_publish(struct e1000_csb_adapter *adapter,
+			    enum e1000_csb_dir dir)
 {
-	struct csb_block *block = adapter->csb.block;
-	u32 old = ring->csb_published, new = ring->next_to_use, req;
+	struct e1000_csb_mode_side side;
+	u32 old, new, req;
 	bool kick;
 
+	e1000_csb_mode_side(adapter, dir, &side);
+	old = side.rc->published;
+	new = *side.next_to_use;
 	if (old == new)
 		return;
 
-	/* the refilled descriptors before the tail that hands them over */
+	/* the (refilled) descriptors before the tail that hands them over */
 	virt_wmb();
-	WRITE_ONCE(block->rx_tail, cpu_to_le32(new));
-	ring->csb_published = new;
+	WRITE_ONCE(*side.tail, cpu_to_le32(new));
+	side.rc->published = new;
 	/*
-	 * Handshake RX-G (spec section 6): tail stored, full barrier, then
-	 * rx_kick loaded.  Pairs with RX-H in the device, which stores
-	 * rx_kick when starved, barriers and re-reads rx_tail.
+	 * Handshake TX-G (spec section 5) or RX-G (section 6): tail stored,
+	 * full barrier, then tx_kick or rx_kick loaded.  TX-G pairs with TX-H
+	 * in the device's TX thread, which stores tx_kick, barriers and
+	 * re-reads tx_tail before sleeping; RX-G pairs with RX-H in the
+	 * device, which stores rx_kick when starved, barriers and re-reads
+	 * rx_tail.
 	 */
 	e1000_csb_handshake_mb();
-	req = le32_to_cpu(READ_ONCE(block->rx_kick));
+	req = le32_to_cpu(READ_ONCE(*side.kick_req));
 
+	/* a malformed request is the host's error; kick anyway */
 	kick = req & CSB_NOTIFY;
-	if (kick && !csb_notify_valid(req, ring->count))
-		e1000_csb_mode_host_error(adapter, "rx_kick", req, ring->count);
-	else if (kick)
-		kick = csb_need_notify(req & CSB_INDEX_MASK, old,
-				       new, ring->count);
+	if (kick && !e1000_csb_mode_req_bad(adapter, &side, req))
+		kick = csb_need_notify(req & CSB_INDEX_MASK, old, new,
+				       side.count);
 
-	u64_stats_update_begin(&ring->syncp);
 	if (req & CSB_NOTIFY)
-		u64_stats_inc(&ring->csb_host_starved);
-	if (kick)
-		u64_stats_inc(&ring->csb_kicks);
-	else
-		u64_stats_inc(&ring->csb_kicks_avoided);
-	u64_stats_update_end(&ring->syncp);
+		e1000_csb_stat_inc(side.syncp, &side.rc->kick_requests);
+	e1000_csb_stat_inc(side.syncp, kick ? &side.rc->kicks :
+			   &side.rc->kicks_avoided);
 
-	/* KICK, not RDT: RDT writes are batched under KVM's coalesced MMIO */
 	if (kick)
-		__e1000_csb_wr32(adapter, adapter->csb.regs + CSB_REG_KICK,
-				 CSB_KICK_RX, E1000_CSB_RCLASS_DOORBELL);
+		e1000_csb_mode_kick(adapter, dir, new);
+	if (dir == E1000_CSB_DIR_TX)
+		e1000_csb_mode_arm_reclaim(adapter);
 }
 
 /* ---------------- interrupt requests (spec section 7) ---------------- */
@@ -737,7 +747,7 @@ static bool e1000_csb_mode_tx_request(struct e1000_csb_adapter *adapter,
 	last = (ring->next_to_use ? ring->next_to_use : ring->count) - 1;
 	WRITE_ONCE(adapter->csb.block->tx_irq,
 		   cpu_to_le32(CSB_NOTIFY | last));
-	e1000_csb_stat_inc(&ring->syncp, &ring->csb_irq_requests);
+	e1000_csb_stat_inc(&ring->syncp, &ring->csb.irq_requests);
 	/*
 	 * Handshake IRQ-G (spec section 7): request stored, full barrier,
 	 * then the descriptor loaded.  Pairs with IRQ-H in the device, which
@@ -816,7 +826,7 @@ bool e1000_csb_mode_irq_rearm(struct e1000_csb_adapter *adapter)
 
 	WRITE_ONCE(block->rx_irq,
 		   cpu_to_le32(CSB_NOTIFY | ring->next_to_clean));
-	e1000_csb_stat_inc(&ring->syncp, &ring->csb_irq_requests);
+	e1000_csb_stat_inc(&ring->syncp, &ring->csb.irq_requests);
 	/*
 	 * Handshake IRQ-G (spec section 7): request stored, full barrier,
 	 * then the next descriptor's DD loaded.  Pairs with IRQ-H in the

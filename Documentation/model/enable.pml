@@ -10,7 +10,7 @@
  * CTRL = 0, STATUS until inactive, TDT = next_to_use written by the driver
  * itself, the block freed), both between a quiesced data path
  * (e1000_csb_mode_switch()); the transmit path of tx.pml in CSB mode
- * (e1000_csb_mode_tx_publish(), whose kick writes TDT with the tail) and
+ * (e1000_csb_mode_publish(), whose kick writes TDT with the tail) and
  * in plain mode (a TDT write); the watchdog (e1000_csb_mode_watchdog():
  * STATUS inactive while active -> e1000_csb_mode_fallback_task() ->
  * e1000_csb_mode_switch(false)).
@@ -235,7 +235,7 @@ inline mode_stop()
 	}
 }
 
-/* e1000_csb_mode_tx_publish(), as in tx.pml */
+/* e1000_csb_mode_publish(), as in tx.pml */
 inline tx_publish()
 {
 	old = published % N;

@@ -228,7 +228,7 @@ active proctype xmit()
 			STORE(GUEST, DESC(ntu % N), FILLED);
 			ntu++;
 			maybe_stop_tx(busy);
-			/* doorbell: e1000_csb_mode_tx_publish(), then the timer */
+			/* doorbell: e1000_csb_mode_publish(), then the timer */
 			WMB(GUEST);
 			STORE(GUEST, TX_TAIL, ntu % N);
 			timer = 1

@@ -57,14 +57,14 @@ class Model:
 
 MODELS = [
     Model("tx", ["tx_tail", "tx_kick", "tx_head"], {1: "FILLED", 2: "DONE"}, {
-        "NO_TXG_MB": "TX-G without its full barrier (e1000_csb_mode_tx_publish)",
+        "NO_TXG_MB": "TX-G without its full barrier (e1000_csb_mode_publish)",
         "NO_TXH_MB": "TX-H without its full barrier (e1000_csb_tx_run)",
         "SWAP_TXG": "TX-G loads tx_kick before storing tx_tail",
         "SWAP_TXH": "TX-H loads tx_tail before storing tx_kick",
         "NO_TXG_WMB": "no write barrier between descriptors and tx_tail",
     }),
     Model("rx", ["rx_tail", "rx_kick", "rx_head"], {1: "GIVEN", 2: "RCVD"}, {
-        "NO_RXG_MB": "RX-G without its full barrier (e1000_csb_mode_rx_publish)",
+        "NO_RXG_MB": "RX-G without its full barrier (e1000_csb_mode_publish)",
         "NO_RXH_MB": "RX-H without its full barrier (e1000_csb_rx_check)",
         "SWAP_RXG": "RX-G loads rx_kick before storing rx_tail",
         "SWAP_RXH": "RX-H loads rx_tail before storing rx_kick",

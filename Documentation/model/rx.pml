@@ -6,7 +6,7 @@
  * Guest: NAPI's receive side in driver/e1000_csb_rx.c,
  * e1000_csb_rx_clean() (takes descriptors with DD set, clears their
  * status) and e1000_csb_rx_refill() (gives every unused slot a buffer, one
- * doorbell), and e1000_csb_mode_rx_publish() in driver/e1000_csb_mode.c
+ * doorbell), and e1000_csb_mode_publish() in driver/e1000_csb_mode.c
  * (RX-G), whose kick is a KICK register write.
  * Host: e1000_csb_rx_check() in qemu-csb/src/hw/net/e1000-csb.c (RX-H),
  * called through e1000_has_rxbufs() by e1000_can_receive() (a frame of
@@ -64,7 +64,7 @@
 /* guest (absolute counts) */
 byte ntu;			/* next_to_use: buffers given */
 byte ntc;			/* next_to_clean: descriptors taken */
-byte published;			/* csb_published */
+byte published;			/* csb.published */
 
 /* host */
 byte rdh;			/* RDH */
@@ -164,7 +164,7 @@ inline receive(need)
 	MB(HOST)
 }
 
-/* e1000_csb_mode_rx_publish(): RX-G */
+/* e1000_csb_mode_publish(): RX-G */
 inline rx_publish()
 {
 	old = published % N;

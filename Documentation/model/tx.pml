@@ -5,7 +5,7 @@
  *
  * Guest: the transmit path of driver/e1000_csb_tx.c (xmit fills one
  * descriptor per packet; with xmit_more several before one doorbell) and
- * e1000_csb_mode_tx_publish() in driver/e1000_csb_mode.c (TX-G).
+ * e1000_csb_mode_publish() in driver/e1000_csb_mode.c (TX-G).
  * Host: the TX thread of qemu-csb/src/hw/net/e1000-csb.c,
  * e1000_csb_tx_thread() / e1000_csb_tx_run() with e1000_csb_tx_batch(),
  * e1000_csb_tx_poll() and the sleep handshake TX-H, and the TX kick,
@@ -58,7 +58,7 @@
 /* guest (absolute counts; the ring index is the count mod N) */
 byte ntu;			/* next_to_use */
 byte ntc;			/* next_to_clean */
-byte published;			/* csb_published */
+byte published;			/* csb.published */
 
 /* host */
 byte tdh, tdt;			/* TDH, TDT registers (indices) */
@@ -81,7 +81,7 @@ inline bql_unlock()
 	atomic { MB(HOST) -> bql = 0 }
 }
 
-/* e1000_csb_mode_tx_publish(): TX-G */
+/* e1000_csb_mode_publish(): TX-G */
 inline tx_publish()
 {
 	old = published % N;
