@@ -414,6 +414,13 @@ static inline bool e1000_csb_removed(struct e1000_csb_adapter *adapter)
 	return test_bit(E1000_CSB_STATE_REMOVED, &adapter->state);
 }
 
+/* Reset the device from process context (e1000_csb_reset_task()). */
+static inline void e1000_csb_schedule_reset(struct e1000_csb_adapter *adapter)
+{
+	if (!e1000_csb_removed(adapter))
+		schedule_work(&adapter->reset_task);
+}
+
 /*
  * ---------------- notification hooks ----------------
  * Doorbells, interrupt mask/unmask and the interrupt cause read are each
@@ -519,6 +526,8 @@ static inline u32 e1000_csb_rx_unused(const struct e1000_csb_rx_ring *ring)
 #define E1000_CSB_RX_DESC(r, i)	(&((struct e1000_csb_rx_desc *)(r)->desc)[i])
 
 /* ---------------- e1000_csb_hw.c ---------------- */
+void e1000_csb_reg_counters_sum(struct e1000_csb_adapter *adapter,
+				struct e1000_csb_reg_counters *sum);
 int e1000_csb_hw_identify(struct e1000_csb_adapter *adapter);
 int e1000_csb_hw_reset(struct e1000_csb_adapter *adapter);
 int e1000_csb_read_mac_addr(struct e1000_csb_adapter *adapter);
@@ -532,9 +541,12 @@ u64 e1000_csb_hw_stat_get(struct e1000_csb_adapter *adapter, u32 reg);
 void e1000_csb_hw_set_itr(struct e1000_csb_adapter *adapter);
 bool e1000_csb_hw_has_itr(const struct e1000_csb_adapter *adapter);
 
+/* ---------------- e1000_csb_ring.c ---------------- */
+void e1000_csb_rings_init(struct e1000_csb_adapter *adapter);
+int e1000_csb_rings_alloc(struct e1000_csb_adapter *adapter);
+void e1000_csb_rings_free(struct e1000_csb_adapter *adapter);
+
 /* ---------------- e1000_csb_tx.c ---------------- */
-int e1000_csb_tx_alloc_ring(struct e1000_csb_adapter *adapter);
-void e1000_csb_tx_free_ring(struct e1000_csb_adapter *adapter);
 void e1000_csb_tx_configure(struct e1000_csb_adapter *adapter);
 void e1000_csb_tx_clean_all(struct e1000_csb_adapter *adapter);
 bool e1000_csb_tx_clean(struct e1000_csb_adapter *adapter, int napi_budget);
@@ -545,8 +557,6 @@ netdev_features_t e1000_csb_features_check(struct sk_buff *skb,
 					   netdev_features_t features);
 
 /* ---------------- e1000_csb_rx.c ---------------- */
-int e1000_csb_rx_alloc_ring(struct e1000_csb_adapter *adapter);
-void e1000_csb_rx_free_ring(struct e1000_csb_adapter *adapter);
 void e1000_csb_rx_configure(struct e1000_csb_adapter *adapter);
 void e1000_csb_rx_clean_all(struct e1000_csb_adapter *adapter);
 int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget);
@@ -590,15 +600,6 @@ static inline void e1000_csb_debugfs_remove(struct e1000_csb_adapter *a) {}
 /* ---------------- e1000_csb_main.c ---------------- */
 int e1000_csb_up(struct e1000_csb_adapter *adapter);
 void e1000_csb_down(struct e1000_csb_adapter *adapter);
-void *e1000_csb_ring_mem_alloc(struct device *dev, u32 size, dma_addr_t *dma,
-			       u32 count, size_t buf_size, void **buffers);
-void e1000_csb_ring_mem_free(struct device *dev, u32 size, void **desc,
-			     dma_addr_t dma, void **buffers);
-int e1000_csb_open_rings(struct e1000_csb_adapter *adapter);
-void e1000_csb_free_rings(struct e1000_csb_adapter *adapter);
-void e1000_csb_schedule_reset(struct e1000_csb_adapter *adapter);
 irqreturn_t e1000_csb_intr(int irq, void *data);
-void e1000_csb_reg_counters_sum(struct e1000_csb_adapter *adapter,
-				struct e1000_csb_reg_counters *sum);
 
 #endif /* _E1000_CSB_H_ */

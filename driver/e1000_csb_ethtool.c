@@ -384,17 +384,17 @@ static int e1000_csb_set_ringparam(struct net_device *netdev,
 		return -ENODEV;
 
 	e1000_csb_down(adapter);
-	e1000_csb_free_rings(adapter);
+	e1000_csb_rings_free(adapter);
 
 	adapter->tx_ring_count = ring->tx_pending;
 	adapter->rx_ring_count = ring->rx_pending;
-	err = e1000_csb_open_rings(adapter);
+	err = e1000_csb_rings_alloc(adapter);
 	if (err) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "cannot allocate the new rings, keeping the old sizes");
 		adapter->tx_ring_count = old_tx;
 		adapter->rx_ring_count = old_rx;
-		if (e1000_csb_open_rings(adapter)) {
+		if (e1000_csb_rings_alloc(adapter)) {
 			netdev_err(netdev, "cannot reallocate rings, closing\n");
 			dev_close(netdev);
 			return err;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * e1000_csb: hardware access - reset, EEPROM, PHY (MDIC), link, receive
- * address registers and the statistics registers.
+ * e1000_csb: hardware access - the register access counters and the
+ * removal check behind e1000_csb_rd32(), reset, EEPROM, PHY (MDIC), link,
+ * receive address registers and the statistics registers.
  */
 
 #include <linux/bitfield.h>
@@ -178,6 +179,49 @@ int e1000_csb_hw_reset(struct e1000_csb_adapter *adapter)
 	e1000_csb_flush(adapter);
 
 	return e1000_csb_removed(adapter) ? -ENODEV : 0;
+}
+
+/* ---------------- register access ---------------- */
+
+void e1000_csb_reg_counters_sum(struct e1000_csb_adapter *adapter,
+				struct e1000_csb_reg_counters *sum)
+{
+	int cpu, c;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct e1000_csb_reg_counters *pc =
+			per_cpu_ptr(adapter->regcnt, cpu);
+
+		for (c = 0; c < E1000_CSB_RCLASS_NCLASS; c++) {
+			sum->rd[c] += READ_ONCE(pc->rd[c]);
+			sum->wr[c] += READ_ONCE(pc->wr[c]);
+		}
+	}
+}
+
+/*
+ * Called from the register read path when a read returned all-ones.  If
+ * STATUS reads all-ones too, the device is gone (surprise removal, or a
+ * dead emulated device): stop touching it from now on.
+ */
+void e1000_csb_check_removed(struct e1000_csb_adapter *adapter)
+{
+	u8 __iomem *hw = READ_ONCE(adapter->hw_addr);
+
+	if (!hw)
+		return;
+	this_cpu_inc(adapter->regcnt->rd[E1000_CSB_RCLASS_OTHER]);
+	if (readl(hw + E1000_STATUS) != ~0U)
+		return;
+
+	WRITE_ONCE(adapter->hw_addr, NULL);
+	if (test_and_set_bit(E1000_CSB_STATE_REMOVED, &adapter->state))
+		return;
+	netdev_err(adapter->netdev,
+		   "device reads all-ones, assuming it was removed; no further register access\n");
+	netif_carrier_off(adapter->netdev);
+	netif_device_detach(adapter->netdev);
 }
 
 /* ---------------- EEPROM ---------------- */

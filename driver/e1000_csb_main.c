@@ -35,55 +35,6 @@ static const struct pci_device_id e1000_csb_pci_tbl[] = {
 };
 MODULE_DEVICE_TABLE(pci, e1000_csb_pci_tbl);
 
-/* ---------------- helpers shared with ethtool ---------------- */
-
-void e1000_csb_reg_counters_sum(struct e1000_csb_adapter *adapter,
-				struct e1000_csb_reg_counters *sum)
-{
-	int cpu, c;
-
-	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		const struct e1000_csb_reg_counters *pc =
-			per_cpu_ptr(adapter->regcnt, cpu);
-
-		for (c = 0; c < E1000_CSB_RCLASS_NCLASS; c++) {
-			sum->rd[c] += READ_ONCE(pc->rd[c]);
-			sum->wr[c] += READ_ONCE(pc->wr[c]);
-		}
-	}
-}
-
-/*
- * Called from the register read path when a read returned all-ones.  If
- * STATUS reads all-ones too, the device is gone (surprise removal, or a
- * dead emulated device): stop touching it from now on.
- */
-void e1000_csb_check_removed(struct e1000_csb_adapter *adapter)
-{
-	u8 __iomem *hw = READ_ONCE(adapter->hw_addr);
-
-	if (!hw)
-		return;
-	this_cpu_inc(adapter->regcnt->rd[E1000_CSB_RCLASS_OTHER]);
-	if (readl(hw + E1000_STATUS) != ~0U)
-		return;
-
-	WRITE_ONCE(adapter->hw_addr, NULL);
-	if (test_and_set_bit(E1000_CSB_STATE_REMOVED, &adapter->state))
-		return;
-	netdev_err(adapter->netdev,
-		   "device reads all-ones, assuming it was removed; no further register access\n");
-	netif_carrier_off(adapter->netdev);
-	netif_device_detach(adapter->netdev);
-}
-
-void e1000_csb_schedule_reset(struct e1000_csb_adapter *adapter)
-{
-	if (!e1000_csb_removed(adapter))
-		schedule_work(&adapter->reset_task);
-}
-
 /* ---------------- interrupt and NAPI ---------------- */
 
 /*
@@ -261,66 +212,6 @@ static void e1000_csb_watchdog_task(struct work_struct *work)
 /* ---------------- bring-up / tear-down ---------------- */
 
 /**
- * e1000_csb_ring_mem_alloc - memory of one descriptor ring
- * @dev: DMA device
- * @size: bytes of descriptors
- * @dma: returns their bus address
- * @count: number of descriptors
- * @buf_size: bytes of driver bookkeeping per descriptor
- * @buffers: returns the zeroed bookkeeping array
- *
- * Coherent allocations are page aligned, which satisfies the device's
- * 16-byte (TX) and 128-byte length rules.  Returns the descriptors or NULL.
- */
-void *e1000_csb_ring_mem_alloc(struct device *dev, u32 size, dma_addr_t *dma,
-			       u32 count, size_t buf_size, void **buffers)
-{
-	void *desc;
-
-	*buffers = kvcalloc(count, buf_size, GFP_KERNEL);
-	if (!*buffers)
-		return NULL;
-	desc = dma_alloc_coherent(dev, size, dma, GFP_KERNEL);
-	if (!desc) {
-		kvfree(*buffers);
-		*buffers = NULL;
-	}
-	return desc;
-}
-
-/* Undo e1000_csb_ring_mem_alloc(); either pointer may already be NULL. */
-void e1000_csb_ring_mem_free(struct device *dev, u32 size, void **desc,
-			     dma_addr_t dma, void **buffers)
-{
-	if (*desc)
-		dma_free_coherent(dev, size, *desc, dma);
-	*desc = NULL;
-	kvfree(*buffers);
-	*buffers = NULL;
-}
-
-int e1000_csb_open_rings(struct e1000_csb_adapter *adapter)
-{
-	int err;
-
-	err = e1000_csb_tx_alloc_ring(adapter);
-	if (err)
-		return err;
-	err = e1000_csb_rx_alloc_ring(adapter);
-	if (err) {
-		e1000_csb_tx_free_ring(adapter);
-		return err;
-	}
-	return 0;
-}
-
-void e1000_csb_free_rings(struct e1000_csb_adapter *adapter)
-{
-	e1000_csb_rx_free_ring(adapter);
-	e1000_csb_tx_free_ring(adapter);
-}
-
-/**
  * e1000_csb_up - program the device and start traffic
  * @adapter: board private structure
  *
@@ -405,7 +296,7 @@ static int e1000_csb_open(struct net_device *netdev)
 
 	netif_carrier_off(netdev);
 
-	err = e1000_csb_open_rings(adapter);
+	err = e1000_csb_rings_alloc(adapter);
 	if (err)
 		return err;
 
@@ -427,7 +318,7 @@ err_free_irq:
 err_free_rings:
 	e1000_csb_tx_clean_all(adapter);
 	e1000_csb_rx_clean_all(adapter);
-	e1000_csb_free_rings(adapter);
+	e1000_csb_rings_free(adapter);
 	return err;
 }
 
@@ -437,7 +328,7 @@ static int e1000_csb_close(struct net_device *netdev)
 
 	e1000_csb_down(adapter);
 	free_irq(adapter->pdev->irq, adapter);
-	e1000_csb_free_rings(adapter);
+	e1000_csb_rings_free(adapter);
 	return 0;
 }
 
@@ -676,8 +567,7 @@ static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 		       E1000_INT_RXO | E1000_INT_RXT0;
 	spin_lock_init(&adapter->stats_lock);
 	mutex_init(&adapter->stats_mutex);
-	u64_stats_init(&adapter->tx_ring.syncp);
-	u64_stats_init(&adapter->rx_ring.syncp);
+	e1000_csb_rings_init(adapter);
 	INIT_DELAYED_WORK(&adapter->watchdog, e1000_csb_watchdog_task);
 	INIT_WORK(&adapter->reset_task, e1000_csb_reset_task);
 	set_bit(E1000_CSB_STATE_DOWN, &adapter->state);

@@ -14,37 +14,6 @@
 /* refill once this many slots are empty (one RDT write per batch) */
 #define E1000_CSB_RX_REFILL_BATCH	32
 
-int e1000_csb_rx_alloc_ring(struct e1000_csb_adapter *adapter)
-{
-	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
-
-	ring->adapter = adapter;
-	ring->netdev = adapter->netdev;
-	ring->dev = &adapter->pdev->dev;
-	ring->count = adapter->rx_ring_count;
-	ring->size = ring->count * sizeof(struct e1000_csb_rx_desc);
-
-	ring->desc = e1000_csb_ring_mem_alloc(ring->dev, ring->size,
-					      &ring->desc_dma, ring->count,
-					      sizeof(*ring->buffers),
-					      (void **)&ring->buffers);
-	if (!ring->desc)
-		return -ENOMEM;
-	ring->next_to_use = 0;
-	ring->next_to_clean = 0;
-	ring->skb = NULL;
-	ring->discard = false;
-	return 0;
-}
-
-void e1000_csb_rx_free_ring(struct e1000_csb_adapter *adapter)
-{
-	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
-
-	e1000_csb_ring_mem_free(ring->dev, ring->size, &ring->desc,
-				ring->desc_dma, (void **)&ring->buffers);
-}
-
 /* Release all receive buffers (device receive unit must be stopped). */
 void e1000_csb_rx_clean_all(struct e1000_csb_adapter *adapter)
 {

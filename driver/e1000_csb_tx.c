@@ -19,36 +19,6 @@
 /* packets reclaimed per NAPI poll before yielding */
 #define E1000_CSB_TX_CLEAN_BUDGET	256
 
-int e1000_csb_tx_alloc_ring(struct e1000_csb_adapter *adapter)
-{
-	struct e1000_csb_tx_ring *ring = &adapter->tx_ring;
-
-	ring->adapter = adapter;
-	ring->netdev = adapter->netdev;
-	ring->dev = &adapter->pdev->dev;
-	ring->count = adapter->tx_ring_count;
-	ring->size = ring->count * sizeof(struct e1000_csb_tx_desc);
-
-	ring->desc = e1000_csb_ring_mem_alloc(ring->dev, ring->size,
-					      &ring->desc_dma, ring->count,
-					      sizeof(*ring->buffers),
-					      (void **)&ring->buffers);
-	if (!ring->desc)
-		return -ENOMEM;
-	ring->next_to_use = 0;
-	ring->next_to_clean = 0;
-	ring->ctx.valid = false;
-	return 0;
-}
-
-void e1000_csb_tx_free_ring(struct e1000_csb_adapter *adapter)
-{
-	struct e1000_csb_tx_ring *ring = &adapter->tx_ring;
-
-	e1000_csb_ring_mem_free(ring->dev, ring->size, &ring->desc,
-				ring->desc_dma, (void **)&ring->buffers);
-}
-
 /* Program the transmit unit; the ring must be empty. */
 void e1000_csb_tx_configure(struct e1000_csb_adapter *adapter)
 {
