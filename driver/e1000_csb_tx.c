@@ -331,25 +331,127 @@ static void e1000_csb_tx_csum(struct e1000_csb_tx_ring *ring,
 	*popts = E1000_TXD_POPTS_TXSM;
 }
 
-/* Post one buffer, split into descriptors of at most TX_MAX_DATA bytes. */
-static u32 e1000_csb_tx_post(struct e1000_csb_tx_ring *ring, u32 i,
-			     dma_addr_t dma, u32 len, u32 lower_flags,
-			     u32 upper, u32 *last)
+/* One packet on its way onto the ring (e1000_csb_xmit_frame()). */
+struct e1000_csb_tx_pkt {
+	u32 first;		/* its first descriptor (a context one, maybe) */
+	u32 next;		/* the descriptor after the last one posted */
+	u32 last;		/* the last data descriptor posted */
+	u32 lower_flags;	/* CMD and DTYP of its data descriptors */
+	u32 upper;		/* POPTS of its data descriptors */
+	u32 bytecount;		/* bytes on the wire (incl. replicated hdrs) */
+	u16 segs;		/* packets on the wire */
+	bool tso;
+	bool offload;		/* checksum offload or TSO */
+};
+
+/*
+ * Checksum offload or TSO: load the context descriptor and choose the data
+ * descriptors' flags.  Returns nonzero if the packet must be dropped.
+ */
+static int e1000_csb_tx_offload(struct e1000_csb_tx_ring *ring,
+				struct sk_buff *skb,
+				struct e1000_csb_tx_pkt *pkt)
 {
+	u32 dcmd = 0, popts = 0;
+
+	pkt->lower_flags = E1000_TXD_CMD_IFCS;
+	if (skb_is_gso(skb)) {
+		/* only IPv4 TSO is advertised (see NOTES-qemu-facts.md) */
+		if (WARN_ON_ONCE(!(skb_shinfo(skb)->gso_type & SKB_GSO_TCPV4)) ||
+		    e1000_csb_tx_tso(ring, skb, &dcmd, &popts))
+			return -EINVAL;
+		pkt->segs = skb_shinfo(skb)->gso_segs;
+		pkt->bytecount += (pkt->segs - 1) * skb_tcp_all_headers(skb);
+		pkt->tso = true;
+	} else if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		if (unlikely(skb_checksum_start_offset(skb) + skb->csum_offset >
+			     E1000_CSB_TX_MAX_OFFSET - 1))
+			return skb_checksum_help(skb);
+		e1000_csb_tx_csum(ring, skb, &popts);
+	} else {
+		return 0;
+	}
+	pkt->offload = true;
+	pkt->lower_flags |= E1000_TXD_CMD_DEXT | E1000_TXD_DTYP_DATA | dcmd;
+	pkt->upper = popts;
+	return 0;
+}
+
+/*
+ * Post one mapped buffer, split into descriptors of at most TX_MAX_DATA
+ * bytes; its first slot owns the mapping.
+ */
+static void e1000_csb_tx_post(struct e1000_csb_tx_ring *ring,
+			      struct e1000_csb_tx_pkt *pkt, dma_addr_t dma,
+			      u32 len, u8 map_type)
+{
+	u32 i = pkt->next;
+
+	ring->buffers[i].map_type = map_type;
+	ring->buffers[i].map_len = len;
+	ring->buffers[i].dma = dma;
 	while (len) {
 		u32 chunk = min_t(u32, len, E1000_CSB_TX_MAX_DATA);
 		struct e1000_csb_tx_desc *d = E1000_CSB_TX_DESC(ring, i);
 
 		d->addr = cpu_to_le64(dma);
-		d->lower = cpu_to_le32(chunk | lower_flags);
-		d->upper = cpu_to_le32(upper);
-		*last = i;
+		d->lower = cpu_to_le32(chunk | pkt->lower_flags);
+		d->upper = cpu_to_le32(pkt->upper);
+		pkt->last = i;
 		dma += chunk;
 		len -= chunk;
 		if (++i == ring->count)
 			i = 0;
 	}
-	return i;
+	pkt->next = i;
+}
+
+/* Map and post the linear part and every fragment; -ENOMEM: DMA error. */
+static int e1000_csb_tx_map(struct e1000_csb_tx_ring *ring,
+			    struct sk_buff *skb, struct e1000_csb_tx_pkt *pkt)
+{
+	unsigned int f;
+	dma_addr_t dma;
+	u32 len;
+
+	len = skb_headlen(skb);
+	if (len) {
+		dma = dma_map_single(ring->dev, skb->data, len, DMA_TO_DEVICE);
+		if (dma_mapping_error(ring->dev, dma))
+			return -ENOMEM;
+		e1000_csb_tx_post(ring, pkt, dma, len, E1000_CSB_MAP_SINGLE);
+	}
+
+	for (f = 0; f < skb_shinfo(skb)->nr_frags; f++) {
+		const skb_frag_t *frag = &skb_shinfo(skb)->frags[f];
+
+		len = skb_frag_size(frag);
+		if (!len)
+			continue;
+		dma = skb_frag_dma_map(ring->dev, frag, 0, len, DMA_TO_DEVICE);
+		if (dma_mapping_error(ring->dev, dma))
+			return -ENOMEM;
+		e1000_csb_tx_post(ring, pkt, dma, len, E1000_CSB_MAP_PAGE);
+	}
+	return 0;
+}
+
+/*
+ * Undo the mappings made so far and give back every slot, the context
+ * descriptor's included: the device's context is unknown now.
+ */
+static void e1000_csb_tx_unwind(struct e1000_csb_tx_ring *ring,
+				const struct e1000_csb_tx_pkt *pkt)
+{
+	u32 i;
+
+	for (i = pkt->first; i != pkt->next;) {
+		e1000_csb_tx_unmap(ring, &ring->buffers[i]);
+		if (++i == ring->count)
+			i = 0;
+	}
+	ring->next_to_use = pkt->first;
+	ring->ctx.valid = false;
 }
 
 static void e1000_csb_tx_ring_doorbell(struct e1000_csb_adapter *adapter,
@@ -359,19 +461,53 @@ static void e1000_csb_tx_ring_doorbell(struct e1000_csb_adapter *adapter,
 	e1000_csb_stat_inc(&ring->syncp, &ring->doorbells);
 }
 
+/* The packet is posted: hand it to the completion path and the device. */
+static void e1000_csb_tx_commit(struct e1000_csb_adapter *adapter,
+				struct sk_buff *skb,
+				const struct e1000_csb_tx_pkt *pkt)
+{
+	struct e1000_csb_tx_ring *ring = &adapter->tx_ring;
+	struct e1000_csb_tx_buffer *first = &ring->buffers[pkt->first];
+	struct netdev_queue *txq = netdev_get_tx_queue(ring->netdev, 0);
+
+	E1000_CSB_TX_DESC(ring, pkt->last)->lower |=
+		cpu_to_le32(E1000_TXD_CMD_EOP | E1000_TXD_CMD_RS);
+
+	if (pkt->tso)
+		e1000_csb_stat_inc(&ring->syncp, &ring->tso);
+	else if (pkt->offload)
+		e1000_csb_stat_inc(&ring->syncp, &ring->csum);
+
+	skb_tx_timestamp(skb);
+
+	first->eop = pkt->last;
+	first->bytecount = pkt->bytecount;
+	first->segs = pkt->segs;
+	/* descriptors and bookkeeping before the skb becomes visible to
+	 * the completion path; pairs with smp_rmb() in e1000_csb_tx_clean()
+	 */
+	smp_wmb();
+	WRITE_ONCE(first->skb, skb);
+	ring->next_to_use = pkt->next;
+
+	/* stop early so the next packet always fits */
+	e1000_csb_maybe_stop_tx(ring, E1000_CSB_TX_DESC_NEEDED);
+
+	if (__netdev_tx_sent_queue(txq, pkt->bytecount, netdev_xmit_more())) {
+		e1000_csb_tx_ring_doorbell(adapter, ring);
+		/* stopped by BQL: completions must now come by interrupt */
+		if (unlikely(netif_xmit_stopped(txq)) &&
+		    e1000_csb_mode_on(adapter, CSB_F_IRQ))
+			e1000_csb_mode_tx_stopped(adapter, ring);
+	}
+}
+
 netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 				 struct net_device *netdev)
 {
 	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
 	struct e1000_csb_tx_ring *ring = &adapter->tx_ring;
-	struct netdev_queue *txq = netdev_get_tx_queue(netdev, 0);
-	u32 first, i, last = 0, lower_flags, upper = 0;
-	u32 dcmd = 0, popts = 0, bytecount;
-	u16 segs = 1;
-	bool offload = false;
-	unsigned int f;
-	dma_addr_t dma;
-	u32 len;
+	struct e1000_csb_tx_pkt pkt = { .segs = 1 };
 
 	/*
 	 * CSB mode: no TX interrupts while traffic flows; completions are
@@ -388,116 +524,24 @@ netdev_tx_t e1000_csb_xmit_frame(struct sk_buff *skb,
 		return NETDEV_TX_BUSY;
 	}
 
-	first = ring->next_to_use;
-	bytecount = skb->len;
+	pkt.first = ring->next_to_use;
+	pkt.bytecount = skb->len;
+	if (e1000_csb_tx_offload(ring, skb, &pkt))
+		goto drop;
 
-	i = first;
-	if (skb_is_gso(skb)) {
-		/* only IPv4 TSO is advertised (see NOTES-qemu-facts.md) */
-		if (WARN_ON_ONCE(!(skb_shinfo(skb)->gso_type & SKB_GSO_TCPV4)) ||
-		    e1000_csb_tx_tso(ring, skb, &dcmd, &popts))
-			goto drop;
-		segs = skb_shinfo(skb)->gso_segs;
-		bytecount += (segs - 1) * skb_tcp_all_headers(skb);
-		offload = true;
-	} else if (skb->ip_summed == CHECKSUM_PARTIAL) {
-		if (unlikely(skb_checksum_start_offset(skb) + skb->csum_offset >
-			     E1000_CSB_TX_MAX_OFFSET - 1)) {
-			if (skb_checksum_help(skb))
-				goto drop;
-		} else {
-			e1000_csb_tx_csum(ring, skb, &popts);
-			offload = true;
-		}
+	pkt.next = ring->next_to_use;
+	if (e1000_csb_tx_map(ring, skb, &pkt)) {
+		e1000_csb_stat_inc(&ring->syncp, &ring->dma_err);
+		goto unwind;
 	}
-
-	if (offload) {
-		lower_flags = E1000_TXD_CMD_DEXT | E1000_TXD_DTYP_DATA |
-			      E1000_TXD_CMD_IFCS | dcmd;
-		upper = popts;
-	} else {
-		lower_flags = E1000_TXD_CMD_IFCS;
-	}
-
-	i = ring->next_to_use;
-
-	len = skb_headlen(skb);
-	if (len) {
-		dma = dma_map_single(ring->dev, skb->data, len, DMA_TO_DEVICE);
-		if (dma_mapping_error(ring->dev, dma))
-			goto dma_error;
-		ring->buffers[i].map_type = E1000_CSB_MAP_SINGLE;
-		ring->buffers[i].map_len = len;
-		ring->buffers[i].dma = dma;
-		i = e1000_csb_tx_post(ring, i, dma, len, lower_flags, upper,
-				      &last);
-	}
-
-	for (f = 0; f < skb_shinfo(skb)->nr_frags; f++) {
-		const skb_frag_t *frag = &skb_shinfo(skb)->frags[f];
-
-		len = skb_frag_size(frag);
-		if (!len)
-			continue;
-		dma = skb_frag_dma_map(ring->dev, frag, 0, len, DMA_TO_DEVICE);
-		if (dma_mapping_error(ring->dev, dma))
-			goto dma_error;
-		ring->buffers[i].map_type = E1000_CSB_MAP_PAGE;
-		ring->buffers[i].map_len = len;
-		ring->buffers[i].dma = dma;
-		i = e1000_csb_tx_post(ring, i, dma, len, lower_flags, upper,
-				      &last);
-	}
-
-	if (unlikely(i == ring->next_to_use))	/* zero-length skb */
+	if (unlikely(pkt.next == ring->next_to_use))	/* zero-length skb */
 		goto unwind;
 
-	E1000_CSB_TX_DESC(ring, last)->lower |=
-		cpu_to_le32(E1000_TXD_CMD_EOP | E1000_TXD_CMD_RS);
-
-	if (dcmd & E1000_TXD_CMD_TSE)
-		e1000_csb_stat_inc(&ring->syncp, &ring->tso);
-	else if (offload)
-		e1000_csb_stat_inc(&ring->syncp, &ring->csum);
-
-	skb_tx_timestamp(skb);
-
-	ring->buffers[first].eop = last;
-	ring->buffers[first].bytecount = bytecount;
-	ring->buffers[first].segs = segs;
-	/* descriptors and bookkeeping before the skb becomes visible to
-	 * the completion path; pairs with smp_rmb() in e1000_csb_tx_clean()
-	 */
-	smp_wmb();
-	WRITE_ONCE(ring->buffers[first].skb, skb);
-	ring->next_to_use = i;
-
-	/* stop early so the next packet always fits */
-	e1000_csb_maybe_stop_tx(ring, E1000_CSB_TX_DESC_NEEDED);
-
-	if (__netdev_tx_sent_queue(txq, bytecount, netdev_xmit_more())) {
-		e1000_csb_tx_ring_doorbell(adapter, ring);
-		/* stopped by BQL: completions must now come by interrupt */
-		if (unlikely(netif_xmit_stopped(txq)) &&
-		    e1000_csb_mode_on(adapter, CSB_F_IRQ))
-			e1000_csb_mode_tx_stopped(adapter, ring);
-	}
-
+	e1000_csb_tx_commit(adapter, skb, &pkt);
 	return NETDEV_TX_OK;
 
-dma_error:
-	e1000_csb_stat_inc(&ring->syncp, &ring->dma_err);
 unwind:
-	/* undo the mappings made so far and give back every slot, the
-	 * context descriptor's included: the device's context is unknown now
-	 */
-	for (last = first; last != i;) {
-		e1000_csb_tx_unmap(ring, &ring->buffers[last]);
-		if (++last == ring->count)
-			last = 0;
-	}
-	ring->next_to_use = first;
-	ring->ctx.valid = false;
+	e1000_csb_tx_unwind(ring, &pkt);
 drop:
 	dev_kfree_skb_any(skb);
 	e1000_csb_stat_inc(&ring->syncp, &ring->dropped);
