@@ -521,10 +521,9 @@ static const char *e1000_csb_model(const struct e1000_csb_adapter *adapter)
 	return "8254x";
 }
 
-static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
+/* Enable the PCI function: memory decoding, DMA mask, BAR 0, mastering. */
+static int e1000_csb_pci_init(struct pci_dev *pdev)
 {
-	struct e1000_csb_adapter *adapter;
-	struct net_device *netdev;
 	int err;
 
 	err = pci_enable_device_mem(pdev);
@@ -544,16 +543,18 @@ static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 	if (err)
 		goto err_disable;
 	pci_set_master(pdev);
+	return 0;
 
-	netdev = alloc_etherdev(sizeof(*adapter));
-	if (!netdev) {
-		err = -ENOMEM;
-		goto err_release;
-	}
-	SET_NETDEV_DEV(netdev, &pdev->dev);
-	pci_set_drvdata(pdev, netdev);
+err_disable:
+	pci_disable_device(pdev);
+	return err;
+}
 
-	adapter = netdev_priv(netdev);
+/* The adapter's software state before the device is touched. */
+static void e1000_csb_adapter_init(struct e1000_csb_adapter *adapter,
+				   struct net_device *netdev,
+				   struct pci_dev *pdev)
+{
 	adapter->netdev = netdev;
 	adapter->pdev = pdev;
 	adapter->msg_enable = netif_msg_init(debug,
@@ -571,6 +572,68 @@ static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 	INIT_DELAYED_WORK(&adapter->watchdog, e1000_csb_watchdog_task);
 	INIT_WORK(&adapter->reset_task, e1000_csb_reset_task);
 	set_bit(E1000_CSB_STATE_DOWN, &adapter->state);
+}
+
+/* Operations, NAPI, features and MTU range of the net_device. */
+static void e1000_csb_netdev_init(struct e1000_csb_adapter *adapter)
+{
+	struct net_device *netdev = adapter->netdev;
+
+	netdev->netdev_ops = &e1000_csb_netdev_ops;
+	e1000_csb_set_ethtool_ops(netdev);
+	netdev->watchdog_timeo = 5 * HZ;
+	netif_napi_add(netdev, &adapter->napi, e1000_csb_poll);
+
+	netdev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO |
+			      NETIF_F_RXCSUM | NETIF_F_RXALL;
+	netdev->features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO |
+			   NETIF_F_RXCSUM | NETIF_F_HIGHDMA;
+	netdev->vlan_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO |
+				NETIF_F_HIGHDMA;
+	netdev->priv_flags |= IFF_UNICAST_FLT;
+	netdev->min_mtu = ETH_MIN_MTU;
+	netdev->max_mtu = E1000_CSB_MAX_MTU;
+}
+
+/* What was found, in the log. */
+static void e1000_csb_probe_report(struct e1000_csb_adapter *adapter)
+{
+	struct net_device *netdev = adapter->netdev;
+	struct pci_dev *pdev = adapter->pdev;
+
+	netif_info(adapter, probe, netdev,
+		   "Intel %s (rev %u) at %s, MAC %pM, IRQ %d%s\n",
+		   e1000_csb_model(adapter), adapter->revision,
+		   pci_name(pdev), netdev->dev_addr, pdev->irq,
+		   adapter->eeprom_ok ? "" : " (EEPROM invalid)");
+	if (adapter->csb.offered)
+		netif_info(adapter, probe, netdev,
+			   "host offers the CSB extension %u.%u (features %#x)%s\n",
+			   adapter->csb.major, adapter->csb.minor,
+			   adapter->csb.features,
+			   (adapter->priv_flags & E1000_CSB_PFLAG_CSB) ?
+			   ", enabled at open" : "");
+}
+
+static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
+{
+	struct e1000_csb_adapter *adapter;
+	struct net_device *netdev;
+	int err;
+
+	err = e1000_csb_pci_init(pdev);
+	if (err)
+		return err;
+
+	netdev = alloc_etherdev(sizeof(*adapter));
+	if (!netdev) {
+		err = -ENOMEM;
+		goto err_release;
+	}
+	SET_NETDEV_DEV(netdev, &pdev->dev);
+	pci_set_drvdata(pdev, netdev);
+	adapter = netdev_priv(netdev);
+	e1000_csb_adapter_init(adapter, netdev, pdev);
 
 	adapter->regcnt = alloc_percpu(struct e1000_csb_reg_counters);
 	if (!adapter->regcnt) {
@@ -595,20 +658,7 @@ static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 	adapter->rx_usecs = e1000_csb_hw_has_itr(adapter) ?
 			    min_t(u32, rx_usecs, E1000_CSB_ITR_MAX_USECS) : 0;
 
-	netdev->netdev_ops = &e1000_csb_netdev_ops;
-	e1000_csb_set_ethtool_ops(netdev);
-	netdev->watchdog_timeo = 5 * HZ;
-	netif_napi_add(netdev, &adapter->napi, e1000_csb_poll);
-
-	netdev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO |
-			      NETIF_F_RXCSUM | NETIF_F_RXALL;
-	netdev->features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO |
-			   NETIF_F_RXCSUM | NETIF_F_HIGHDMA;
-	netdev->vlan_features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO |
-				NETIF_F_HIGHDMA;
-	netdev->priv_flags |= IFF_UNICAST_FLT;
-	netdev->min_mtu = ETH_MIN_MTU;
-	netdev->max_mtu = E1000_CSB_MAX_MTU;
+	e1000_csb_netdev_init(adapter);
 
 	err = e1000_csb_hw_reset(adapter);
 	if (err) {
@@ -625,18 +675,7 @@ static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 		goto err_napi;
 
 	e1000_csb_debugfs_add(adapter);
-	netif_info(adapter, probe, netdev,
-		   "Intel %s (rev %u) at %s, MAC %pM, IRQ %d%s\n",
-		   e1000_csb_model(adapter), adapter->revision,
-		   pci_name(pdev), netdev->dev_addr, pdev->irq,
-		   adapter->eeprom_ok ? "" : " (EEPROM invalid)");
-	if (adapter->csb.offered)
-		netif_info(adapter, probe, netdev,
-			   "host offers the CSB extension %u.%u (features %#x)%s\n",
-			   adapter->csb.major, adapter->csb.minor,
-			   adapter->csb.features,
-			   (adapter->priv_flags & E1000_CSB_PFLAG_CSB) ?
-			   ", enabled at open" : "");
+	e1000_csb_probe_report(adapter);
 	return 0;
 
 err_napi:
@@ -649,7 +688,6 @@ err_free_netdev:
 	free_netdev(netdev);
 err_release:
 	pci_release_mem_regions(pdev);
-err_disable:
 	pci_disable_device(pdev);
 	return err;
 }
