@@ -196,6 +196,86 @@ static void e1000_csb_rx_bad_done(struct e1000_csb_rx_ring *ring, u32 i)
 		e1000_csb_schedule_reset(adapter);
 }
 
+/* What one e1000_csb_rx_clean() counted, added to the ring's stats at its end */
+struct e1000_csb_rx_tally {
+	u64 bytes;
+	u64 copybreak;
+	u64 multi;		/* frames spanning > 1 descriptor */
+	u64 frame_err;
+	u64 nomem;
+};
+
+/*
+ * Add a completed buffer of @len bytes to the frame being received, @skb
+ * (NULL: this buffer starts one).  Returns the frame, or NULL if there is
+ * none to go on with: the rest of a frame that could not be kept is
+ * discarded (ring->discard).
+ */
+static struct sk_buff *e1000_csb_rx_add_buf(struct e1000_csb_rx_ring *ring,
+					    struct sk_buff *skb,
+					    struct e1000_csb_rx_buffer *buf,
+					    u32 len, bool eop,
+					    struct e1000_csb_rx_tally *t)
+{
+	bool copied;
+
+	if (unlikely(ring->discard)) {
+		e1000_csb_rx_recycle(ring, buf, len);
+		if (eop)
+			ring->discard = false;
+		return NULL;
+	}
+
+	if (!skb) {
+		skb = e1000_csb_rx_first(ring, buf, len, eop, &copied);
+		if (unlikely(!skb)) {
+			t->nomem++;
+			e1000_csb_rx_recycle(ring, buf, len);
+			ring->discard = !eop;
+			return NULL;
+		}
+		if (copied)
+			t->copybreak++;
+	} else if (!len) {
+		/* nothing in this buffer (e.g. only a stripped FCS) */
+		e1000_csb_rx_recycle(ring, buf, 0);
+	} else if (skb_shinfo(skb)->nr_frags < MAX_SKB_FRAGS) {
+		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags,
+				buf->page, 0, len, PAGE_SIZE);
+		e1000_csb_rx_take_page(ring, buf);
+	} else {
+		/* cannot happen with MTU <= 9000; be safe anyway */
+		e1000_csb_rx_recycle(ring, buf, len);
+		dev_kfree_skb_any(skb);
+		t->frame_err++;
+		ring->discard = !eop;
+		return NULL;
+	}
+	return skb;
+}
+
+/* A whole frame: to the stack, or dropped for its errors.  True if passed. */
+static bool e1000_csb_rx_deliver(struct e1000_csb_rx_ring *ring,
+				 struct sk_buff *skb, u8 status, u8 errors,
+				 struct e1000_csb_rx_tally *t)
+{
+	struct net_device *netdev = ring->netdev;
+
+	if (unlikely(((errors & E1000_RXD_ERR_FRAME) &&
+		      !(netdev->features & NETIF_F_RXALL)) ||
+		     skb->len < ETH_HLEN)) {
+		dev_kfree_skb_any(skb);
+		t->frame_err++;
+		return false;
+	}
+
+	e1000_csb_rx_csum(ring, skb, status, errors);
+	t->bytes += skb->len;
+	skb->protocol = eth_type_trans(skb, netdev);
+	napi_gro_receive(&ring->adapter->napi, skb);
+	return true;
+}
+
 /**
  * e1000_csb_rx_clean - receive up to @budget frames
  * @adapter: board private structure
@@ -206,9 +286,8 @@ static void e1000_csb_rx_bad_done(struct e1000_csb_rx_ring *ring, u32 i)
 int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget)
 {
 	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
-	struct net_device *netdev = ring->netdev;
+	struct e1000_csb_rx_tally t = {};
 	struct sk_buff *skb = ring->skb;
-	u64 bytes = 0, copybreak = 0, multi = 0, frame_err = 0, nomem = 0;
 	u32 i = ring->next_to_clean;
 	int done = 0;
 
@@ -216,7 +295,7 @@ int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget)
 		struct e1000_csb_rx_desc *desc = E1000_CSB_RX_DESC(ring, i);
 		struct e1000_csb_rx_buffer *buf = &ring->buffers[i];
 		u8 status, errors;
-		bool eop, copied, cont;
+		bool eop, cont;
 		u32 len;
 
 		status = READ_ONCE(desc->status);
@@ -242,61 +321,14 @@ int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget)
 		dma_sync_single_range_for_cpu(ring->dev, buf->dma, 0, len,
 					      DMA_FROM_DEVICE);
 
-		if (unlikely(ring->discard)) {
-			e1000_csb_rx_recycle(ring, buf, len);
-			if (eop)
-				ring->discard = false;
-			continue;
-		}
-
 		cont = skb;
-		if (!skb) {
-			skb = e1000_csb_rx_first(ring, buf, len, eop, &copied);
-			if (unlikely(!skb)) {
-				nomem++;
-				e1000_csb_rx_recycle(ring, buf, len);
-				ring->discard = !eop;
-				continue;
-			}
-			if (copied)
-				copybreak++;
-		} else if (!len) {
-			/* nothing in this buffer (e.g. only a stripped FCS) */
-			e1000_csb_rx_recycle(ring, buf, 0);
-		} else if (skb_shinfo(skb)->nr_frags < MAX_SKB_FRAGS) {
-			skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags,
-					buf->page, 0, len, PAGE_SIZE);
-			e1000_csb_rx_take_page(ring, buf);
-		} else {
-			/* cannot happen with MTU <= 9000; be safe anyway */
-			e1000_csb_rx_recycle(ring, buf, len);
-			dev_kfree_skb_any(skb);
-			skb = NULL;
-			frame_err++;
-			ring->discard = !eop;
-			continue;
-		}
-
-		if (!eop)
+		skb = e1000_csb_rx_add_buf(ring, skb, buf, len, eop, &t);
+		if (!skb || !eop)
 			continue;
 		if (cont)
-			multi++;
-
-		if (unlikely(((errors & E1000_RXD_ERR_FRAME) &&
-			      !(netdev->features & NETIF_F_RXALL)) ||
-			     skb->len < ETH_HLEN)) {
-			dev_kfree_skb_any(skb);
-			skb = NULL;
-			frame_err++;
-			continue;
-		}
-
-		e1000_csb_rx_csum(ring, skb, status, errors);
-		bytes += skb->len;
-		skb->protocol = eth_type_trans(skb, netdev);
-		napi_gro_receive(&adapter->napi, skb);
+			t.multi++;
+		done += e1000_csb_rx_deliver(ring, skb, status, errors, &t);
 		skb = NULL;
-		done++;
 	}
 
 	ring->skb = skb;
@@ -304,11 +336,11 @@ int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget)
 
 	u64_stats_update_begin(&ring->syncp);
 	u64_stats_add(&ring->packets, done);
-	u64_stats_add(&ring->bytes, bytes);
-	u64_stats_add(&ring->copybreak, copybreak);
-	u64_stats_add(&ring->multi_desc, multi);
-	u64_stats_add(&ring->frame_err, frame_err);
-	u64_stats_add(&ring->dropped, nomem);
+	u64_stats_add(&ring->bytes, t.bytes);
+	u64_stats_add(&ring->copybreak, t.copybreak);
+	u64_stats_add(&ring->multi_desc, t.multi);
+	u64_stats_add(&ring->frame_err, t.frame_err);
+	u64_stats_add(&ring->dropped, t.nomem);
 	u64_stats_update_end(&ring->syncp);
 
 	if (e1000_csb_rx_unused(ring) >=
