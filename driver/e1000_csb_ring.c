@@ -31,31 +31,32 @@ void e1000_csb_rings_init(struct e1000_csb_adapter *adapter)
  * @dev: DMA device
  * @count: number of descriptors
  * @desc_size: bytes per descriptor
- * @size: returns the bytes of descriptors
- * @dma: returns their bus address
  * @buf_size: bytes of driver bookkeeping per descriptor
+ * @desc: returns the descriptors
+ * @dma: returns their bus address
+ * @size: returns their size in bytes
  * @buffers: returns the zeroed bookkeeping array
  *
  * Coherent allocations are page aligned, which satisfies the device's
- * 16-byte (TX) and 128-byte length rules.  Returns the descriptors or NULL.
+ * 16-byte (TX) and 128-byte length rules.  Returns 0 or -ENOMEM (and then
+ * nothing is left allocated).
  */
-static void *e1000_csb_ring_mem_alloc(struct device *dev, u32 count,
-				      size_t desc_size, u32 *size,
-				      dma_addr_t *dma, size_t buf_size,
-				      void **buffers)
+static int e1000_csb_ring_mem_alloc(struct device *dev, u32 count,
+				    size_t desc_size, size_t buf_size,
+				    void **desc, dma_addr_t *dma, u32 *size,
+				    void **buffers)
 {
-	void *desc;
-
 	*size = count * desc_size;
 	*buffers = kvcalloc(count, buf_size, GFP_KERNEL);
 	if (!*buffers)
-		return NULL;
-	desc = dma_alloc_coherent(dev, *size, dma, GFP_KERNEL);
-	if (!desc) {
+		return -ENOMEM;
+	*desc = dma_alloc_coherent(dev, *size, dma, GFP_KERNEL);
+	if (!*desc) {
 		kvfree(*buffers);
 		*buffers = NULL;
+		return -ENOMEM;
 	}
-	return desc;
+	return 0;
 }
 
 /* Undo e1000_csb_ring_mem_alloc(); either pointer may already be NULL. */
@@ -69,78 +70,49 @@ static void e1000_csb_ring_mem_free(struct device *dev, u32 size, void **desc,
 	*buffers = NULL;
 }
 
-static int e1000_csb_ring_tx_alloc(struct e1000_csb_adapter *adapter)
-{
-	struct e1000_csb_tx_ring *ring = &adapter->tx_ring;
-
-	ring->count = adapter->tx_ring_count;
-	ring->desc = e1000_csb_ring_mem_alloc(ring->dev, ring->count,
-					      sizeof(struct e1000_csb_tx_desc),
-					      &ring->size, &ring->desc_dma,
-					      sizeof(*ring->buffers),
-					      (void **)&ring->buffers);
-	if (!ring->desc)
-		return -ENOMEM;
-	ring->next_to_use = 0;
-	ring->next_to_clean = 0;
-	ring->ctx.valid = false;
-	return 0;
-}
-
-static int e1000_csb_ring_rx_alloc(struct e1000_csb_adapter *adapter)
-{
-	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
-
-	ring->count = adapter->rx_ring_count;
-	ring->desc = e1000_csb_ring_mem_alloc(ring->dev, ring->count,
-					      sizeof(struct e1000_csb_rx_desc),
-					      &ring->size, &ring->desc_dma,
-					      sizeof(*ring->buffers),
-					      (void **)&ring->buffers);
-	if (!ring->desc)
-		return -ENOMEM;
-	ring->next_to_use = 0;
-	ring->next_to_clean = 0;
-	ring->skb = NULL;
-	ring->discard = false;
-	return 0;
-}
-
-static void e1000_csb_ring_tx_free(struct e1000_csb_adapter *adapter)
-{
-	struct e1000_csb_tx_ring *ring = &adapter->tx_ring;
-
-	e1000_csb_ring_mem_free(ring->dev, ring->size, &ring->desc,
-				ring->desc_dma, (void **)&ring->buffers);
-}
-
-static void e1000_csb_ring_rx_free(struct e1000_csb_adapter *adapter)
-{
-	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
-
-	e1000_csb_ring_mem_free(ring->dev, ring->size, &ring->desc,
-				ring->desc_dma, (void **)&ring->buffers);
-}
-
-/* Both rings at the requested sizes; on failure neither is left. */
+/* Both rings, empty, at the requested sizes; on failure neither is left. */
 int e1000_csb_rings_alloc(struct e1000_csb_adapter *adapter)
 {
+	struct e1000_csb_tx_ring *tx = &adapter->tx_ring;
+	struct e1000_csb_rx_ring *rx = &adapter->rx_ring;
 	int err;
 
-	err = e1000_csb_ring_tx_alloc(adapter);
-	if (err)
-		return err;
-	err = e1000_csb_ring_rx_alloc(adapter);
+	tx->count = adapter->tx_ring_count;
+	rx->count = adapter->rx_ring_count;
+	err = e1000_csb_ring_mem_alloc(tx->dev, tx->count,
+				       sizeof(struct e1000_csb_tx_desc),
+				       sizeof(*tx->buffers), &tx->desc,
+				       &tx->desc_dma, &tx->size,
+				       (void **)&tx->buffers);
+	if (!err)
+		err = e1000_csb_ring_mem_alloc(rx->dev, rx->count,
+					       sizeof(struct e1000_csb_rx_desc),
+					       sizeof(*rx->buffers), &rx->desc,
+					       &rx->desc_dma, &rx->size,
+					       (void **)&rx->buffers);
 	if (err) {
-		e1000_csb_ring_tx_free(adapter);
+		e1000_csb_rings_free(adapter);
 		return err;
 	}
+
+	tx->next_to_use = 0;
+	tx->next_to_clean = 0;
+	tx->ctx.valid = false;
+	rx->next_to_use = 0;
+	rx->next_to_clean = 0;
+	rx->skb = NULL;
+	rx->discard = false;
 	return 0;
 }
 
 /* The rings must hold no buffers any more (e1000_csb_*_clean_all()). */
 void e1000_csb_rings_free(struct e1000_csb_adapter *adapter)
 {
-	e1000_csb_ring_rx_free(adapter);
-	e1000_csb_ring_tx_free(adapter);
+	struct e1000_csb_tx_ring *tx = &adapter->tx_ring;
+	struct e1000_csb_rx_ring *rx = &adapter->rx_ring;
+
+	e1000_csb_ring_mem_free(rx->dev, rx->size, &rx->desc, rx->desc_dma,
+				(void **)&rx->buffers);
+	e1000_csb_ring_mem_free(tx->dev, tx->size, &tx->desc, tx->desc_dma,
+				(void **)&tx->buffers);
 }
