@@ -11,6 +11,10 @@ timeout, no rescue, a clean kernel log."""
 from harness import KERNELS
 from harness.results import parse_result
 
+# In `make soak` until a rescue seen once in seven runs on a loaded
+# machine is explained (the driver now logs which handshake it mended;
+# the failure shows the guest's log lines): issue #11.
+KIND = "soak"
 SLOTS = 2
 MATRIX = {"kernel": KERNELS}
 TIMEOUT = 600
@@ -105,8 +109,9 @@ def run(t):
         # still on the old CPU: one may be counted there
         t.expect(on_cpu[0] > 0 and on_cpu[1] <= 1, f"{g.name}: interrupts per CPU {on_cpu}")
         t.expect(after["csb_active"] == 1, f"{g.name}: left CSB mode")
+        rescues = [x for x in g.sh("dmesg").splitlines() if "csb: rescue" in x]
         for key in ("tx_timeouts", "csb_rescues", "csb_fallbacks"):
             t.expect(after[key] == before[g.name][key], f"{g.name}: {key} "
-                     f"{before[g.name][key]} -> {after[key]}")
+                     f"{before[g.name][key]} -> {after[key]}\n" + "\n".join(rescues))
         problems = g.dmesg_problems()
         t.expect(not problems, f"{g.name} kernel log:\n" + "\n".join(problems))
