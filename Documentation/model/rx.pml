@@ -200,7 +200,7 @@ inline rx_publish()
 			STORE(HOST, RX_KICK, 0)
 		:: else
 		fi;
-		/* e1000_csb_flush_rx(): deliver the queued frame */
+		/* e1000_csb_rx_kick() -> e1000_csb_dev_flush_rx(): deliver the queued frame */
 		if
 		:: queued ->
 			rx_check(qneed, has);
