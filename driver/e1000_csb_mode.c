@@ -614,17 +614,17 @@ static void e1000_csb_mode_rescue(struct e1000_csb_adapter *adapter)
 	if (csb->block && csb->active == CSB_F_ALL &&
 	    !e1000_csb_mode_requests_bad(adapter)) {
 		if (e1000_csb_mode_tx_stuck(adapter)) {
-			e1000_csb_mode_rescued(adapter, "TX (TX-G/TX-H: host not kicked)");
+			e1000_csb_mode_rescued(adapter, "TX (TX-G/TX-H, host not kicked)");
 			e1000_csb_mode_wr(adapter, CSB_REG_KICK,
 					  CSB_KICK_TX);
 		}
 		if (e1000_csb_mode_rx_stuck(adapter)) {
-			e1000_csb_mode_rescued(adapter, "RX (RX-G/RX-H: host waits for buffers it has)");
+			e1000_csb_mode_rescued(adapter, "RX (RX-G/RX-H, buffers given)");
 			e1000_csb_mode_wr(adapter, CSB_REG_KICK,
 					  CSB_KICK_RX);
 		}
 		if (e1000_csb_mode_irq_stuck(adapter)) {
-			e1000_csb_mode_rescued(adapter, "completions (IRQ-G/IRQ-H: no interrupt)");
+			e1000_csb_mode_rescued(adapter, "completions (IRQ-G/IRQ-H)");
 			e1000_csb_napi_kick(adapter);
 		}
 	}
