@@ -13,6 +13,7 @@ does something else to them (migrates one, reconfigures both, ...):
 Usage: traffic = BothWays(t, a, b, a_ip, b_ip); traffic.start(); ...;
 sent = traffic.stop(); traffic.check_udp(sent, ...)."""
 from harness.results import parse_result
+from harness.traffic import guest_senders_stop
 
 UDP_PORT = 5050
 TCP_PORT = 6000
@@ -60,13 +61,8 @@ done'""")
         t = self.t
         sent = {}
         for g, _ in self.guests:
-            _, out = g.run("""
-touch /tmp/stop-tcp
-for p in $(pidof udpblast); do
-    tr '\\0' ' ' < /proc/$p/cmdline | grep -q '^udpblast send ' && kill -TERM $p
-done
-bg_wait tx 30""", timeout=40)
-            res = parse_result(out)
+            g.sh("touch /tmp/stop-tcp")
+            res = guest_senders_stop(g)
             sent[g.name] = res.get("sent", 0)
             t.expect(res.get("status") == "ok" or res.get("reason") == "interrupted",
                      f"{g.name}'s UDP sender: {res}")

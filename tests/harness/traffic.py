@@ -50,6 +50,18 @@ def guest_send_start(g, dst, port, count, size, rate=None, flow=1, name="tx"):
          f"--size {size} --rate {rate} --flow {flow}")
 
 
+def guest_senders_stop(g, name="tx", timeout=30):
+    """Stop every `udpblast send` in guest G (SIGTERM) and collect the
+    RESULT of bg_start job NAME (reason "interrupted" if it was still
+    sending)."""
+    _, out = g.run(f"""
+for p in $(pidof udpblast); do
+    tr '\\0' ' ' < /proc/$p/cmdline | grep -q '^udpblast send ' && kill -TERM $p
+done
+bg_wait {name} {timeout}""", timeout=timeout + 10)
+    return parse_result(out)
+
+
 def guest_send_result(g, name="tx", timeout=120):
     """Wait for a guest_send_start() sender and parse its RESULT (a sender
     that met errors, e.g. while its interface was down, still reports)."""

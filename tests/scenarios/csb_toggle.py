@@ -16,6 +16,7 @@ import time
 
 from harness import KERNELS
 from harness.results import parse_result
+from harness.traffic import guest_senders_stop
 
 SLOTS = 2  # two guests
 MATRIX = {"kernel": KERNELS, "vcpus": [1, 2]}
@@ -70,12 +71,7 @@ echo "toggled $i times in $(( $(cut -d. -f1 /proc/uptime) - start )) s"
 
     sent = {}
     for g in (a, b):
-        _, out = g.run("""
-for p in $(pidof udpblast); do
-    tr '\\0' ' ' < /proc/$p/cmdline | grep -q '^udpblast send ' && kill -TERM $p
-done
-bg_wait tx 30""", timeout=40)
-        res = parse_result(out)
+        res = guest_senders_stop(g)
         sent[g.name] = res.get("sent", 0)
         # stopped by our SIGTERM: "interrupted", any other failure is one
         t.expect(res.get("status") == "ok" or res.get("reason") == "interrupted",
