@@ -47,7 +47,7 @@ class Actions:
         self.rng = rng
         self.counts = {}
         # mode switches each guest must count: two per toggle, one per
-        # device restart (a ring or MTU change) in CSB mode
+        # device restart (a ring change) in CSB mode
         self.switches = {g.name: 0 for g in guests}
 
     def toggle(self, g):
@@ -83,12 +83,11 @@ class Actions:
         return self.mtu_to(self.rng.choice(MTUS))
 
     def mtu_to(self, mtu):
-        """Both guests (one MTU per link, as on a real network); each whose
-        MTU changes restarts its device: one mode switch."""
+        """Both guests (one MTU per link, as on a real network). The driver
+        changes the MTU without restarting the device (4 KiB receive
+        buffers, frames may span them): no mode switch."""
         for h in self.guests:
             ifn = h.nics[0].ifname
-            if int(h.sh(f"cat /sys/class/net/{ifn}/mtu")) != mtu:
-                self.switches[h.name] += 1
             h.sh(f"ip link set {ifn} mtu {mtu} && "
                  f"wait_for 10 grep -qx 1 /sys/class/net/{ifn}/carrier")
         return 0
@@ -141,7 +140,7 @@ def check_guest(t, g, before, switches_asked, slab_before):
     t.expect(after["csb_active"] == 1, f"{g.name}: not in CSB mode at the end")
     switches = after["csb_mode_switches"] - before["csb_mode_switches"]
     t.expect(switches == switches_asked, f"{g.name}: {switches} mode switches counted, "
-             f"{switches_asked} caused (toggles, ring and MTU changes)\n"
+             f"{switches_asked} caused (toggles, ring changes)\n"
              + "\n".join(csb_log[-20:]))
     slab_after = sunreclaim(g)
     t.note(f"{g.name}: SUnreclaim {slab_before} -> {slab_after} KiB; {switches} mode switches")
