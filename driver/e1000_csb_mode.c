@@ -504,7 +504,10 @@ void e1000_csb_mode_watchdog(struct e1000_csb_adapter *adapter)
 
 /*
  * Two strikes: true if the same suspicious @state was also seen at the
- * previous check (a watchdog period ago).
+ * previous check (a watchdog period ago).  Callers mix the ring's packet
+ * count into @state: a ring index alone repeats whenever the ring went
+ * round a whole number of times between two checks, which under steady
+ * traffic made a busy ring look stalled (a false rescue now and then).
  */
 static bool e1000_csb_mode_stuck(u32 *mark, bool suspicious, u32 state)
 {
@@ -531,7 +534,8 @@ static bool e1000_csb_mode_tx_stuck(struct e1000_csb_adapter *adapter)
 	first = &ring->buffers[ntc];
 	upper = le32_to_cpu(READ_ONCE(E1000_CSB_TX_DESC(ring, first->eop)->upper));
 	waiting = first->skb && !(upper & E1000_TXD_STAT_DD);
-	stuck = e1000_csb_mode_stuck(&adapter->csb.tx_mark, waiting, ntc);
+	stuck = e1000_csb_mode_stuck(&adapter->csb.tx_mark, waiting,
+				     ntc ^ (u32)u64_stats_read(&ring->packets));
 	netif_tx_unlock_bh(adapter->netdev);
 	return stuck;
 }
@@ -568,7 +572,7 @@ static bool e1000_csb_mode_rx_stuck(struct e1000_csb_adapter *adapter)
 				  head < ring->count &&
 				  csb_need_notify(req & CSB_INDEX_MASK,
 						  head, tail, ring->count),
-				  tail);
+				  tail ^ (u32)u64_stats_read(&ring->packets));
 }
 
 /* IRQ-G/IRQ-H: a received frame waits and no poll came for it. */
@@ -581,7 +585,8 @@ static bool e1000_csb_mode_irq_stuck(struct e1000_csb_adapter *adapter)
 	return e1000_csb_mode_stuck(&adapter->csb.irq_mark,
 				  ntc != READ_ONCE(ring->next_to_use) &&
 				  (READ_ONCE(desc->status) &
-				   E1000_RXD_STAT_DD), ntc);
+				   E1000_RXD_STAT_DD),
+				  ntc ^ (u32)u64_stats_read(&ring->packets));
 }
 
 /*
