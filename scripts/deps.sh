@@ -23,6 +23,7 @@ PKGS=(
 	linux-source-6.1
 	libc6-dev xz-utils zstd
 	spin
+	debhelper dh-dkms dkms lintian
 )
 # Packages from bookworm-backports.
 BPO_PKGS=(meson)
