@@ -61,9 +61,20 @@ def drivers(g, devs):
     return result
 
 
-def unload(g):
-    g.sh("modprobe -r e1000_csb 2>/dev/null; modprobe -r e1000 2>/dev/null; "
+def expect_bound(t, g, want, what):
+    """The NICs' drivers must be WANT ({pci address: driver})."""
+    bound = drivers(g, sorted(want))
+    t.expect(bound == want, f"{what}: expected {want}, got {bound}")
+    return bound
+
+
+def coldplug(t, g, order, want, what):
+    """Unload both drivers, load the modaliases of the devices in ORDER as
+    udev's coldplug does, and expect the drivers WANT."""
+    g.sh("rmmod e1000_csb 2>/dev/null; rmmod e1000 2>/dev/null; "
          "! grep -qE '^(e1000|e1000_csb) ' /proc/modules")
+    g.sh(COLDPLUG.format(devs=" ".join(order)))
+    return expect_bound(t, g, want, what)
 
 
 def run(t):
@@ -80,8 +91,9 @@ def run(t):
     t.expect(set(subs) == {QEMU_SUB, OTHER_SUB},
              f"expected two 8086:100e with subsystems {QEMU_SUB} and {OTHER_SUB}:\n{out}")
     qemu_dev, other_dev = subs[QEMU_SUB], subs[OTHER_SUB]
-    devs = [qemu_dev, other_dev]
-    reverse = " ".join([other_dev, qemu_dev])
+    reverse = [other_dev, qemu_dev]
+    installed = {qemu_dev: "e1000_csb", other_dev: "e1000"}
+    all_e1000 = {qemu_dev: "e1000", other_dev: "e1000"}
 
     # What the module says about itself.
     info = g.sh("modinfo e1000_csb")
@@ -102,12 +114,7 @@ def run(t):
     with open(os.path.join(config.TOP, "packaging", "modprobe.d", "e1000-csb.conf")) as f:
         conf = f.read()
     g.sh(f"mkdir -p /lib/modprobe.d && cat > {CONF} <<'EOF'\n{conf}EOF\n")
-    unload(g)
-    g.sh(COLDPLUG.format(devs=reverse))
-    bound = drivers(g, devs)
-    t.expect(bound == {qemu_dev: "e1000_csb", other_dev: "e1000"},
-             f"installed: expected {qemu_dev} on e1000_csb and {other_dev} on e1000, got {bound}")
-    t.note(f"installed: {bound}")
+    t.note(f"installed: {coldplug(t, g, reverse, installed, 'installed')}")
     ifname = g.sh("ifname_of e1000_csb").strip()
     link0.a.ifname = g.nics[0].ifname = ifname
     drvinfo = g.sh(f"ethtool -i {ifname}")
@@ -128,31 +135,19 @@ wait_for 30 grep -qx 1 /sys/class/net/{ifname}/carrier
 echo {other_dev} > /sys/bus/pci/drivers/e1000/unbind
 echo "8086 100e" > /sys/bus/pci/drivers/e1000_csb/new_id
 """)
-    bound = drivers(g, devs)
-    t.expect(bound == {qemu_dev: "e1000_csb", other_dev: "e1000_csb"},
-             f"after new_id: expected both on e1000_csb, got {bound}")
+    expect_bound(t, g, {qemu_dev: "e1000_csb", other_dev: "e1000_csb"}, "after new_id")
     g.sh(f"""
 echo "8086 100e" > /sys/bus/pci/drivers/e1000_csb/remove_id
 echo {other_dev} > /sys/bus/pci/drivers/e1000_csb/unbind
 echo {other_dev} > /sys/bus/pci/drivers_probe
 """)
-    bound = drivers(g, devs)
-    t.expect(bound == {qemu_dev: "e1000_csb", other_dev: "e1000"},
-             f"after remove_id and a new probe: expected {other_dev} back on e1000, got {bound}")
+    expect_bound(t, g, installed, "after remove_id and a new probe")
 
     # Uninstalled: first the modprobe.d file only, then the module too.
     g.sh(f"ip link set {ifname} down; rm {CONF}")
-    unload(g)
-    g.sh(COLDPLUG.format(devs=reverse))
-    bound = drivers(g, devs)
-    t.expect(bound == {qemu_dev: "e1000", other_dev: "e1000"},
-             f"without {CONF}: expected both on e1000, got {bound}")
-    unload(g)
+    coldplug(t, g, reverse, all_e1000, f"without {CONF}")
     g.sh("rm -f /lib/modules/$(uname -r)/updates/driver/e1000_csb.ko* && depmod")
-    g.sh(COLDPLUG.format(devs=" ".join(devs)))
-    bound = drivers(g, devs)
-    t.expect(bound == {qemu_dev: "e1000", other_dev: "e1000"},
-             f"module removed: expected both on e1000, got {bound}")
+    coldplug(t, g, [qemu_dev, other_dev], all_e1000, "module removed")
     rc, out = g.run("grep '^e1000_csb ' /proc/modules")
     t.expect(rc != 0, f"e1000_csb loaded although removed:\n{out}")
 
