@@ -23,7 +23,7 @@ PKGS=(
 	linux-source-6.1
 	libc6-dev xz-utils zstd
 	spin
-	debhelper dh-dkms dkms lintian
+	debhelper dh-dkms dkms lintian debootstrap
 )
 # Packages from bookworm-backports.
 BPO_PKGS=(meson)

@@ -10,8 +10,9 @@ added (the chroot's file list is the one from before, apart from apt's
 and dpkg's own records and logs, and depmod's indexes).
 
 KIND soak: the first run downloads and prepares the chroot (a few
-minutes, kept in build/deb-chroot-base/ for the next runs); then about a
-minute per kernel for the two DKMS builds (6 min in all here)."""
+minutes, kept in build/deb-chroot-base/ for the next runs); a run then
+takes about 6 minutes on a busy 2-core machine (a copy of the chroot, a
+DKMS build per kernel)."""
 import glob
 import os
 import re
