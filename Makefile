@@ -28,7 +28,7 @@ MODULE_EXCLUDES := $(addprefix --exclude=,'*.o' '*.ko' '*.mod' '*.mod.c' '.*.cmd
 INSTALL_MOD_DIR ?= updates
 
 .PHONY: all modules install uninstall clean distclean modules-all deps qemu \
-	qemu-asan guest tools qtest fuzz check check-static models demo bench soak help
+	qemu-asan guest tools qtest fuzz check check-static models demo bench soak help deb
 
 all: modules
 
@@ -44,6 +44,7 @@ help:
 	@echo "make soak          long or not yet dependable VM scenarios (tests/run.py --soak)"
 	@echo "make demo          two guests on the patched QEMU, traffic both ways, a report"
 	@echo "make bench         plain vs CSB mode: counts and rates per host polling budget"
+	@echo "make deb           the Debian package e1000-csb-dkms (dh-dkms) into build/deb/"
 
 modules:
 	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR): run 'make deps' or set KVER/KDIR" >&2; exit 1; }
@@ -128,6 +129,16 @@ soak: deps
 bench: deps
 	@$(MAKE) -s qemu guest tools
 	@$(PYTHON) tests/bench.py
+
+# The Debian package e1000-csb-dkms (debian/, built by dpkg-buildpackage
+# with dh-dkms) from a copy of the tracked files, into build/deb/.
+DEB_FILES = $(shell git ls-files --cached --others --exclude-standard 2>/dev/null || find . -path ./build -prune -o -type f -print)
+deb:
+	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	@tar -c $(DEB_FILES) | tar -x -C $(BUILD)/deb/src
+	@cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log >&2; exit 1; }
+	@cd $(BUILD)/deb && rm -rf src && ls *.deb
 
 # Not kbuild's "M=... clean": it deletes every *.ko below this directory,
 # including the fetched guest kernels' modules in $(BUILD)/kernels.

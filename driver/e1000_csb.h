@@ -25,6 +25,7 @@
 #include "e1000_csb_abi.h"
 
 #define E1000_CSB_DRV_NAME	"e1000_csb"
+/* E1000_CSB_DRV_VERSION: PACKAGE_VERSION in dkms.conf, passed by driver/Kbuild */
 
 /* Ring size limits: RDLEN/TDLEN must be a multiple of 128 bytes (8 descs) */
 #define E1000_CSB_MIN_RING	80
@@ -571,7 +572,6 @@ void e1000_csb_mode_down(struct e1000_csb_adapter *adapter);
 void e1000_csb_mode_remove(struct e1000_csb_adapter *adapter);
 int e1000_csb_mode_set(struct e1000_csb_adapter *adapter, bool on);
 void e1000_csb_mode_watchdog(struct e1000_csb_adapter *adapter);
-const char *e1000_csb_mode_name(const struct e1000_csb_adapter *adapter);
 void e1000_csb_mode_tx_stopped(struct e1000_csb_adapter *adapter,
 			       struct e1000_csb_tx_ring *ring);
 void e1000_csb_mode_tx_poll_done(struct e1000_csb_adapter *adapter,

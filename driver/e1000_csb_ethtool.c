@@ -226,11 +226,9 @@ static void e1000_csb_get_drvinfo(struct net_device *netdev,
 	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
 
 	strscpy(info->driver, E1000_CSB_DRV_NAME, sizeof(info->driver));
+	strscpy(info->version, E1000_CSB_DRV_VERSION, sizeof(info->version));
 	strscpy(info->bus_info, pci_name(adapter->pdev),
 		sizeof(info->bus_info));
-	snprintf(info->fw_version, sizeof(info->fw_version), "eeprom-%s, %s",
-		 adapter->eeprom_ok ? "ok" : "invalid",
-		 e1000_csb_mode_name(adapter));
 }
 
 /*

@@ -27,10 +27,20 @@ module_param(rx_usecs, uint, 0444);
 MODULE_PARM_DESC(rx_usecs,
 		 "Initial interrupt throttling interval in microseconds (ITR, 82540/82545 only; 0 = off)");
 
+/*
+ * Only QEMU's 8254x models, recognised by the PCI subsystem ids QEMU gives
+ * every device that does not set its own (hw/pci/pci.c).  Any other 8254x
+ * (another hypervisor's, a real board) stays with the in-kernel e1000
+ * unless the administrator hands it over (new_id, driver_override).
+ */
+#define E1000_CSB_QEMU_DEVICE(dev)					\
+	PCI_DEVICE_SUB(PCI_VENDOR_ID_INTEL, (dev),			\
+		       PCI_SUBVENDOR_ID_REDHAT_QUMRANET, PCI_SUBDEVICE_ID_QEMU)
+
 static const struct pci_device_id e1000_csb_pci_tbl[] = {
-	{ PCI_VDEVICE(INTEL, E1000_DEV_ID_82540EM) },
-	{ PCI_VDEVICE(INTEL, E1000_DEV_ID_82545EM_COPPER) },
-	{ PCI_VDEVICE(INTEL, E1000_DEV_ID_82544GC_COPPER) },
+	{ E1000_CSB_QEMU_DEVICE(E1000_DEV_ID_82540EM) },
+	{ E1000_CSB_QEMU_DEVICE(E1000_DEV_ID_82545EM_COPPER) },
+	{ E1000_CSB_QEMU_DEVICE(E1000_DEV_ID_82544GC_COPPER) },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, e1000_csb_pci_tbl);
@@ -800,5 +810,7 @@ static void __exit e1000_csb_exit_module(void)
 }
 module_exit(e1000_csb_exit_module);
 
+MODULE_AUTHOR("The e1000-csb authors");
 MODULE_DESCRIPTION("Intel 8254x (QEMU e1000) driver with a paravirtual CSB mode");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(E1000_CSB_DRV_VERSION);

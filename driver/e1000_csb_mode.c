@@ -168,18 +168,6 @@ void e1000_csb_mode_probe(struct e1000_csb_adapter *adapter)
 	csb->regs = regs;
 }
 
-/* The mode in words, for ethtool -i and the log. */
-const char *e1000_csb_mode_name(const struct e1000_csb_adapter *adapter)
-{
-	const struct e1000_csb_mode *csb = &adapter->csb;
-
-	if (csb->active)
-		return "csb on";
-	if (csb->offered)
-		return "csb off";
-	return "no csb";
-}
-
 /* ---------------- enabling and disabling (spec section 4) ---------------- */
 
 static void e1000_csb_mode_free(struct e1000_csb_adapter *adapter);

@@ -7,7 +7,7 @@
 # deb-src for trixie's QEMU 10.0) are derived from the Debian mirror the
 # machine is already configured with; no host name is written here.
 # Idempotent: a second run with everything present does nothing and says
-# one line.
+# one line. "deps.sh --mirror" only prints the mirror it derives.
 set -euo pipefail
 
 LIST=/etc/apt/sources.list.d/e1000-csb.sources
@@ -23,6 +23,7 @@ PKGS=(
 	linux-source-6.1
 	libc6-dev xz-utils zstd
 	spin
+	debhelper dh-dkms dkms lintian debootstrap
 )
 # Packages from bookworm-backports.
 BPO_PKGS=(meson)
@@ -160,4 +161,9 @@ headers_pkg() {
 		}' | sort -V | tail -n 1 | cut -d" " -f2
 }
 
+# --mirror: print the mirror and stop (for scripts that need one too).
+if [ "${1:-}" = --mirror ]; then
+	debian_mirror | sed -n 1p   # reads it all: no SIGPIPE under pipefail
+	exit 0
+fi
 main "$@"

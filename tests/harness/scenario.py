@@ -258,6 +258,8 @@ class Test:
               machine="pc", smp=None, migratable=False):
         """Start a guest with one NIC per endpoint; with driver=..., load it
         and bring the first NIC up (address endpoint.ip/24, carrier).
+        nic_props: extra -device properties of every NIC, or a list with
+        one string per endpoint.
         machine: a key of config.MACHINES ("pc", "q35", or "q35-iommu":
         Q35 with an Intel VT-d and the guest kernel's intel_iommu=on).
         smp: QEMU's -smp value (default config.DEFAULT_SMP: one vCPU that
@@ -266,8 +268,10 @@ class Test:
         migratable: the NICs' sockets are the harness's, so that
         Guest.migrate() can hand them to the destination QEMU."""
         name = name or f"guest{len(self._guests)}"
-        nics = [NIC(ep, nic, i, nic_props, shared_socket=migratable)
-                for i, ep in enumerate(endpoints)]
+        if isinstance(nic_props, str):
+            nic_props = [nic_props] * len(endpoints)
+        nics = [NIC(ep, nic, i, props, shared_socket=migratable)
+                for i, (ep, props) in enumerate(zip(endpoints, nic_props))]
         from harness.vm import Guest
         g = Guest(self, name, kernel or self.params.get("kernel") or config.DEFAULT_KERNEL,
                   qemu or self.params.get("qemu", "build"), nics,

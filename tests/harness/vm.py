@@ -377,13 +377,19 @@ wait_for {timeout} grep -qx 1 /sys/class/net/{ifname}/carrier || {{ echo "no car
 
     def set_csb(self, on, ifname=None):
         """Switch the e1000_csb interface to CSB mode (ON) or plain mode with
-        `ethtool --set-priv-flags`, and check that `ethtool -i` agrees."""
+        `ethtool --set-priv-flags`, and check that `ethtool -S` (csb_active)
+        agrees."""
         ifname = ifname or self.nics[0].ifname
         want = "on" if on else "off"
         self.sh(f"ethtool --set-priv-flags {ifname} csb {want}")
-        info = self.sh(f"ethtool -i {ifname}")
-        if f"csb {want}" not in info:
-            raise ScenarioFailure(f"{self.name}: csb {want} requested, ethtool -i says:\n{info}")
+        if self.csb_active(ifname) != on:
+            raise ScenarioFailure(f"{self.name}: csb {want} requested, ethtool -S says "
+                                  f"csb_active {int(not on)}")
+
+    def csb_active(self, ifname=None):
+        """Whether the e1000_csb interface is in CSB mode (ethtool -S
+        csb_active; ethtool -i's firmware-version stays empty)."""
+        return self.ethtool_stats(ifname)["csb_active"] == 1
 
     def dmesg_problems(self):
         """Kernel log lines that indicate a bug (warnings, oopses)."""

@@ -34,7 +34,7 @@ def chaos_round(t, g, ep, ifn, n):
     g.sh(f"bg_start flood ping -q -i 0.002 -c 3000 -W 1 {ep.peer.ip}; "
          f"bg_start blast udpblast send --dst {ep.peer.ip} --port 5999 --count 3000 "
          f"--size 300 --rate 2000")
-    g.sh(f"wait_for 60 sh -c 'ethtool -i {ifn} | grep -q \"csb off\"'", timeout=80)
+    g.sh(f"wait_for 60 sh -c 'ethtool -S {ifn} | grep -qx \" *csb_active: 0\"'", timeout=80)
     g.run("bg_wait flood 60; bg_wait blast 60", timeout=130)
     after = g.ethtool_stats(ifn)
     t.expect(after["csb_fallbacks"] == before["csb_fallbacks"] + 1,

@@ -47,7 +47,7 @@ def bad_rx_done(t, g, ep, ifn):
     t.expect(m, f"no report from the rx_bad_done hook:\n{line}")
     given = int(m.group(1))
     if t.mode == "csb":
-        g.sh(f"wait_for 10 sh -c 'ethtool -i {ifn} | grep -q \"csb off\"'", timeout=20)
+        g.sh(f"wait_for 10 sh -c 'ethtool -S {ifn} | grep -qx \" *csb_active: 0\"'", timeout=20)
         log = g.sh("dmesg | grep 'falling back' | tail -n 1")
         t.expect("host wrote DD on RX descriptor" in log, f"fallback reason:\n{log}")
     g.sh(f"wait_for 10 sh -c 'ethtool -S {ifn} | grep -qx \" *resets: {before['resets'] + 1}\"' "

@@ -38,8 +38,7 @@ def carrier(g, ifn):
 def csb_on(t, g, ifn, want, what):
     """In CSB mode after WHAT, if the scenario runs with csb=on."""
     if want:
-        info = g.sh(f"ethtool -i {ifn}")
-        t.expect("csb on" in info, f"not in CSB mode after {what}:\n{info}")
+        t.expect(g.csb_active(ifn), f"not in CSB mode after {what}")
 
 
 def up_again(t, g, ep, ifn):

@@ -120,9 +120,7 @@ def run(t):
     stats = g.ethtool_stats()
     t.expect(stats["tx_timeouts"] == 0, f"{stats['tx_timeouts']} transmit timeouts")
     if csb:
-        info = g.sh(f"ethtool -i {ifn}")
-        t.expect("csb on" in info and stats["csb_active"] == 1,
-                 f"CSB mode lost across the changes:\n{info}")
+        t.expect(stats["csb_active"] == 1, "CSB mode lost across the changes")
         # every ring change restarts the device, which enables the CSB
         # again, but the first of the second round (the sizes the first
         # round ended with) changes nothing

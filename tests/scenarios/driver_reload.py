@@ -33,7 +33,7 @@ def reload(g, ep, ifn, cycle, send=False, busy=False, params=""):
     mostly waiting for the guest). Returns the sender's RESULT. BUSY: the
     guest is sending in the background (bg_start busy); rmmod in the middle
     of it."""
-    csb_check = (f'ethtool -i {ifn} | grep -q "csb on" || fail "not in CSB mode"'
+    csb_check = (f'ethtool -S {ifn} | grep -qx " *csb_active: 1" || fail "not in CSB mode"'
                  if params else "")
     script = f"""
 fail() {{ echo "cycle {cycle}: $*"; exit 1; }}

@@ -9,7 +9,7 @@ agent's serial port has been seen to lose a command line now and then
 after an S3 resume (the guest sat idle waiting for input).
 
 With csb=on, on our QEMU in CSB mode: the mode is still on after the
-resume (ethtool -i, csb_active), with traffic both ways."""
+resume (ethtool -S csb_active), with traffic both ways."""
 from harness import KERNELS
 from harness.traffic import guest_to_host, host_to_guest
 
@@ -28,9 +28,7 @@ def run(t):
     host_to_guest(t, g, link.a, count=300, size=600)
     guest_to_host(t, g, link.a, count=300, size=600)
     if csb:
-        info = g.sh(f"ethtool -i {ifn}")
         stats = g.ethtool_stats(ifn)
-        t.expect("csb on" in info and stats["csb_active"] == 1,
-                 f"CSB mode lost across suspend and resume:\n{info}")
+        t.expect(stats["csb_active"] == 1, "CSB mode lost across suspend and resume")
     problems = g.dmesg_problems()
     t.expect(not problems, "kernel log shows problems:\n" + "\n".join(problems))

@@ -17,7 +17,7 @@ def run(t):
     tree = os.path.join(config.BUILD, "static", t.kernel)
     shutil.rmtree(tree, ignore_errors=True)
     os.makedirs(tree)
-    for item in ("Kbuild", "driver", "include"):
+    for item in ("Kbuild", "dkms.conf", "driver", "include"):
         src = os.path.join(config.TOP, item)
         if os.path.isdir(src):
             shutil.copytree(src, os.path.join(tree, item),

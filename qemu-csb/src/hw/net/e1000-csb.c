@@ -588,10 +588,37 @@ static bool e1000_csb_add_capability(E1000Csb *csb, Error **errp)
     return true;
 }
 
+/*
+ * The test hooks x-pci-sub-vendor-id and x-pci-sub-device-id: the PCI
+ * subsystem ids the device shows instead of QEMU's default
+ * (PCI_SUBVENDOR_ID_REDHAT_QUMRANET:PCI_SUBDEVICE_ID_QEMU), so that a test
+ * can present an 8254x that is not QEMU's to the guest's drivers.
+ */
+static bool e1000_csb_set_subsystem(E1000Csb *csb, Error **errp)
+{
+    uint8_t *config = csb->pdev->config;
+
+    if (csb->sub_vendor_id > 0xffff || csb->sub_device_id > 0xffff) {
+        error_setg(errp, "x-pci-sub-vendor-id and x-pci-sub-device-id "
+                   "must be at most 0xffff");
+        return false;
+    }
+    if (csb->sub_vendor_id) {
+        pci_set_word(config + PCI_SUBSYSTEM_VENDOR_ID, csb->sub_vendor_id);
+    }
+    if (csb->sub_device_id) {
+        pci_set_word(config + PCI_SUBSYSTEM_ID, csb->sub_device_id);
+    }
+    return true;
+}
+
 bool e1000_csb_realize(E1000Csb *csb, Error **errp)
 {
     DeviceState *dev = DEVICE(csb->pdev);
 
+    if (!e1000_csb_set_subsystem(csb, errp)) {
+        return false;
+    }
     if (!csb->on) {
         return true;
     }
@@ -644,4 +671,16 @@ void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
                                     "Test hook: the TX thread's poll waits "
                                     "N ms between finding the CSB mapped "
                                     "and reading tx_tail (0: off)");
+    object_property_add_uint32_ptr(obj, "x-pci-sub-vendor-id",
+                                   &csb->sub_vendor_id,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_set_description(obj, "x-pci-sub-vendor-id",
+                                    "Test hook: PCI subsystem vendor id "
+                                    "(0: QEMU's default)");
+    object_property_add_uint32_ptr(obj, "x-pci-sub-device-id",
+                                   &csb->sub_device_id,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_set_description(obj, "x-pci-sub-device-id",
+                                    "Test hook: PCI subsystem id "
+                                    "(0: QEMU's default)");
 }
