@@ -202,6 +202,7 @@ struct e1000_csb_rx_ring {
 	u64_stats_t multi_desc;		/* frames spanning > 1 descriptor */
 	u64_stats_t doorbells;		/* RDT writes */
 	u64_stats_t host_errors;	/* DD on a slot not given */
+	u64_stats_t dd_ahead;		/* CSB mode: DD past rx_head */
 
 	struct e1000_csb_ring_csb csb;	/* CSB mode: kicks are KICK writes */
 };
@@ -578,6 +579,8 @@ void e1000_csb_mode_tx_poll_done(struct e1000_csb_adapter *adapter,
 				 struct e1000_csb_tx_ring *ring);
 void e1000_csb_mode_irq_off(struct e1000_csb_adapter *adapter);
 bool e1000_csb_mode_irq_rearm(struct e1000_csb_adapter *adapter);
+u32 e1000_csb_mode_rx_end(struct e1000_csb_adapter *adapter, u32 from);
+void e1000_csb_mode_rx_ahead(struct e1000_csb_adapter *adapter);
 void e1000_csb_mode_host_error(struct e1000_csb_adapter *adapter,
 			       const char *what, u32 val, u32 count);
 

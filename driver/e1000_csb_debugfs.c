@@ -18,7 +18,11 @@
  *                    ones given to the device (as one frame), and the first
  *                    one never given, possibly without a buffer; then poll.
  *                    The driver must stop at the one never given, count it
- *                    and (in CSB mode) fall back
+ *                    and reset; in CSB mode it stops already at rx_head
+ *                    (DD ahead of the head is no completion).  Write 2, in
+ *                    CSB mode: the same, and rx_head = next_to_use in the
+ *                    block, as a host that claims it filled them all; the
+ *                    driver must stop at the one never given and fall back
  *   shared_irq       write 1: latch a cause the driver never enables (TXQE,
  *                    through ICS) and run the interrupt handler, as a
  *                    neighbour on a shared line would; the handler must
@@ -169,11 +173,15 @@ static int e1000_csb_dbg_rx_bad_done_set(void *data, u64 val)
 	int err = 0;
 	u32 ntc, ntu;
 
-	if (val != 1)
+	if (val != 1 && val != 2)
 		return -EINVAL;
 	rtnl_lock();
 	if (test_bit(E1000_CSB_STATE_DOWN, &adapter->state)) {
 		err = -ENETDOWN;
+		goto out;
+	}
+	if (val == 2 && !adapter->csb.active) {
+		err = -EINVAL;
 		goto out;
 	}
 	/* NAPI off: the ring indices hold still while we write */
@@ -185,6 +193,8 @@ static int e1000_csb_dbg_rx_bad_done_set(void *data, u64 val)
 		    ntc, ntu, (ntu - ntc + ring->count) % ring->count, ntu);
 	e1000_csb_dbg_rx_mark_done(ring, ntc,
 				   (ntu - ntc + ring->count) % ring->count);
+	if (val == 2)
+		WRITE_ONCE(adapter->csb.block->rx_head, cpu_to_le32(ntu));
 	napi_enable(&adapter->napi);
 	e1000_csb_napi_kick(adapter);
 out:

@@ -75,6 +75,7 @@ static const struct e1000_csb_sw_stat e1000_csb_sw_stats[] = {
 	E1000_CSB_RX_STAT("csb_rx_kicks_avoided", csb.kicks_avoided),
 	E1000_CSB_RX_STAT("csb_rx_host_starved", csb.kick_requests),
 	E1000_CSB_RX_STAT("csb_rx_irq_requests", csb.irq_requests),
+	E1000_CSB_RX_STAT("csb_rx_dd_ahead", dd_ahead),
 };
 
 #define E1000_CSB_NUM_SW_STATS	ARRAY_SIZE(e1000_csb_sw_stats)

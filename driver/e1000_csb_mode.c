@@ -462,23 +462,15 @@ void e1000_csb_mode_host_error(struct e1000_csb_adapter *adapter,
 static void e1000_csb_mode_rescue(struct e1000_csb_adapter *adapter);
 
 /*
- * From the watchdog: a host may drop the CSB on its own (spec section 2:
- * RING, BUSMASTER, ADDR); the registers tell.  One read per period.
+ * The host dropped the CSB on its own (spec section 2: RING, BUSMASTER,
+ * ADDR): its STATUS register, @status, says why.  Fall back to plain mode
+ * from process context.
  */
-void e1000_csb_mode_watchdog(struct e1000_csb_adapter *adapter)
+static void e1000_csb_mode_dropped(struct e1000_csb_adapter *adapter,
+				   u32 status)
 {
 	struct e1000_csb_mode *csb = &adapter->csb;
-	u32 status;
 
-	if (!csb->active)
-		return;
-	status = e1000_csb_mode_rd(adapter, CSB_REG_STATUS);
-	if (status == ~0U)
-		return;
-	if (status & CSB_STATUS_ACTIVE) {
-		e1000_csb_mode_rescue(adapter);
-		return;
-	}
 	if (test_and_set_bit(E1000_CSB_MODE_BROKEN, &csb->broken))
 		return;
 	snprintf(csb->broken_why, sizeof(csb->broken_why),
@@ -486,6 +478,75 @@ void e1000_csb_mode_watchdog(struct e1000_csb_adapter *adapter)
 		 e1000_csb_mode_strerror((status & CSB_STATUS_ERR_MASK) >>
 				       CSB_STATUS_ERR_SHIFT));
 	schedule_work(&csb->fallback_task);
+}
+
+/*
+ * From the watchdog: whether the host dropped the CSB, the registers tell.
+ * One read per period.
+ */
+void e1000_csb_mode_watchdog(struct e1000_csb_adapter *adapter)
+{
+	u32 status;
+
+	if (!adapter->csb.active)
+		return;
+	status = e1000_csb_mode_rd(adapter, CSB_REG_STATUS);
+	if (status == ~0U)
+		return;
+	if (status & CSB_STATUS_ACTIVE)
+		e1000_csb_mode_rescue(adapter);
+	else
+		e1000_csb_mode_dropped(adapter, status);
+}
+
+/**
+ * e1000_csb_mode_rx_end - how far RX cleaning may go
+ * @adapter: board private structure
+ * @from: the first descriptor not yet cleaned
+ *
+ * Returns the first RX descriptor the device has not completed by its own
+ * word: in CSB mode the rx_head it published (spec section 7, write-back
+ * bound), else next_to_use.  A DD bit set past rx_head is not a completion
+ * yet: a host that wrote DD early may still write the frame into that
+ * buffer, which must not be in the stack's hands by then.  A head outside
+ * @from..next_to_use is a host error: nothing is taken.
+ */
+u32 e1000_csb_mode_rx_end(struct e1000_csb_adapter *adapter, u32 from)
+{
+	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
+	u32 head, n = ring->count, ntu = ring->next_to_use;
+
+	if (!READ_ONCE(adapter->csb.active))
+		return ntu;
+	head = le32_to_cpu(READ_ONCE(adapter->csb.block->rx_head));
+	/* the head, then the descriptors it passed: the device wrote them
+	 * in the other order, with a write barrier between
+	 */
+	dma_rmb();
+	if (head >= n || (head + n - from) % n > (ntu + n - from) % n) {
+		e1000_csb_mode_host_error(adapter, "rx_head", head, n);
+		return from;
+	}
+	return head;
+}
+
+/*
+ * RX cleaning found DD on a descriptor given to the device but past the
+ * rx_head it published.  The device may be between the write-back and the
+ * head (the next head covers it), may have dropped the CSB (then it
+ * publishes no head any more: fall back now, not a watchdog period later,
+ * so that nothing waits), or is misbehaving (the descriptor is taken once
+ * the head passes it, with whatever the device wrote there by then).
+ */
+void e1000_csb_mode_rx_ahead(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
+	u32 status;
+
+	e1000_csb_stat_inc(&ring->syncp, &ring->dd_ahead);
+	status = e1000_csb_mode_rd(adapter, CSB_REG_STATUS);
+	if (status != ~0U && !(status & CSB_STATUS_ACTIVE))
+		e1000_csb_mode_dropped(adapter, status);
 }
 
 /* ---------------- self-healing (spec section 7) ---------------- */
@@ -568,12 +629,10 @@ static bool e1000_csb_mode_irq_stuck(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
 	u32 ntc = READ_ONCE(ring->next_to_clean);
-	struct e1000_csb_rx_desc *desc = E1000_CSB_RX_DESC(ring, ntc);
+	u32 head = le32_to_cpu(READ_ONCE(adapter->csb.block->rx_head));
 
 	return e1000_csb_mode_stuck(&adapter->csb.irq_mark,
-				  ntc != READ_ONCE(ring->next_to_use) &&
-				  (READ_ONCE(desc->status) &
-				   E1000_RXD_STAT_DD),
+				  head < ring->count && head != ntc,
 				  ntc ^ (u32)u64_stats_read(&ring->packets));
 }
 
@@ -826,22 +885,19 @@ bool e1000_csb_mode_irq_rearm(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
 	struct csb_block *block = adapter->csb.block;
-	struct e1000_csb_rx_desc *desc;
 
 	WRITE_ONCE(block->rx_irq,
 		   cpu_to_le32(CSB_NOTIFY | ring->next_to_clean));
 	e1000_csb_stat_inc(&ring->syncp, &ring->csb.irq_requests);
 	/*
 	 * Handshake IRQ-G (spec section 7): request stored, full barrier,
-	 * then the next descriptor's DD loaded.  Pairs with IRQ-H in the
-	 * device (descriptors written back with DD, rx_head stored, barrier,
-	 * rx_irq loaded): the device sees the request or we see DD.
+	 * then rx_head loaded.  Pairs with IRQ-H in the device (descriptors
+	 * written back with DD, rx_head stored, barrier, rx_irq loaded): the
+	 * device sees the request or we see the head past next_to_clean.
 	 */
 	e1000_csb_handshake_mb();
-	if (ring->next_to_clean == ring->next_to_use)
-		return false;
-	desc = E1000_CSB_RX_DESC(ring, ring->next_to_clean);
-	if (!(READ_ONCE(desc->status) & E1000_RXD_STAT_DD))
+	if (e1000_csb_mode_rx_end(adapter, ring->next_to_clean) ==
+	    ring->next_to_clean)
 		return false;
 	WRITE_ONCE(block->rx_irq, 0);
 	return true;

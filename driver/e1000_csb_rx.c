@@ -196,6 +196,27 @@ static void e1000_csb_rx_bad_done(struct e1000_csb_rx_ring *ring, u32 i)
 		e1000_csb_schedule_reset(adapter);
 }
 
+/*
+ * RX cleaning reached @end (next_to_use, or in CSB mode the device's
+ * rx_head) and found DD on descriptor @i there.  True if the device has
+ * moved on meanwhile and the descriptor may be taken (@end updated).
+ */
+static bool e1000_csb_rx_done_here(struct e1000_csb_adapter *adapter,
+				   struct e1000_csb_rx_ring *ring, u32 i,
+				   u32 *end)
+{
+	if (i == ring->next_to_use) {
+		/* every buffer given is cleaned: this one was not given */
+		e1000_csb_rx_bad_done(ring, i);
+		return false;
+	}
+	*end = e1000_csb_mode_rx_end(adapter, i);
+	if (*end != i)
+		return true;
+	e1000_csb_mode_rx_ahead(adapter);
+	return false;
+}
+
 /* What one e1000_csb_rx_clean() counted, added to the ring's stats at its end */
 struct e1000_csb_rx_tally {
 	u64 bytes;
@@ -289,6 +310,7 @@ int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget)
 	struct e1000_csb_rx_tally t = {};
 	struct sk_buff *skb = ring->skb;
 	u32 i = ring->next_to_clean;
+	u32 end = e1000_csb_mode_rx_end(adapter, i);
 	int done = 0;
 
 	while (done < budget) {
@@ -301,11 +323,9 @@ int e1000_csb_rx_clean(struct e1000_csb_adapter *adapter, int budget)
 		status = READ_ONCE(desc->status);
 		if (!(status & E1000_RXD_STAT_DD))
 			break;
-		if (unlikely(i == ring->next_to_use)) {
-			/* every buffer given is cleaned: this one was not given */
-			e1000_csb_rx_bad_done(ring, i);
+		if (unlikely(i == end) &&
+		    !e1000_csb_rx_done_here(adapter, ring, i, &end))
 			break;
-		}
 		/* read the rest of the descriptor only after DD */
 		dma_rmb();
 		len = le16_to_cpu(desc->length);

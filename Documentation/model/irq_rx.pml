@@ -16,14 +16,15 @@
  *    flight (irq_tx.pml), here up to TIMERS times, and never in a guest
  *    that only receives;
  *  - e1000_csb_poll(), RX part, run by the CPU whose poll list holds
- *    NAPI: e1000_csb_rx_clean() (every descriptor with DD, stopping at
- *    next_to_use), the refill and rx_tail (RX-G: rx.pml), then, while
- *    it still owns NAPI, e1000_csb_mode_irq_rearm(): rx_irq = NOTIFY |
- *    next_to_clean, e1000_csb_handshake_mb() (IRQ-G), DD of that
- *    descriptor re-checked (unless next_to_clean == next_to_use); if set,
- *    the request is withdrawn and the poll returns its budget (polled
- *    again); only then napi_complete_done(), which polls again if MISSED
- *    was set;
+ *    NAPI: e1000_csb_rx_clean() (every descriptor with DD before the
+ *    rx_head it loaded, e1000_csb_mode_rx_end(); at that head with DD
+ *    set it loads rx_head once more and stops if the head has not moved,
+ *    e1000_csb_rx_done_here()), the refill and rx_tail (RX-G: rx.pml),
+ *    then, while it still owns NAPI, e1000_csb_mode_irq_rearm(): rx_irq =
+ *    NOTIFY | next_to_clean, e1000_csb_handshake_mb() (IRQ-G), rx_head
+ *    re-checked; if it passed next_to_clean, the request is withdrawn and
+ *    the poll returns its budget (polled again); only then
+ *    napi_complete_done(), which polls again if MISSED was set;
  *  - the enable: e1000_csb_mode_start() arms rx_irq = NOTIFY |
  *    next_to_clean in the fresh block, and e1000_csb_up() (like
  *    e1000_csb_mode_switch()) schedules one poll after enabling, on CPU0.
@@ -34,7 +35,10 @@
  * e1000_csb_rx_done() -> e1000_csb_ring_done() in
  * qemu-csb/src/hw/net/e1000-csb.c (IRQ-H: smp_wmb, rx_head, smp_mb,
  * rx_irq loaded, e1000_csb_notify_wanted()), then set_ics(): the cause,
- * if kept, asserts the INTx line.
+ * if kept, asserts the INTx line.  The device may also misbehave EARLY
+ * times (default 1): write DD on the descriptor it fills next before the
+ * frame is there (our QEMU's test hook x-csb-early-dd); the frame, its
+ * DD and the head come later as usual.
  *
  * Abstractions: frames of one buffer; buffers come from rx_tail, which
  * the device waits for (the RX-G / RX-H handshake that brings it is
@@ -47,8 +51,7 @@
  * NAPI_STATE_SCHED, MISSED and the per-CPU poll lists are modelled as the
  * kernel has them: one poll at a time per CPU, a poll runs on the CPU
  * that listed NAPI; the ring indices are private to the NAPI owner
- * (ghost variables). rx_head holds a count here rather than an index,
- * for the head reader below. The watchdog's e1000_csb_mode_rescue() is not
+ * (ghost variables). rx_head holds a count here rather than an index. The watchdog's e1000_csb_mode_rescue() is not
  * modelled: the handshake must be right without it.
  *
  * Properties:
@@ -56,10 +59,11 @@
  *    guest: [] (used != ntc -> <> used == ntc); and no invalid end state;
  *    both also in runs where the timer never fires (a guest that only
  *    receives gets its frames with no TX of its own);
- *  - a guest that reads rx_head (the spec allows it; ours does not) finds
- *    DD set on the descriptor before it (the head reader process);
- *  - the guest never finds DD at next_to_use; request indices inside
- *    the ring.
+ *  - a guest that reads rx_head finds DD set on the descriptor before it
+ *    (head_check());
+ *  - the guest takes only descriptors whose frame is there (filled
+ *    counts them), even from a device that writes DD early; it never finds DD at next_to_use; request indices inside the
+ *    ring.
  *
  * Mutations: NO_IRQG_MB, NO_IRQH_MB, SWAP_IRQG (DD checked before the
  * request is stored), SWAP_IRQH (rx_irq loaded before the write-back is
@@ -69,7 +73,9 @@
  * re-check finds DD); NO_UP_POLL (no poll after enabling); NO_ENABLE_ARM
  * (rx_irq left 0 by e1000_csb_mode_start(): alone it passes, the poll after
  * enabling arms it); NO_ENABLE_ARM with NO_UP_POLL (the code before
- * commit 75cd359 on open).
+ * commit 75cd359 on open); DD_ONLY (cleaning and the re-check believe DD
+ * alone, as before rx_head bounded them: fails with an early DD, passes
+ * with EARLY=0).
  */
 
 #ifndef N
@@ -80,6 +86,9 @@
 #endif
 #ifndef TIMERS
 #define TIMERS		1	/* reclaim timer expiries */
+#endif
+#ifndef EARLY
+#define EARLY		1	/* DD written before the frame (misbehaving) */
 #endif
 
 #define NAGENTS		3	/* GUEST (CPU0), HOST, CPU1 */
@@ -95,6 +104,13 @@
 #define RCVD	2		/* written back by the device, DD set */
 
 #define AVAIL(h, t)	((h) <= (t) -> (t) - (h) : N - (h) + (t))
+
+/* may RX cleaning take next_to_clean, with rx_head seen as h? */
+#ifndef DD_ONLY
+#define TAKE(h)		(ntc < (h))
+#else
+#define TAKE(h)		1
+#endif
 
 /* the agent (store buffer) of guest vCPU c: GUEST for 0, CPU1 for 1 */
 #define AG(c)		((c) * CPU1)
@@ -115,6 +131,8 @@ bit head_passed_dd;		/* ghost: see head_check() */
 /* host */
 byte rdh;			/* RDH */
 byte used;			/* descriptors written back (count) */
+byte early;			/* DD written before the frame (count) */
+byte filled;			/* ghost: frames whose data is there (count) */
 bit bql;
 bit line;			/* INTx asserted */
 
@@ -176,23 +194,35 @@ inline napi_complete_done(c, completed)
 }
 
 /*
- * e1000_csb_mode_irq_rearm() by agent a: IRQ-G. d is the re-checked
- * descriptor (RCVD: a frame came before the device could see the request).
+ * The look of e1000_csb_mode_irq_rearm() by agent a, h its view of
+ * rx_head: d says whether a frame came before the device could see the
+ * request (RCVD: the head passed next_to_clean; DD_ONLY: DD set there).
  */
-inline irq_rearm(a, d)
+inline rearm_look(a, d, h)
 {
-#ifdef SWAP_IRQG
-	LOAD(a, DESC(ntc % N), d);
-#endif
-	STORE(a, RX_IRQ, NOTIFY | (ntc % N));
-#ifndef NO_IRQG_MB
-	MB(a);		/* IRQ-G: e1000_csb_handshake_mb(), request then DD */
-#endif
-#ifndef SWAP_IRQG
+#ifndef DD_ONLY
+	LOAD(a, RX_HEAD, h);
+	d = (h > ntc -> RCVD : 0)
+#else
 	if
 	:: ntc == ntu -> d = 0	/* no buffer given: nothing to look at */
 	:: else -> LOAD(a, DESC(ntc % N), d)
 	fi
+#endif
+}
+
+/* e1000_csb_mode_irq_rearm() by agent a: IRQ-G */
+inline irq_rearm(a, d, h)
+{
+#ifdef SWAP_IRQG
+	rearm_look(a, d, h);
+#endif
+	STORE(a, RX_IRQ, NOTIFY | (ntc % N));
+#ifndef NO_IRQG_MB
+	MB(a);		/* IRQ-G: e1000_csb_handshake_mb(), request then head */
+#endif
+#ifndef SWAP_IRQG
+	rearm_look(a, d, h)
 #endif
 }
 
@@ -253,7 +283,7 @@ inline head_check(a)
 /* e1000_csb_poll(), RX part, by the softirq of CPU c */
 proctype napi(bit c)
 {
-	byte d;
+	byte d, h;
 	bit completed;
 
 end_idle:
@@ -262,14 +292,23 @@ end_idle:
 		    printf("@ NAPI polls on CPU%d\n", c);
 		    head_check(AG(c)) } ->
 poll:
-		/* e1000_csb_rx_clean(): every descriptor with DD */
+		/* e1000_csb_rx_clean(): descriptors with DD before rx_head */
+		LOAD(AG(c), RX_HEAD, h);
 		do
 		:: atomic {
-			SEES(AG(c), DESC(ntc % N)) == RCVD ->
+			SEES(AG(c), DESC(ntc % N)) == RCVD && TAKE(h) ->
 			assert(ntc < ntu);	/* never DD at next_to_use */
+			assert(ntc < filled);	/* never before its frame */
 			STORE(AG(c), DESC(ntc % N), 0);
 			ntc++
 		   }
+		:: SEES(AG(c), DESC(ntc % N)) == RCVD && !TAKE(h) ->
+			/* e1000_csb_rx_done_here(): DD at the head */
+			LOAD(AG(c), RX_HEAD, h);
+			if
+			:: h > ntc
+			:: else -> break	/* ahead of the head: wait */
+			fi
 		:: else -> break
 		od;
 		/* e1000_csb_rx_refill() and the tail (RX-G: rx.pml) */
@@ -282,7 +321,7 @@ poll:
 		fi;
 #ifndef OLD_COMPLETE_THEN_REARM
 		/* today: re-arm while this poll still owns NAPI */
-		irq_rearm(AG(c), d);
+		irq_rearm(AG(c), d, h);
 		if
 		:: d == RCVD ->
 			STORE(AG(c), RX_IRQ, 0);
@@ -302,7 +341,7 @@ poll:
 		:: !completed -> goto poll
 		:: else
 		fi;
-		irq_rearm(AG(c), d);
+		irq_rearm(AG(c), d, h);
 		if
 		:: d == RCVD ->
 			STORE(AG(c), RX_IRQ, 0);
@@ -310,7 +349,7 @@ poll:
 		:: else
 		fi;
 #endif
-		d_step { d = 0; completed = 0 }
+		d_step { d = 0; h = 0; completed = 0 }
 	od
 }
 
@@ -327,7 +366,8 @@ end_idle:
 		assert(tail < N && AVAIL(rdh, tail) >= 1);
 		old = rdh;
 		DMA_LOAD(DESC(rdh), d);		/* the descriptor */
-		DMA_STORE(DESC(rdh), RCVD);	/* data, then DD */
+		filled++;			/* the data, */
+		DMA_STORE(DESC(rdh), RCVD);	/* then DD */
 		d = 0;
 		rdh = (rdh + 1) % N;
 		used++;
@@ -358,6 +398,14 @@ end_idle:
 		req = 0;
 		tail = 0;
 		bql_unlock()
+	:: early < EARLY && used < FRAMES &&
+	   AVAIL(rdh, SEES(HOST, RX_TAIL)) >= 1 ->
+		/* x-csb-early-dd: DD on the next descriptor, no frame yet */
+		bql_lock();
+		DMA_STORE(DESC(rdh), RCVD);
+		early++;
+		printf("@ DD written early on descriptor %d\n", rdh);
+		bql_unlock()
 	od
 }
 
@@ -382,6 +430,7 @@ init
 			mem[DESC(0)] = RCVD;
 			rdh = 1;
 			used = 1;
+			filled = 1;
 			mem[RX_HEAD] = 1;	/* e1000_csb_enable(): RDH */
 			printf("@ frame 1 received before the enable\n");
 			if

@@ -86,7 +86,11 @@ MODELS = [
         ("NO_ENABLE_ARM", "NO_UP_POLL"): "rx_irq not armed at enable "
                                          "(e1000_csb_mode_start) and no poll "
                                          "after it: open before 75cd359",
+        "DD_ONLY": "RX cleaning believes DD alone, not rx_head "
+                   "(e1000_csb_rx_clean before the write-back bound), "
+                   "with a host that writes DD early",
     }, passes={
+        ("DD_ONLY", "EARLY=0"): "DD alone with an honest host",
         ("NO_ENABLE_ARM",): "rx_irq not armed at enable: the poll after "
                             "enabling arms it",
         ("OLD_COMPLETE_THEN_REARM", "ONE_CPU"): "the old order with "

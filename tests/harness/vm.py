@@ -392,9 +392,11 @@ wait_for {timeout} grep -qx 1 /sys/class/net/{ifname}/carrier || {{ echo "no car
         return self.ethtool_stats(ifname)["csb_active"] == 1
 
     def dmesg_problems(self):
-        """Kernel log lines that indicate a bug (warnings, oopses)."""
+        """Kernel log lines that indicate a bug (warnings, oopses, memory
+        the kernel found corrupted)."""
         out = self.sh("dmesg")
         bad = ("WARNING:", "BUG:", "Oops", "general protection", "Call Trace",
                "kernel BUG", "NETDEV WATCHDOG", "UBSAN", "KASAN",
-               "unregister_netdevice: waiting", "blocked for more than")
+               "unregister_netdevice: waiting", "blocked for more than",
+               "Bad page", "Bad swap", "bad pte", "corruption")
         return [line for line in out.splitlines() if any(b in line for b in bad)]

@@ -10,7 +10,12 @@ CSB mode (debugfs hooks write what such a host would):
   needs more fragments than a socket buffer has) and takes nothing from
   the other (no crash), counts it in rx_host_errors, and resets the
   device (where it writes next is unknown now), in CSB mode after falling
-  back to plain mode saying why.
+  back to plain mode saying why. In CSB mode that takes a host that also
+  claims, in rx_head, to have filled them all (rx_bad_done=2): with the
+  device's true rx_head (rx_bad_done=1) the driver takes none of them, as
+  DD ahead of rx_head is no completion (spec section 7), counts
+  csb_rx_dd_ahead, stays in CSB mode, and the device's next frames
+  overwrite them.
 - shared_irq: the handler runs, as for a neighbour on a shared line, while
   ICR holds only a cause the driver never enables (TXQE): the interrupt is
   not ours (spec section 7: icr & IMS), so irq_not_ours counts it and
@@ -39,13 +44,37 @@ def delta(before, after, key):
     return after[key] - before[key]
 
 
-def bad_rx_done(t, g, ep, ifn):
-    before = g.ethtool_stats(ifn)
-    g.sh(f"echo 1 > {DBG}/rx_bad_done; sleep 1")
+def rx_bad_done_hook(t, g, how):
+    """Run the rx_bad_done hook; returns how many descriptors it marked
+    that were given to the device."""
+    g.sh(f"echo {how} > {DBG}/rx_bad_done; sleep 1")
     line = g.sh("dmesg | grep 'debugfs: marking RX descriptors' | tail -n 1")
     m = re.search(r"done: (\d+) given to the device", line)
     t.expect(m, f"no report from the rx_bad_done hook:\n{line}")
-    given = int(m.group(1))
+    return int(m.group(1))
+
+
+def dd_ahead_of_head(t, g, ep, ifn):
+    """CSB mode: DD on descriptors the device's rx_head has not passed."""
+    before = g.ethtool_stats(ifn)
+    rx_bad_done_hook(t, g, 1)
+    after = g.ethtool_stats(ifn)
+    for key in ("rx_packets", "rx_frame_errors", "rx_host_errors", "resets",
+                "csb_fallbacks"):
+        t.expect(delta(before, after, key) == 0,
+                 f"DD ahead of rx_head: {key} +{delta(before, after, key)}")
+    t.expect(delta(before, after, "csb_rx_dd_ahead") >= 1,
+             "DD ahead of rx_head was not counted (csb_rx_dd_ahead)")
+    t.expect(after["csb_active"] == 1, "left CSB mode for DD ahead of rx_head")
+    traffic(t, g, ep, 5007)
+    final = g.ethtool_stats(ifn)
+    t.expect(delta(after, final, "rx_packets") == 300,
+             f"rx_packets +{delta(after, final, 'rx_packets')} for 300 datagrams")
+
+
+def bad_rx_done(t, g, ep, ifn):
+    before = g.ethtool_stats(ifn)
+    given = rx_bad_done_hook(t, g, 2 if t.mode == "csb" else 1)
     if t.mode == "csb":
         g.sh(f"wait_for 10 sh -c 'ethtool -S {ifn} | grep -qx \" *csb_active: 0\"'", timeout=20)
         log = g.sh("dmesg | grep 'falling back' | tail -n 1")
@@ -99,6 +128,8 @@ def run(t):
         g.set_csb(True)
     traffic(t, g, ep, 5001)
     shared_irq(t, g, ifn)
+    if t.mode == "csb":
+        dd_ahead_of_head(t, g, ep, ifn)
     bad_rx_done(t, g, ep, ifn)
     if t.mode == "csb":
         g.set_csb(True)

@@ -12,6 +12,14 @@
  * descriptor.  A driver must survive it (Documentation/csb-spec.md, 8:
  * the guest trusts nothing the device writes); the device itself does not
  * change its own state (it still believes what it wrote).
+ *
+ * x-csb-early-dd=<period-ms>, its narrower sibling: every period while the
+ * CSB is active, write back DD on the RX descriptor the device fills next
+ * and nothing else, as a device that completes a descriptor before its
+ * frame is there.  The frame still comes, into that descriptor's buffer,
+ * and rx_head only then passes it: a driver that waits for rx_head (spec
+ * section 7) loses nothing, one that believes DD alone hands the stack a
+ * buffer the device then writes into.
  */
 
 #include "qemu/osdep.h"
@@ -68,6 +76,34 @@ static void e1000_csb_chaos_rx_desc(E1000Csb *csb)
     e1000_csb_guard_leave(csb, engaged);
 }
 
+/*
+ * DD and EOP, with a whole buffer's length, on descriptor RDH if the guest
+ * gave it (RDH != RDT), before the frame: x-csb-early-dd.
+ */
+static void e1000_csb_chaos_early_dd(E1000Csb *csb)
+{
+    uint32_t head = e1000_csb_head(csb, false);
+    uint64_t desc = e1000_csb_dev_rx_desc_base(csb->dev) +
+                    (uint64_t)head * CSB_DESC_SIZE;
+    struct e1000_rx_desc wb = {
+        .length = cpu_to_le16(2048),
+        .status = E1000_RXD_STAT_DD | E1000_RXD_STAT_EOP,
+    };
+    bool engaged;
+
+    if (head == e1000_csb_dev_reg(csb->dev, RDT) ||
+        head >= e1000_csb_ring_size(csb, false)) {
+        return;
+    }
+    engaged = e1000_csb_guard_enter(csb);
+    pci_dma_write(csb->pdev, desc + offsetof(struct e1000_rx_desc, length),
+                  &wb.length, sizeof(wb.length));
+    pci_dma_write(csb->pdev, desc + offsetof(struct e1000_rx_desc, status),
+                  &wb.status, sizeof(wb.status));
+    e1000_csb_guard_leave(csb, engaged);
+    e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_EARLY_DD);
+}
+
 static void e1000_csb_chaos_tick(void *opaque)
 {
     E1000Csb *csb = opaque;
@@ -75,6 +111,11 @@ static void e1000_csb_chaos_tick(void *opaque)
     uint32_t rx_req = e1000_csb_chaos_request(e1000_csb_ring_size(csb, false));
 
     if (!csb->mode) {
+        return;
+    }
+    if (csb->early_dd_ms) {
+        e1000_csb_chaos_early_dd(csb);
+        e1000_csb_chaos_arm(csb);
         return;
     }
     if ((csb->mode & CSB_F_TX) &&
@@ -92,9 +133,11 @@ static void e1000_csb_chaos_tick(void *opaque)
 
 void e1000_csb_chaos_arm(E1000Csb *csb)
 {
-    if (csb->chaos_ms && csb->chaos_timer) {
+    uint32_t period = csb->early_dd_ms ?: csb->chaos_ms;
+
+    if (period && csb->chaos_timer) {
         timer_mod(csb->chaos_timer,
-                  qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) + csb->chaos_ms);
+                  qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) + period);
     }
 }
 

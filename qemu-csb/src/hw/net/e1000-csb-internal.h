@@ -13,7 +13,7 @@
  *  e1000-csb-tx.c         TX (5) and host polling (9): the TX thread
  *  e1000-csb-rx.c         RX (6)
  *  e1000-csb-irq.c        interrupts (7), the ICR and STATUS copies
- *  e1000-csb-chaos.c      the x-csb-chaos test hook (8)
+ *  e1000-csb-chaos.c      the x-csb-chaos and x-csb-early-dd test hooks (7, 8)
  *  e1000-csb-migration.c  migration (10)
  *  e1000-csb-stats.c      the x-stat-* counters (e1000-csb-stats.h)
  */

@@ -59,6 +59,9 @@ static const struct {
         "x-stat-csb-tx-poll-stale",
         "TX poll reads of tx_tail through a mapping already withdrawn "
         "(0 unless broken)" },
+    [E1000_CSB_STAT_CSB_EARLY_DD] = {
+        "x-stat-csb-early-dd",
+        "Test hook x-csb-early-dd: DD written back before the frame" },
 };
 
 static void e1000_csb_get_doorbell_writes(Object *obj, Visitor *v,

@@ -39,6 +39,7 @@ typedef enum E1000CsbStat {
     E1000_CSB_STAT_CSB_REFUSALS,        /* refused enables */
     E1000_CSB_STAT_CSB_ERRORS,          /* CSB disabled by the device */
     E1000_CSB_STAT_CSB_TX_POLL_STALE,   /* poll reads via an unpublished map */
+    E1000_CSB_STAT_CSB_EARLY_DD,        /* x-csb-early-dd write-backs */
     E1000_CSB_STAT__MAX,
 } E1000CsbStat;
 

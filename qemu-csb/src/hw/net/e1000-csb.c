@@ -664,6 +664,12 @@ void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
                                     "Test hook: every N ms while the CSB is "
                                     "active, random kick requests and RX "
                                     "descriptor write-backs (0: off)");
+    object_property_add_uint32_ptr(obj, "x-csb-early-dd", &csb->early_dd_ms,
+                                   OBJ_PROP_FLAG_READWRITE);
+    object_property_set_description(obj, "x-csb-early-dd",
+                                    "Test hook: every N ms while the CSB is "
+                                    "active, DD on the RX descriptor at RDH "
+                                    "before its frame (0: off)");
     object_property_add_uint32_ptr(obj, "x-csb-poll-delay-ms",
                                    &csb->poll_delay_ms,
                                    OBJ_PROP_FLAG_READWRITE);

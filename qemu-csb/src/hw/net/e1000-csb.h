@@ -45,6 +45,7 @@ typedef struct E1000Csb {
     bool on;                    /* "csb" */
     uint32_t poll_us;           /* "csb-poll-us" */
     uint32_t chaos_ms;          /* "x-csb-chaos": a test hook, 0 = off */
+    uint32_t early_dd_ms;       /* "x-csb-early-dd": a test hook, 0 = off */
     uint32_t poll_delay_ms;     /* "x-csb-poll-delay-ms": a test hook */
     uint32_t sub_vendor_id;     /* "x-pci-sub-vendor-id": 0 = QEMU's */
     uint32_t sub_device_id;     /* "x-pci-sub-device-id": 0 = QEMU's */
@@ -96,7 +97,7 @@ typedef struct E1000Csb {
     QEMUBH *drop_bh;            /* after a drop: TX and RX as plain mode */
     uint32_t drop_owed;         /* CSB_F_TX/F_RX work drop_bh owes */
     VMChangeStateEntry *vm_state;
-    QEMUTimer *chaos_timer;     /* x-csb-chaos, while active */
+    QEMUTimer *chaos_timer;     /* x-csb-chaos/-early-dd, while active */
 
     E1000CsbStats stats;
 } E1000Csb;
