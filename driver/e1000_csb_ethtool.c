@@ -465,6 +465,8 @@ static const struct ethtool_ops e1000_csb_ethtool_ops = {
 	.get_priv_flags		= e1000_csb_get_priv_flags,
 	.set_priv_flags		= e1000_csb_set_priv_flags,
 	.get_link_ksettings	= e1000_csb_get_link_ksettings,
+	/* software timestamps: the xmit path calls skb_tx_timestamp() */
+	.get_ts_info		= ethtool_op_get_ts_info,
 };
 
 void e1000_csb_set_ethtool_ops(struct net_device *netdev)
