@@ -93,6 +93,10 @@ irqreturn_t e1000_csb_intr(int irq, void *data)
  * TX completions are reclaimed under the TX queue lock, because in CSB mode
  * the xmit path reclaims too.  netpoll (budget 0) may run while this CPU
  * holds that lock in xmit: it only tries.
+ *
+ * netpoll needs no ndo_poll_controller: netpoll_poll_dev() calls this poll
+ * with budget 0 whether or not NAPI is scheduled, which reclaims the TX
+ * ring with interrupts off; receive work waits for the next real poll.
  */
 static bool e1000_csb_poll_tx(struct e1000_csb_adapter *adapter, int budget)
 {
@@ -142,20 +146,6 @@ static int e1000_csb_poll(struct napi_struct *napi, int budget)
 		e1000_csb_irq_enable(adapter);
 	return work;
 }
-
-#ifdef CONFIG_NET_POLL_CONTROLLER
-static void e1000_csb_netpoll(struct net_device *netdev)
-{
-	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
-
-	/* netpoll runs with interrupts off: disable_irq() would wait forever
-	 * for a handler that cannot run; only mask the line
-	 */
-	disable_hardirq(adapter->pdev->irq);
-	e1000_csb_intr(adapter->pdev->irq, adapter);
-	enable_irq(adapter->pdev->irq);
-}
-#endif
 
 /* ---------------- link / watchdog ---------------- */
 
@@ -501,9 +491,6 @@ static const struct net_device_ops e1000_csb_netdev_ops = {
 	.ndo_tx_timeout		= e1000_csb_tx_timeout,
 	.ndo_fix_features	= e1000_csb_fix_features,
 	.ndo_set_features	= e1000_csb_set_features,
-#ifdef CONFIG_NET_POLL_CONTROLLER
-	.ndo_poll_controller	= e1000_csb_netpoll,
-#endif
 };
 
 /* ---------------- PCI probe / remove ---------------- */
