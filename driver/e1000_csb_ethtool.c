@@ -134,6 +134,13 @@ static void e1000_csb_get_strings(struct net_device *netdev, u32 sset,
 	}
 }
 
+/* Bring the statistics register totals up to date (an open device only). */
+static void e1000_csb_stats_refresh(struct net_device *netdev)
+{
+	if (netif_running(netdev))
+		e1000_csb_hw_update_stats(netdev_priv(netdev));
+}
+
 static void e1000_csb_get_ethtool_stats(struct net_device *netdev,
 					struct ethtool_stats *stats, u64 *data)
 {
@@ -181,12 +188,108 @@ static void e1000_csb_get_ethtool_stats(struct net_device *netdev,
 	}
 	*data++ = total;
 
-	if (netif_running(netdev))
-		e1000_csb_hw_update_stats(adapter);
+	e1000_csb_stats_refresh(netdev);
 	spin_lock_irqsave(&adapter->stats_lock, flags);
 	for (i = 0; i < E1000_CSB_NUM_HW_STATS; i++)
 		*data++ = adapter->hw_stats[i];
 	spin_unlock_irqrestore(&adapter->stats_lock, flags);
+}
+
+/* ---------------- standard statistics groups ---------------- */
+
+/*
+ * The IEEE 802.3 and RMON counters the 8254x keeps, from its statistics
+ * registers (ethtool -S --groups eth-mac eth-ctrl rmon).  The octet
+ * counters include the FCS, as the registers do.
+ */
+static void e1000_csb_get_eth_mac_stats(struct net_device *netdev,
+					struct ethtool_eth_mac_stats *mac)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+
+	e1000_csb_stats_refresh(netdev);
+	mac->FramesTransmittedOK = e1000_csb_hw_stat_get(adapter, E1000_GPTC);
+	mac->SingleCollisionFrames = e1000_csb_hw_stat_get(adapter, E1000_SCC);
+	mac->MultipleCollisionFrames = e1000_csb_hw_stat_get(adapter, E1000_MCC);
+	mac->FramesReceivedOK = e1000_csb_hw_stat_get(adapter, E1000_GPRC);
+	mac->FrameCheckSequenceErrors = e1000_csb_hw_stat_get(adapter, E1000_CRCERRS);
+	mac->AlignmentErrors = e1000_csb_hw_stat_get(adapter, E1000_ALGNERRC);
+	mac->OctetsTransmittedOK = e1000_csb_hw_stat_get(adapter, E1000_GOTCL);
+	mac->FramesWithDeferredXmissions = e1000_csb_hw_stat_get(adapter, E1000_DC);
+	mac->LateCollisions = e1000_csb_hw_stat_get(adapter, E1000_LATECOL);
+	mac->FramesAbortedDueToXSColls = e1000_csb_hw_stat_get(adapter, E1000_ECOL);
+	mac->CarrierSenseErrors = e1000_csb_hw_stat_get(adapter, E1000_TNCRS);
+	mac->OctetsReceivedOK = e1000_csb_hw_stat_get(adapter, E1000_GORCL);
+	mac->MulticastFramesXmittedOK = e1000_csb_hw_stat_get(adapter, E1000_MPTC);
+	mac->BroadcastFramesXmittedOK = e1000_csb_hw_stat_get(adapter, E1000_BPTC);
+	mac->MulticastFramesReceivedOK = e1000_csb_hw_stat_get(adapter, E1000_MPRC);
+	mac->BroadcastFramesReceivedOK = e1000_csb_hw_stat_get(adapter, E1000_BPRC);
+	mac->FrameTooLongErrors = e1000_csb_hw_stat_get(adapter, E1000_ROC);
+}
+
+/* MAC control frames: the 8254x knows only PAUSE (XON and XOFF) */
+static void e1000_csb_get_eth_ctrl_stats(struct net_device *netdev,
+					 struct ethtool_eth_ctrl_stats *ctrl)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+	u64 unsupported;
+
+	e1000_csb_stats_refresh(netdev);
+	unsupported = e1000_csb_hw_stat_get(adapter, E1000_FCRUC);
+	ctrl->MACControlFramesTransmitted = e1000_csb_hw_stat_get(adapter, E1000_XONTXC) +
+					    e1000_csb_hw_stat_get(adapter, E1000_XOFFTXC);
+	ctrl->MACControlFramesReceived = e1000_csb_hw_stat_get(adapter, E1000_XONRXC) +
+					 e1000_csb_hw_stat_get(adapter, E1000_XOFFRXC) +
+					 unsupported;
+	ctrl->UnsupportedOpcodesReceived = unsupported;
+}
+
+/*
+ * Frame sizes with the FCS, as the PRC and PTC registers bucket them; the
+ * last bucket goes up to the longest frame the driver allows (MTU 9000).
+ */
+static const struct ethtool_rmon_hist_range e1000_csb_rmon_ranges[] = {
+	{ 64, 64 },
+	{ 65, 127 },
+	{ 128, 255 },
+	{ 256, 511 },
+	{ 512, 1023 },
+	{ 1024, E1000_CSB_MAX_MTU + ETH_HLEN + ETH_FCS_LEN },
+	{}
+};
+
+static const u32 e1000_csb_rmon_rx_regs[] = {
+	E1000_PRC64, E1000_PRC127, E1000_PRC255,
+	E1000_PRC511, E1000_PRC1023, E1000_PRC1522,
+};
+
+static const u32 e1000_csb_rmon_tx_regs[] = {
+	E1000_PTC64, E1000_PTC127, E1000_PTC255,
+	E1000_PTC511, E1000_PTC1023, E1000_PTC1522,
+};
+
+static_assert(ARRAY_SIZE(e1000_csb_rmon_rx_regs) ==
+	      ARRAY_SIZE(e1000_csb_rmon_ranges) - 1);
+static_assert(ARRAY_SIZE(e1000_csb_rmon_tx_regs) ==
+	      ARRAY_SIZE(e1000_csb_rmon_ranges) - 1);
+
+static void e1000_csb_get_rmon_stats(struct net_device *netdev,
+				     struct ethtool_rmon_stats *rmon,
+				     const struct ethtool_rmon_hist_range **ranges)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+	unsigned int i;
+
+	e1000_csb_stats_refresh(netdev);
+	rmon->undersize_pkts = e1000_csb_hw_stat_get(adapter, E1000_RUC);
+	rmon->oversize_pkts = e1000_csb_hw_stat_get(adapter, E1000_ROC);
+	rmon->fragments = e1000_csb_hw_stat_get(adapter, E1000_RFC);
+	rmon->jabbers = e1000_csb_hw_stat_get(adapter, E1000_RJC);
+	for (i = 0; i < ARRAY_SIZE(e1000_csb_rmon_rx_regs); i++) {
+		rmon->hist[i] = e1000_csb_hw_stat_get(adapter,      e1000_csb_rmon_rx_regs[i]);
+		rmon->hist_tx[i] = e1000_csb_hw_stat_get(adapter, e1000_csb_rmon_tx_regs[i]);
+	}
+	*ranges = e1000_csb_rmon_ranges;
 }
 
 /* ---------------- private flags ---------------- */
@@ -467,6 +570,9 @@ static const struct ethtool_ops e1000_csb_ethtool_ops = {
 	.get_link_ksettings	= e1000_csb_get_link_ksettings,
 	/* software timestamps: the xmit path calls skb_tx_timestamp() */
 	.get_ts_info		= ethtool_op_get_ts_info,
+	.get_eth_mac_stats	= e1000_csb_get_eth_mac_stats,
+	.get_eth_ctrl_stats	= e1000_csb_get_eth_ctrl_stats,
+	.get_rmon_stats		= e1000_csb_get_rmon_stats,
 };
 
 void e1000_csb_set_ethtool_ops(struct net_device *netdev)
