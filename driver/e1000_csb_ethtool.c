@@ -336,28 +336,28 @@ static void e1000_csb_get_drvinfo(struct net_device *netdev,
 		 e1000_csb_mode_name(adapter));
 }
 
-/*
- * Copper 10/100/1000 with autonegotiation, as bit numbers of the ethtool
- * UAPI enum ethtool_link_mode_bit_indices (ABI-stable): 10baseT half/full,
- * 100baseT half/full, 1000baseT full, autoneg, twisted pair.
- */
-static const int e1000_csb_link_modes[] = { 0, 1, 2, 3, 5, 6, 7 };
-
 static int e1000_csb_get_link_ksettings(struct net_device *netdev,
 					struct ethtool_link_ksettings *cmd)
 {
 	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
-	unsigned int i;
+	unsigned long *supported = cmd->link_modes.supported;
+	unsigned long *advertising = cmd->link_modes.advertising;
 
-	linkmode_zero(cmd->link_modes.supported);
-	for (i = 0; i < ARRAY_SIZE(e1000_csb_link_modes); i++)
-		linkmode_set_bit(e1000_csb_link_modes[i],
-				 cmd->link_modes.supported);
-	linkmode_copy(cmd->link_modes.advertising, cmd->link_modes.supported);
+	e1000_csb_hw_link_modes(supported);
+	ethtool_link_ksettings_add_link_mode(cmd, supported, Autoneg);
+	ethtool_link_ksettings_add_link_mode(cmd, supported, TP);
+
+	/* as the in-kernel e1000: nothing is advertised when forced */
+	linkmode_zero(advertising);
+	if (adapter->autoneg == AUTONEG_ENABLE) {
+		linkmode_copy(advertising, adapter->advertising);
+		ethtool_link_ksettings_add_link_mode(cmd, advertising, Autoneg);
+	}
+	ethtool_link_ksettings_add_link_mode(cmd, advertising, TP);
 
 	cmd->base.port = PORT_TP;
 	cmd->base.phy_address = E1000_PHY_ADDR;
-	cmd->base.autoneg = AUTONEG_ENABLE;
+	cmd->base.autoneg = adapter->autoneg;
 	cmd->base.mdio_support = ETH_MDIO_SUPPORTS_C22;
 
 	if (netif_running(netdev) && netif_carrier_ok(netdev)) {
@@ -368,6 +368,83 @@ static int e1000_csb_get_link_ksettings(struct net_device *netdev,
 		cmd->base.duplex = DUPLEX_UNKNOWN;
 	}
 	return 0;
+}
+
+/*
+ * What ethtool -s may ask for: autonegotiation advertising any non-empty
+ * subset of the PHY's modes, or 10/100 Mb/s half or full duplex forced.
+ * 1000BASE-T needs autonegotiation (IEEE 802.3 clause 40) and the PHY has
+ * no 1000 Mb/s half duplex.  The ethtool API gives this operation no
+ * extack: the reason for a refusal goes to the kernel log.
+ */
+static int e1000_csb_check_link(struct net_device *netdev,
+				const struct ethtool_link_ksettings *cmd)
+{
+	__ETHTOOL_DECLARE_LINK_MODE_MASK(modes);
+	__ETHTOOL_DECLARE_LINK_MODE_MASK(allowed);
+
+	if (cmd->base.port != PORT_TP) {
+		netdev_info(netdev, "the only port is twisted pair\n");
+		return -EINVAL;
+	}
+	e1000_csb_hw_link_modes(modes);
+	if (cmd->base.autoneg == AUTONEG_ENABLE) {
+		linkmode_copy(allowed, modes);
+		linkmode_set_bit(ETHTOOL_LINK_MODE_Autoneg_BIT, allowed);
+		linkmode_set_bit(ETHTOOL_LINK_MODE_TP_BIT, allowed);
+		if (!linkmode_subset(cmd->link_modes.advertising, allowed)) {
+			netdev_info(netdev,
+				    "can advertise only 10baseT/Half, 10baseT/Full, 100baseT/Half, 100baseT/Full and 1000baseT/Full\n");
+			return -EINVAL;
+		}
+		if (!linkmode_intersects(cmd->link_modes.advertising, modes)) {
+			netdev_info(netdev, "advertise at least one link mode\n");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (cmd->base.speed == SPEED_1000) {
+		netdev_info(netdev,
+			    "1000 Mb/s needs autonegotiation: advertise 1000baseT/Full instead\n");
+		return -EINVAL;
+	}
+	if ((cmd->base.speed != SPEED_10 && cmd->base.speed != SPEED_100) ||
+	    (cmd->base.duplex != DUPLEX_HALF &&
+	     cmd->base.duplex != DUPLEX_FULL)) {
+		netdev_info(netdev,
+			    "without autonegotiation, speed must be 10 or 100 and duplex half or full\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int e1000_csb_set_link_ksettings(struct net_device *netdev,
+					const struct ethtool_link_ksettings *cmd)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+	int err;
+
+	err = e1000_csb_check_link(netdev, cmd);
+	if (err)
+		return err;
+
+	adapter->autoneg = cmd->base.autoneg;
+	if (adapter->autoneg == AUTONEG_ENABLE) {
+		e1000_csb_hw_link_modes(adapter->advertising);
+		linkmode_and(adapter->advertising, adapter->advertising,
+			     cmd->link_modes.advertising);
+	} else {
+		adapter->forced_speed = cmd->base.speed;
+		adapter->forced_duplex = cmd->base.duplex;
+	}
+
+	/* closed: the next ip link set up programs it */
+	if (!netif_running(netdev) ||
+	    test_bit(E1000_CSB_STATE_DOWN, &adapter->state))
+		return 0;
+	if (e1000_csb_removed(adapter))
+		return -ENODEV;
+	return e1000_csb_hw_init_link(adapter);
 }
 
 static u32 e1000_csb_get_msglevel(struct net_device *netdev)
@@ -568,6 +645,7 @@ static const struct ethtool_ops e1000_csb_ethtool_ops = {
 	.get_priv_flags		= e1000_csb_get_priv_flags,
 	.set_priv_flags		= e1000_csb_set_priv_flags,
 	.get_link_ksettings	= e1000_csb_get_link_ksettings,
+	.set_link_ksettings	= e1000_csb_set_link_ksettings,
 	/* software timestamps: the xmit path calls skb_tx_timestamp() */
 	.get_ts_info		= ethtool_op_get_ts_info,
 	.get_eth_mac_stats	= e1000_csb_get_eth_mac_stats,

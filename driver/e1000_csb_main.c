@@ -215,7 +215,8 @@ int e1000_csb_up(struct e1000_csb_adapter *adapter)
 	err = e1000_csb_hw_reset(adapter);
 	if (err)
 		return err;
-	e1000_csb_hw_init_link(adapter);
+	if (e1000_csb_hw_init_link(adapter))
+		netdev_warn(netdev, "cannot program the PHY, keeping its settings\n");
 	e1000_csb_hw_set_rar(adapter, 0, netdev->dev_addr);
 
 	e1000_csb_tx_configure(adapter);
@@ -559,6 +560,7 @@ static void e1000_csb_adapter_init(struct e1000_csb_adapter *adapter,
 	INIT_DELAYED_WORK(&adapter->watchdog, e1000_csb_watchdog_task);
 	INIT_WORK(&adapter->reset_task, e1000_csb_reset_task);
 	set_bit(E1000_CSB_STATE_DOWN, &adapter->state);
+	e1000_csb_hw_link_defaults(adapter);
 }
 
 /* Operations, NAPI, features and MTU range of the net_device. */
