@@ -125,7 +125,7 @@ def check_guest(t, g, before, toggles, slab_before):
     # ring changes restart the device, which leaves and re-enters CSB
     # mode too: at least the toggles asked for
     t.expect(switches >= toggles, f"{g.name}: {switches} mode switches, {toggles} toggles")
-    for key in ("tx_timeouts", "csb_fallbacks", "csb_rescues", "csb_host_errors"):
+    for key in ("tx_timeout_count", "csb_fallbacks", "csb_rescues", "csb_host_errors"):
         t.expect(after[key] == before[key], f"{g.name}: {key} {before[key]} -> {after[key]}")
     problems = g.dmesg_problems()
     t.expect(not problems, f"{g.name} kernel log:\n" + "\n".join(problems))

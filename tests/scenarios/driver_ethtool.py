@@ -76,6 +76,6 @@ def run(t):
 
     s = g.sh(f"ethtool -S {ifn}")
     t.note(" ".join(line.strip() for line in s.splitlines()
-                    if line.strip().startswith(("rx_multi", "tx_timeouts", "resets"))))
+                    if line.strip().startswith(("rx_multi", "tx_timeout_count", "resets"))))
     problems = g.dmesg_problems()
     t.expect(not problems, "kernel log shows problems:\n" + "\n".join(problems))
