@@ -527,8 +527,9 @@ static int e1000_csb_phy_force(struct e1000_csb_adapter *adapter)
  * Copper parts with the internal PHY.  With autonegotiation the MAC
  * follows the PHY's resolved speed and duplex (ASDE, FRCSPD and FRCDPLX
  * clear); forced, CTRL carries speed and duplex (FRCSPD, FRCDPLX, SPEED,
- * FD) and the PHY's autonegotiation is off (8254x manual, section 8.6).
- * SLU forces the link-up indication in both.
+ * FD) and the PHY's autonegotiation is off, as the 8254x developer's
+ * manual describes for the internal PHY.  SLU forces the link-up
+ * indication in both.
  */
 int e1000_csb_hw_init_link(struct e1000_csb_adapter *adapter)
 {
