@@ -215,7 +215,7 @@ int e1000_csb_up(struct e1000_csb_adapter *adapter)
 	err = e1000_csb_hw_reset(adapter);
 	if (err)
 		return err;
-	if (e1000_csb_hw_init_link(adapter))
+	if (e1000_csb_hw_init_link(adapter) && !e1000_csb_removed(adapter))
 		netdev_warn(netdev, "cannot program the PHY, keeping its settings\n");
 	e1000_csb_hw_set_rar(adapter, 0, netdev->dev_addr);
 
