@@ -68,6 +68,6 @@ def run(t):
     t.expect(s["csb_active"] == 1, "CSB mode was dropped")
     t.expect(s["csb_rescues"] == 0,
              f"{s['csb_rescues']} lost wake-ups had to be mended by the watchdog")
-    t.expect(s["tx_timeouts"] == 0, f"{s['tx_timeouts']} transmit timeouts")
+    t.expect(s["tx_timeout_count"] == 0, f"{s['tx_timeout_count']} transmit timeouts")
     problems = g.dmesg_problems()
     t.expect(not problems, "kernel log shows problems:\n" + "\n".join(problems))

@@ -61,9 +61,9 @@ def bad_rx_done(t, g, ep, ifn):
     # the one never given must yield nothing
     frames = 1 if given <= 17 else 0
     t.expect(delta(before, after, "rx_packets") == frames and
-             delta(before, after, "rx_frame_errors") == 1 - frames,
-             f"rx_packets +{delta(before, after, 'rx_packets')}, rx_frame_errors "
-             f"+{delta(before, after, 'rx_frame_errors')} for {given} descriptors "
+             delta(before, after, "rx_dropped_errors") == 1 - frames,
+             f"rx_packets +{delta(before, after, 'rx_packets')}, rx_dropped_errors "
+             f"+{delta(before, after, 'rx_dropped_errors')} for {given} descriptors "
              "given to the device and marked done as one frame")
     traffic(t, g, ep, 5003)
     final = g.ethtool_stats(ifn)
