@@ -23,7 +23,6 @@ RUN_ATTEMPTS = 5
 BEGIN_TIMEOUT = 10  # seconds for @@BEGIN before the request is sent again
 
 
-
 def key_values(out):
     """The "name: number" lines of OUT (ethtool -S and the like) as a dict."""
     stats = {}
@@ -32,6 +31,7 @@ def key_values(out):
         if key and value.strip().isdigit():
             stats[key.strip()] = int(value)
     return stats
+
 
 class Guest:
     def __init__(self, test, name, kernel, qemu, nics, memory=384, extra_args=(),
