@@ -306,6 +306,12 @@ struct e1000_csb_adapter {
 	bool mta_valid;			/* shadow matches the device */
 	u32 rar_used;			/* RAR entries that may be valid */
 
+	/* link configuration (ethtool -s): autonegotiation or forced */
+	u8 autoneg;			/* AUTONEG_ENABLE or AUTONEG_DISABLE */
+	__ETHTOOL_DECLARE_LINK_MODE_MASK(advertising);	/* with autoneg */
+	u32 forced_speed;		/* without: SPEED_10 or SPEED_100 */
+	u8 forced_duplex;		/* and DUPLEX_HALF or DUPLEX_FULL */
+
 	/* link state as last reported to the stack */
 	bool link_up;
 	u32 link_speed;
@@ -533,7 +539,9 @@ void e1000_csb_reg_counters_sum(struct e1000_csb_adapter *adapter,
 int e1000_csb_hw_identify(struct e1000_csb_adapter *adapter);
 int e1000_csb_hw_reset(struct e1000_csb_adapter *adapter);
 int e1000_csb_read_mac_addr(struct e1000_csb_adapter *adapter);
-void e1000_csb_hw_init_link(struct e1000_csb_adapter *adapter);
+int e1000_csb_hw_init_link(struct e1000_csb_adapter *adapter);
+void e1000_csb_hw_link_modes(unsigned long *modes);
+void e1000_csb_hw_link_defaults(struct e1000_csb_adapter *adapter);
 bool e1000_csb_hw_link_status(struct e1000_csb_adapter *adapter, u32 *speed,
 			      u8 *duplex);
 void e1000_csb_hw_set_rar(struct e1000_csb_adapter *adapter, u32 index,

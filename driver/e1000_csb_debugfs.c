@@ -218,7 +218,7 @@ static int e1000_csb_dbg_shared_irq_set(void *data, u64 val)
 		err = -ENETDOWN;
 	} else {
 		e1000_csb_wr32(adapter, E1000_ICS, E1000_INT_TXQE);
-		/* as netpoll does: the handler with the line masked */
+		/* the handler with the line masked, as for a shared line */
 		disable_irq(irq);
 		e1000_csb_intr(irq, adapter);
 		enable_irq(irq);

@@ -35,7 +35,7 @@ static const struct e1000_csb_sw_stat e1000_csb_sw_stats[] = {
 	E1000_CSB_TX_STAT("tx_packets", packets),
 	E1000_CSB_TX_STAT("tx_bytes", bytes),
 	E1000_CSB_TX_STAT("tx_queue_stops", stops),
-	E1000_CSB_TX_STAT("tx_queue_restarts", restarts),
+	E1000_CSB_TX_STAT("tx_restart_queue", restarts),
 	E1000_CSB_TX_STAT("tx_busy", busy),
 	E1000_CSB_TX_STAT("tx_tso", tso),
 	E1000_CSB_TX_STAT("tx_csum_offload", csum),
@@ -45,10 +45,10 @@ static const struct e1000_csb_sw_stat e1000_csb_sw_stats[] = {
 	E1000_CSB_TX_STAT("tx_dropped", dropped),
 	E1000_CSB_RX_STAT("rx_packets", packets),
 	E1000_CSB_RX_STAT("rx_bytes", bytes),
-	E1000_CSB_RX_STAT("rx_alloc_fail", alloc_fail),
-	E1000_CSB_RX_STAT("rx_csum_good", csum_good),
-	E1000_CSB_RX_STAT("rx_csum_err", csum_err),
-	E1000_CSB_RX_STAT("rx_frame_errors", frame_err),
+	E1000_CSB_RX_STAT("alloc_rx_buff_failed", alloc_fail),
+	E1000_CSB_RX_STAT("rx_csum_offload_good", csum_good),
+	E1000_CSB_RX_STAT("rx_csum_offload_errors", csum_err),
+	E1000_CSB_RX_STAT("rx_dropped_errors", frame_err),
 	E1000_CSB_RX_STAT("rx_dropped_nomem", dropped),
 	E1000_CSB_RX_STAT("rx_copybreak", copybreak),
 	E1000_CSB_RX_STAT("rx_multi_desc", multi_desc),
@@ -56,7 +56,7 @@ static const struct e1000_csb_sw_stat e1000_csb_sw_stats[] = {
 	E1000_CSB_RX_STAT("rx_host_errors", host_errors),
 	E1000_CSB_AD_STAT("irq_handled", irq_count),
 	E1000_CSB_AD_STAT("irq_not_ours", irq_none),
-	E1000_CSB_AD_STAT("tx_timeouts", tx_timeouts),
+	E1000_CSB_AD_STAT("tx_timeout_count", tx_timeouts),
 	E1000_CSB_AD_STAT("resets", resets),
 	/* CSB mode */
 	E1000_CSB_AD_STAT("csb_active", csb.enabled),
@@ -135,6 +135,13 @@ static void e1000_csb_get_strings(struct net_device *netdev, u32 sset,
 	}
 }
 
+/* Bring the statistics register totals up to date (an open device only). */
+static void e1000_csb_stats_refresh(struct net_device *netdev)
+{
+	if (netif_running(netdev))
+		e1000_csb_hw_update_stats(netdev_priv(netdev));
+}
+
 static void e1000_csb_get_ethtool_stats(struct net_device *netdev,
 					struct ethtool_stats *stats, u64 *data)
 {
@@ -182,12 +189,108 @@ static void e1000_csb_get_ethtool_stats(struct net_device *netdev,
 	}
 	*data++ = total;
 
-	if (netif_running(netdev))
-		e1000_csb_hw_update_stats(adapter);
+	e1000_csb_stats_refresh(netdev);
 	spin_lock_irqsave(&adapter->stats_lock, flags);
 	for (i = 0; i < E1000_CSB_NUM_HW_STATS; i++)
 		*data++ = adapter->hw_stats[i];
 	spin_unlock_irqrestore(&adapter->stats_lock, flags);
+}
+
+/* ---------------- standard statistics groups ---------------- */
+
+/*
+ * The IEEE 802.3 and RMON counters the 8254x keeps, from its statistics
+ * registers (ethtool -S --groups eth-mac eth-ctrl rmon).  The octet
+ * counters include the FCS, as the registers do.
+ */
+static void e1000_csb_get_eth_mac_stats(struct net_device *netdev,
+					struct ethtool_eth_mac_stats *mac)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+
+	e1000_csb_stats_refresh(netdev);
+	mac->FramesTransmittedOK = e1000_csb_hw_stat_get(adapter, E1000_GPTC);
+	mac->SingleCollisionFrames = e1000_csb_hw_stat_get(adapter, E1000_SCC);
+	mac->MultipleCollisionFrames = e1000_csb_hw_stat_get(adapter, E1000_MCC);
+	mac->FramesReceivedOK = e1000_csb_hw_stat_get(adapter, E1000_GPRC);
+	mac->FrameCheckSequenceErrors = e1000_csb_hw_stat_get(adapter, E1000_CRCERRS);
+	mac->AlignmentErrors = e1000_csb_hw_stat_get(adapter, E1000_ALGNERRC);
+	mac->OctetsTransmittedOK = e1000_csb_hw_stat_get(adapter, E1000_GOTCL);
+	mac->FramesWithDeferredXmissions = e1000_csb_hw_stat_get(adapter, E1000_DC);
+	mac->LateCollisions = e1000_csb_hw_stat_get(adapter, E1000_LATECOL);
+	mac->FramesAbortedDueToXSColls = e1000_csb_hw_stat_get(adapter, E1000_ECOL);
+	mac->CarrierSenseErrors = e1000_csb_hw_stat_get(adapter, E1000_TNCRS);
+	mac->OctetsReceivedOK = e1000_csb_hw_stat_get(adapter, E1000_GORCL);
+	mac->MulticastFramesXmittedOK = e1000_csb_hw_stat_get(adapter, E1000_MPTC);
+	mac->BroadcastFramesXmittedOK = e1000_csb_hw_stat_get(adapter, E1000_BPTC);
+	mac->MulticastFramesReceivedOK = e1000_csb_hw_stat_get(adapter, E1000_MPRC);
+	mac->BroadcastFramesReceivedOK = e1000_csb_hw_stat_get(adapter, E1000_BPRC);
+	mac->FrameTooLongErrors = e1000_csb_hw_stat_get(adapter, E1000_ROC);
+}
+
+/* MAC control frames: the 8254x knows only PAUSE (XON and XOFF) */
+static void e1000_csb_get_eth_ctrl_stats(struct net_device *netdev,
+					 struct ethtool_eth_ctrl_stats *ctrl)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+	u64 unsupported;
+
+	e1000_csb_stats_refresh(netdev);
+	unsupported = e1000_csb_hw_stat_get(adapter, E1000_FCRUC);
+	ctrl->MACControlFramesTransmitted = e1000_csb_hw_stat_get(adapter, E1000_XONTXC) +
+					    e1000_csb_hw_stat_get(adapter, E1000_XOFFTXC);
+	ctrl->MACControlFramesReceived = e1000_csb_hw_stat_get(adapter, E1000_XONRXC) +
+					 e1000_csb_hw_stat_get(adapter, E1000_XOFFRXC) +
+					 unsupported;
+	ctrl->UnsupportedOpcodesReceived = unsupported;
+}
+
+/*
+ * Frame sizes with the FCS, as the PRC and PTC registers bucket them; the
+ * last bucket goes up to the longest frame the driver allows (MTU 9000).
+ */
+static const struct ethtool_rmon_hist_range e1000_csb_rmon_ranges[] = {
+	{ 64, 64 },
+	{ 65, 127 },
+	{ 128, 255 },
+	{ 256, 511 },
+	{ 512, 1023 },
+	{ 1024, E1000_CSB_MAX_MTU + ETH_HLEN + ETH_FCS_LEN },
+	{}
+};
+
+static const u32 e1000_csb_rmon_rx_regs[] = {
+	E1000_PRC64, E1000_PRC127, E1000_PRC255,
+	E1000_PRC511, E1000_PRC1023, E1000_PRC1522,
+};
+
+static const u32 e1000_csb_rmon_tx_regs[] = {
+	E1000_PTC64, E1000_PTC127, E1000_PTC255,
+	E1000_PTC511, E1000_PTC1023, E1000_PTC1522,
+};
+
+static_assert(ARRAY_SIZE(e1000_csb_rmon_rx_regs) ==
+	      ARRAY_SIZE(e1000_csb_rmon_ranges) - 1);
+static_assert(ARRAY_SIZE(e1000_csb_rmon_tx_regs) ==
+	      ARRAY_SIZE(e1000_csb_rmon_ranges) - 1);
+
+static void e1000_csb_get_rmon_stats(struct net_device *netdev,
+				     struct ethtool_rmon_stats *rmon,
+				     const struct ethtool_rmon_hist_range **ranges)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+	unsigned int i;
+
+	e1000_csb_stats_refresh(netdev);
+	rmon->undersize_pkts = e1000_csb_hw_stat_get(adapter, E1000_RUC);
+	rmon->oversize_pkts = e1000_csb_hw_stat_get(adapter, E1000_ROC);
+	rmon->fragments = e1000_csb_hw_stat_get(adapter, E1000_RFC);
+	rmon->jabbers = e1000_csb_hw_stat_get(adapter, E1000_RJC);
+	for (i = 0; i < ARRAY_SIZE(e1000_csb_rmon_rx_regs); i++) {
+		rmon->hist[i] = e1000_csb_hw_stat_get(adapter,      e1000_csb_rmon_rx_regs[i]);
+		rmon->hist_tx[i] = e1000_csb_hw_stat_get(adapter, e1000_csb_rmon_tx_regs[i]);
+	}
+	*ranges = e1000_csb_rmon_ranges;
 }
 
 /* ---------------- private flags ---------------- */
@@ -232,28 +335,28 @@ static void e1000_csb_get_drvinfo(struct net_device *netdev,
 		sizeof(info->bus_info));
 }
 
-/*
- * Copper 10/100/1000 with autonegotiation, as bit numbers of the ethtool
- * UAPI enum ethtool_link_mode_bit_indices (ABI-stable): 10baseT half/full,
- * 100baseT half/full, 1000baseT full, autoneg, twisted pair.
- */
-static const int e1000_csb_link_modes[] = { 0, 1, 2, 3, 5, 6, 7 };
-
 static int e1000_csb_get_link_ksettings(struct net_device *netdev,
 					struct ethtool_link_ksettings *cmd)
 {
 	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
-	unsigned int i;
+	unsigned long *supported = cmd->link_modes.supported;
+	unsigned long *advertising = cmd->link_modes.advertising;
 
-	linkmode_zero(cmd->link_modes.supported);
-	for (i = 0; i < ARRAY_SIZE(e1000_csb_link_modes); i++)
-		linkmode_set_bit(e1000_csb_link_modes[i],
-				 cmd->link_modes.supported);
-	linkmode_copy(cmd->link_modes.advertising, cmd->link_modes.supported);
+	e1000_csb_hw_link_modes(supported);
+	ethtool_link_ksettings_add_link_mode(cmd, supported, Autoneg);
+	ethtool_link_ksettings_add_link_mode(cmd, supported, TP);
+
+	/* as the in-kernel e1000: nothing is advertised when forced */
+	linkmode_zero(advertising);
+	if (adapter->autoneg == AUTONEG_ENABLE) {
+		linkmode_copy(advertising, adapter->advertising);
+		ethtool_link_ksettings_add_link_mode(cmd, advertising, Autoneg);
+	}
+	ethtool_link_ksettings_add_link_mode(cmd, advertising, TP);
 
 	cmd->base.port = PORT_TP;
 	cmd->base.phy_address = E1000_PHY_ADDR;
-	cmd->base.autoneg = AUTONEG_ENABLE;
+	cmd->base.autoneg = adapter->autoneg;
 	cmd->base.mdio_support = ETH_MDIO_SUPPORTS_C22;
 
 	if (netif_running(netdev) && netif_carrier_ok(netdev)) {
@@ -264,6 +367,83 @@ static int e1000_csb_get_link_ksettings(struct net_device *netdev,
 		cmd->base.duplex = DUPLEX_UNKNOWN;
 	}
 	return 0;
+}
+
+/*
+ * What ethtool -s may ask for: autonegotiation advertising any non-empty
+ * subset of the PHY's modes, or 10/100 Mb/s half or full duplex forced.
+ * 1000BASE-T needs autonegotiation (IEEE 802.3 clause 40) and the PHY has
+ * no 1000 Mb/s half duplex.  The ethtool API gives this operation no
+ * extack: the reason for a refusal goes to the kernel log.
+ */
+static int e1000_csb_check_link(struct net_device *netdev,
+				const struct ethtool_link_ksettings *cmd)
+{
+	__ETHTOOL_DECLARE_LINK_MODE_MASK(modes);
+	__ETHTOOL_DECLARE_LINK_MODE_MASK(allowed);
+
+	if (cmd->base.port != PORT_TP) {
+		netdev_info(netdev, "the only port is twisted pair\n");
+		return -EINVAL;
+	}
+	e1000_csb_hw_link_modes(modes);
+	if (cmd->base.autoneg == AUTONEG_ENABLE) {
+		linkmode_copy(allowed, modes);
+		linkmode_set_bit(ETHTOOL_LINK_MODE_Autoneg_BIT, allowed);
+		linkmode_set_bit(ETHTOOL_LINK_MODE_TP_BIT, allowed);
+		if (!linkmode_subset(cmd->link_modes.advertising, allowed)) {
+			netdev_info(netdev,
+				    "can advertise only 10baseT/Half, 10baseT/Full, 100baseT/Half, 100baseT/Full and 1000baseT/Full\n");
+			return -EINVAL;
+		}
+		if (!linkmode_intersects(cmd->link_modes.advertising, modes)) {
+			netdev_info(netdev, "advertise at least one link mode\n");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (cmd->base.speed == SPEED_1000) {
+		netdev_info(netdev,
+			    "1000 Mb/s needs autonegotiation: advertise 1000baseT/Full instead\n");
+		return -EINVAL;
+	}
+	if ((cmd->base.speed != SPEED_10 && cmd->base.speed != SPEED_100) ||
+	    (cmd->base.duplex != DUPLEX_HALF &&
+	     cmd->base.duplex != DUPLEX_FULL)) {
+		netdev_info(netdev,
+			    "without autonegotiation, speed must be 10 or 100 and duplex half or full\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int e1000_csb_set_link_ksettings(struct net_device *netdev,
+					const struct ethtool_link_ksettings *cmd)
+{
+	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
+	int err;
+
+	err = e1000_csb_check_link(netdev, cmd);
+	if (err)
+		return err;
+
+	adapter->autoneg = cmd->base.autoneg;
+	if (adapter->autoneg == AUTONEG_ENABLE) {
+		e1000_csb_hw_link_modes(adapter->advertising);
+		linkmode_and(adapter->advertising, adapter->advertising,
+			     cmd->link_modes.advertising);
+	} else {
+		adapter->forced_speed = cmd->base.speed;
+		adapter->forced_duplex = cmd->base.duplex;
+	}
+
+	/* closed: the next ip link set up programs it */
+	if (!netif_running(netdev) ||
+	    test_bit(E1000_CSB_STATE_DOWN, &adapter->state))
+		return 0;
+	if (e1000_csb_removed(adapter))
+		return -ENODEV;
+	return e1000_csb_hw_init_link(adapter);
 }
 
 static u32 e1000_csb_get_msglevel(struct net_device *netdev)
@@ -464,6 +644,12 @@ static const struct ethtool_ops e1000_csb_ethtool_ops = {
 	.get_priv_flags		= e1000_csb_get_priv_flags,
 	.set_priv_flags		= e1000_csb_set_priv_flags,
 	.get_link_ksettings	= e1000_csb_get_link_ksettings,
+	.set_link_ksettings	= e1000_csb_set_link_ksettings,
+	/* software timestamps: the xmit path calls skb_tx_timestamp() */
+	.get_ts_info		= ethtool_op_get_ts_info,
+	.get_eth_mac_stats	= e1000_csb_get_eth_mac_stats,
+	.get_eth_ctrl_stats	= e1000_csb_get_eth_ctrl_stats,
+	.get_rmon_stats		= e1000_csb_get_rmon_stats,
 };
 
 void e1000_csb_set_ethtool_ops(struct net_device *netdev)

@@ -8,6 +8,8 @@
 #include <linux/bitfield.h>
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
+#include <linux/linkmode.h>
+#include <linux/mii.h>
 
 #include "e1000_csb.h"
 
@@ -22,25 +24,25 @@
  * clears the pair).
  */
 const struct e1000_csb_hw_stat e1000_csb_hw_stats[] = {
-	E1000_CSB_STAT("hw_crc_errors", CRCERRS),
-	E1000_CSB_STAT("hw_align_errors", ALGNERRC),
+	E1000_CSB_STAT("rx_crc_errors", CRCERRS),
+	E1000_CSB_STAT("rx_align_errors", ALGNERRC),
 	E1000_CSB_STAT("hw_symbol_errors", SYMERRS),
 	E1000_CSB_STAT("hw_rx_errors", RXERRC),
-	E1000_CSB_STAT("hw_missed_packets", MPC),
-	E1000_CSB_STAT("hw_single_collisions", SCC),
-	E1000_CSB_STAT("hw_excessive_collisions", ECOL),
-	E1000_CSB_STAT("hw_multiple_collisions", MCC),
-	E1000_CSB_STAT("hw_late_collisions", LATECOL),
-	E1000_CSB_STAT("hw_collisions", COLC),
-	E1000_CSB_STAT("hw_defer_count", DC),
-	E1000_CSB_STAT("hw_tx_no_crs", TNCRS),
+	E1000_CSB_STAT("rx_missed_errors", MPC),
+	E1000_CSB_STAT("tx_single_coll_ok", SCC),
+	E1000_CSB_STAT("tx_aborted_errors", ECOL),
+	E1000_CSB_STAT("tx_multi_coll_ok", MCC),
+	E1000_CSB_STAT("tx_abort_late_coll", LATECOL),
+	E1000_CSB_STAT("collisions", COLC),
+	E1000_CSB_STAT("tx_deferred_ok", DC),
+	E1000_CSB_STAT("tx_carrier_errors", TNCRS),
 	E1000_CSB_STAT("hw_sequence_errors", SEC),
 	E1000_CSB_STAT("hw_carrier_ext_errors", CEXTERR),
 	E1000_CSB_STAT("hw_rx_length_errors", RLEC),
-	E1000_CSB_STAT("hw_xon_rx", XONRXC),
-	E1000_CSB_STAT("hw_xon_tx", XONTXC),
-	E1000_CSB_STAT("hw_xoff_rx", XOFFRXC),
-	E1000_CSB_STAT("hw_xoff_tx", XOFFTXC),
+	E1000_CSB_STAT("rx_flow_control_xon", XONRXC),
+	E1000_CSB_STAT("tx_flow_control_xon", XONTXC),
+	E1000_CSB_STAT("rx_flow_control_xoff", XOFFRXC),
+	E1000_CSB_STAT("tx_flow_control_xoff", XOFFTXC),
 	E1000_CSB_STAT("hw_fc_unsupported", FCRUC),
 	E1000_CSB_STAT("hw_rx_64", PRC64),
 	E1000_CSB_STAT("hw_rx_65_127", PRC127),
@@ -49,19 +51,19 @@ const struct e1000_csb_hw_stat e1000_csb_hw_stats[] = {
 	E1000_CSB_STAT("hw_rx_512_1023", PRC1023),
 	E1000_CSB_STAT("hw_rx_1024_max", PRC1522),
 	E1000_CSB_STAT("hw_rx_good_packets", GPRC),
-	E1000_CSB_STAT("hw_rx_broadcast", BPRC),
-	E1000_CSB_STAT("hw_rx_multicast", MPRC),
+	E1000_CSB_STAT("rx_broadcast", BPRC),
+	E1000_CSB_STAT("rx_multicast", MPRC),
 	E1000_CSB_STAT("hw_tx_good_packets", GPTC),
-	E1000_CSB_STAT64("hw_rx_good_octets", GORCL),
+	E1000_CSB_STAT64("rx_long_byte_count", GORCL),
 	E1000_CSB_STAT64("hw_tx_good_octets", GOTCL),
-	E1000_CSB_STAT("hw_rx_no_buffer", RNBC),
-	E1000_CSB_STAT("hw_rx_undersize", RUC),
+	E1000_CSB_STAT("rx_no_buffer_count", RNBC),
+	E1000_CSB_STAT("rx_short_length_errors", RUC),
 	E1000_CSB_STAT("hw_rx_fragment", RFC),
-	E1000_CSB_STAT("hw_rx_oversize", ROC),
+	E1000_CSB_STAT("rx_long_length_errors", ROC),
 	E1000_CSB_STAT("hw_rx_jabber", RJC),
-	E1000_CSB_STAT("hw_mgmt_rx", MGTPRC),
-	E1000_CSB_STAT("hw_mgmt_dropped", MGTPDC),
-	E1000_CSB_STAT("hw_mgmt_tx", MGTPTC),
+	E1000_CSB_STAT("rx_smbus", MGTPRC),
+	E1000_CSB_STAT("dropped_smbus", MGTPDC),
+	E1000_CSB_STAT("tx_smbus", MGTPTC),
 	E1000_CSB_STAT64("hw_rx_total_octets", TORL),
 	E1000_CSB_STAT64("hw_tx_total_octets", TOTL),
 	E1000_CSB_STAT("hw_rx_total_packets", TPR),
@@ -72,10 +74,10 @@ const struct e1000_csb_hw_stat e1000_csb_hw_stats[] = {
 	E1000_CSB_STAT("hw_tx_256_511", PTC511),
 	E1000_CSB_STAT("hw_tx_512_1023", PTC1023),
 	E1000_CSB_STAT("hw_tx_1024_max", PTC1522),
-	E1000_CSB_STAT("hw_tx_multicast", MPTC),
-	E1000_CSB_STAT("hw_tx_broadcast", BPTC),
-	E1000_CSB_STAT("hw_tso_ctx", TSCTC),
-	E1000_CSB_STAT("hw_tso_ctx_fail", TSCTFC),
+	E1000_CSB_STAT("tx_multicast", MPTC),
+	E1000_CSB_STAT("tx_broadcast", BPTC),
+	E1000_CSB_STAT("tx_tcp_seg_good", TSCTC),
+	E1000_CSB_STAT("tx_tcp_seg_failed", TSCTFC),
 };
 
 static_assert(ARRAY_SIZE(e1000_csb_hw_stats) == E1000_CSB_NUM_HW_STATS);
@@ -423,47 +425,144 @@ static int e1000_csb_mdic_wait(struct e1000_csb_adapter *adapter, u32 *mdic)
 	return -ETIMEDOUT;
 }
 
-static int e1000_csb_phy_read(struct e1000_csb_adapter *adapter, u32 reg,
-			      u16 *val)
+/* One MDIC transaction with the internal PHY: a read (into *val) or a write. */
+static int e1000_csb_mdic(struct e1000_csb_adapter *adapter, u32 op, u32 reg,
+			  u16 data, u16 *val)
 {
 	u32 mdic;
 	int err;
 
 	e1000_csb_wr32(adapter, E1000_MDIC,
 		       (reg << E1000_MDIC_REG_SHIFT) |
-		       (E1000_PHY_ADDR << E1000_MDIC_PHY_SHIFT) |
-		       E1000_MDIC_OP_READ);
+		       (E1000_PHY_ADDR << E1000_MDIC_PHY_SHIFT) | op | data);
 	err = e1000_csb_mdic_wait(adapter, &mdic);
-	if (!err)
+	if (!err && val)
 		*val = mdic & E1000_MDIC_DATA_MASK;
 	return err;
+}
+
+static int e1000_csb_phy_read(struct e1000_csb_adapter *adapter, u32 reg,
+			      u16 *val)
+{
+	return e1000_csb_mdic(adapter, E1000_MDIC_OP_READ, reg, 0, val);
+}
+
+static int e1000_csb_phy_write(struct e1000_csb_adapter *adapter, u32 reg,
+			       u16 val)
+{
+	return e1000_csb_mdic(adapter, E1000_MDIC_OP_WRITE, reg, val, NULL);
 }
 
 /* ---------------- link ---------------- */
 
 /*
- * Copper parts with the internal PHY: let the MAC follow the PHY's
- * resolved speed/duplex (ASDE) and force the link-up indication (SLU).
- * Autonegotiation itself stays with the PHY's power-on defaults, which
- * advertise every 10/100/1000 mode.
+ * The modes the internal copper PHY can use, as the in-kernel e1000 reports
+ * them: 10/100 Mb/s half and full duplex, 1000 Mb/s full duplex (only with
+ * autonegotiation), on twisted pair.
  */
-void e1000_csb_hw_init_link(struct e1000_csb_adapter *adapter)
+void e1000_csb_hw_link_modes(unsigned long *modes)
+{
+	linkmode_zero(modes);
+	linkmode_set_bit(ETHTOOL_LINK_MODE_10baseT_Half_BIT, modes);
+	linkmode_set_bit(ETHTOOL_LINK_MODE_10baseT_Full_BIT, modes);
+	linkmode_set_bit(ETHTOOL_LINK_MODE_100baseT_Half_BIT, modes);
+	linkmode_set_bit(ETHTOOL_LINK_MODE_100baseT_Full_BIT, modes);
+	linkmode_set_bit(ETHTOOL_LINK_MODE_1000baseT_Full_BIT, modes);
+}
+
+/* Power-on configuration: autonegotiation advertising every mode. */
+void e1000_csb_hw_link_defaults(struct e1000_csb_adapter *adapter)
+{
+	adapter->autoneg = AUTONEG_ENABLE;
+	e1000_csb_hw_link_modes(adapter->advertising);
+	adapter->forced_speed = SPEED_100;
+	adapter->forced_duplex = DUPLEX_FULL;
+}
+
+/*
+ * Autonegotiation: advertise the configured modes (ANAR for 10/100,
+ * 1000BASE-T control for 1000) and restart it if that changes what the PHY
+ * advertises or it was off.  A device reset brings the PHY back to its
+ * power-on state (every mode, autonegotiation done), so an unchanged
+ * default configuration costs no renegotiation.
+ */
+static int e1000_csb_phy_autoneg(struct e1000_csb_adapter *adapter)
+{
+	u16 anar, ctrl1000, bmcr, new_anar, new_1000;
+	int err;
+
+	err = e1000_csb_phy_read(adapter, MII_ADVERTISE, &anar) ?:
+	      e1000_csb_phy_read(adapter, MII_CTRL1000, &ctrl1000) ?:
+	      e1000_csb_phy_read(adapter, MII_BMCR, &bmcr);
+	if (err)
+		return err;
+	new_anar = (anar & ~ADVERTISE_ALL) |
+		   linkmode_adv_to_mii_adv_t(adapter->advertising);
+	new_1000 = (ctrl1000 & ~(ADVERTISE_1000FULL | ADVERTISE_1000HALF)) |
+		   linkmode_adv_to_mii_ctrl1000_t(adapter->advertising);
+	if (new_anar == anar && new_1000 == ctrl1000 && (bmcr & BMCR_ANENABLE))
+		return 0;
+	return e1000_csb_phy_write(adapter, MII_ADVERTISE, new_anar) ?:
+	       e1000_csb_phy_write(adapter, MII_CTRL1000, new_1000) ?:
+	       e1000_csb_phy_write(adapter, MII_BMCR,
+				   BMCR_ANENABLE | BMCR_ANRESTART);
+}
+
+/* Forced speed and duplex: the PHY without autonegotiation, then reset. */
+static int e1000_csb_phy_force(struct e1000_csb_adapter *adapter)
+{
+	u16 bmcr = BMCR_RESET;
+
+	if (adapter->forced_speed == SPEED_100)
+		bmcr |= BMCR_SPEED100;
+	if (adapter->forced_duplex == DUPLEX_FULL)
+		bmcr |= BMCR_FULLDPLX;
+	return e1000_csb_phy_write(adapter, MII_BMCR, bmcr);
+}
+
+/**
+ * e1000_csb_hw_init_link - program MAC and PHY for the configured link
+ * @adapter: board private structure
+ *
+ * Copper parts with the internal PHY.  With autonegotiation the MAC
+ * follows the PHY's resolved speed and duplex (ASDE, FRCSPD and FRCDPLX
+ * clear); forced, CTRL carries speed and duplex (FRCSPD, FRCDPLX, SPEED,
+ * FD) and the PHY's autonegotiation is off, as the 8254x developer's
+ * manual describes for the internal PHY.  SLU forces the link-up
+ * indication in both.
+ */
+int e1000_csb_hw_init_link(struct e1000_csb_adapter *adapter)
 {
 	u32 ctrl;
 	u16 id1 = 0, id2 = 0;
 
 	ctrl = e1000_csb_rd32(adapter, E1000_CTRL);
-	ctrl &= ~(E1000_CTRL_FRCSPD | E1000_CTRL_FRCDPLX |
+	ctrl &= ~(E1000_CTRL_FRCSPD | E1000_CTRL_FRCDPLX | E1000_CTRL_ASDE |
+		  E1000_CTRL_SPEED_MASK | E1000_CTRL_FD |
 		  E1000_CTRL_LRST | E1000_CTRL_ILOS |
 		  E1000_CTRL_PHY_RST | E1000_CTRL_RFCE |
 		  E1000_CTRL_TFCE | E1000_CTRL_VME);
-	ctrl |= E1000_CTRL_SLU | E1000_CTRL_ASDE;
+	ctrl |= E1000_CTRL_SLU;
+	if (adapter->autoneg == AUTONEG_ENABLE) {
+		ctrl |= E1000_CTRL_ASDE;
+	} else {
+		ctrl |= E1000_CTRL_FRCSPD | E1000_CTRL_FRCDPLX |
+			FIELD_PREP(E1000_CTRL_SPEED_MASK,
+				   adapter->forced_speed == SPEED_100 ?
+				   E1000_CTRL_SPEED_100 : E1000_CTRL_SPEED_10);
+		if (adapter->forced_duplex == DUPLEX_FULL)
+			ctrl |= E1000_CTRL_FD;
+	}
 	e1000_csb_wr32(adapter, E1000_CTRL, ctrl);
 
 	if (!adapter->phy_id &&
 	    !e1000_csb_phy_read(adapter, E1000_PHY_ID1, &id1) &&
 	    !e1000_csb_phy_read(adapter, E1000_PHY_ID2, &id2))
 		adapter->phy_id = ((u32)id1 << 16) | id2;
+
+	if (adapter->autoneg == AUTONEG_ENABLE)
+		return e1000_csb_phy_autoneg(adapter);
+	return e1000_csb_phy_force(adapter);
 }
 
 bool e1000_csb_hw_link_status(struct e1000_csb_adapter *adapter, u32 *speed,

@@ -103,6 +103,10 @@ irqreturn_t e1000_csb_intr(int irq, void *data)
  * TX completions are reclaimed under the TX queue lock, because in CSB mode
  * the xmit path reclaims too.  netpoll (budget 0) may run while this CPU
  * holds that lock in xmit: it only tries.
+ *
+ * netpoll needs no ndo_poll_controller: netpoll_poll_dev() calls this poll
+ * with budget 0 whether or not NAPI is scheduled, which reclaims the TX
+ * ring with interrupts off; receive work waits for the next real poll.
  */
 static bool e1000_csb_poll_tx(struct e1000_csb_adapter *adapter, int budget)
 {
@@ -152,20 +156,6 @@ static int e1000_csb_poll(struct napi_struct *napi, int budget)
 		e1000_csb_irq_enable(adapter);
 	return work;
 }
-
-#ifdef CONFIG_NET_POLL_CONTROLLER
-static void e1000_csb_netpoll(struct net_device *netdev)
-{
-	struct e1000_csb_adapter *adapter = netdev_priv(netdev);
-
-	/* netpoll runs with interrupts off: disable_irq() would wait forever
-	 * for a handler that cannot run; only mask the line
-	 */
-	disable_hardirq(adapter->pdev->irq);
-	e1000_csb_intr(adapter->pdev->irq, adapter);
-	enable_irq(adapter->pdev->irq);
-}
-#endif
 
 /* ---------------- link / watchdog ---------------- */
 
@@ -235,7 +225,8 @@ int e1000_csb_up(struct e1000_csb_adapter *adapter)
 	err = e1000_csb_hw_reset(adapter);
 	if (err)
 		return err;
-	e1000_csb_hw_init_link(adapter);
+	if (e1000_csb_hw_init_link(adapter) && !e1000_csb_removed(adapter))
+		netdev_warn(netdev, "cannot program the PHY, keeping its settings\n");
 	e1000_csb_hw_set_rar(adapter, 0, netdev->dev_addr);
 
 	e1000_csb_tx_configure(adapter);
@@ -511,9 +502,6 @@ static const struct net_device_ops e1000_csb_netdev_ops = {
 	.ndo_tx_timeout		= e1000_csb_tx_timeout,
 	.ndo_fix_features	= e1000_csb_fix_features,
 	.ndo_set_features	= e1000_csb_set_features,
-#ifdef CONFIG_NET_POLL_CONTROLLER
-	.ndo_poll_controller	= e1000_csb_netpoll,
-#endif
 };
 
 /* ---------------- PCI probe / remove ---------------- */
@@ -582,6 +570,7 @@ static void e1000_csb_adapter_init(struct e1000_csb_adapter *adapter,
 	INIT_DELAYED_WORK(&adapter->watchdog, e1000_csb_watchdog_task);
 	INIT_WORK(&adapter->reset_task, e1000_csb_reset_task);
 	set_bit(E1000_CSB_STATE_DOWN, &adapter->state);
+	e1000_csb_hw_link_defaults(adapter);
 }
 
 /* Operations, NAPI, features and MTU range of the net_device. */

@@ -125,10 +125,15 @@
 #define E1000_MANC		0x05820	/* Management Control */
 
 /* ---- CTRL bits ---- */
+#define E1000_CTRL_FD	BIT(0)	/* full duplex (when forced) */
 #define E1000_CTRL_LRST	BIT(3)	/* link reset */
 #define E1000_CTRL_ASDE	BIT(5)	/* auto speed detection enable */
 #define E1000_CTRL_SLU	BIT(6)	/* set link up */
 #define E1000_CTRL_ILOS	BIT(7)	/* invert loss of signal */
+#define E1000_CTRL_SPEED_MASK	GENMASK(9, 8)	/* speed (when forced) */
+#define E1000_CTRL_SPEED_10	0
+#define E1000_CTRL_SPEED_100	1
+#define E1000_CTRL_SPEED_1000	2
 #define E1000_CTRL_FRCSPD	BIT(11)	/* force speed */
 #define E1000_CTRL_FRCDPLX	BIT(12)	/* force duplex */
 #define E1000_CTRL_RST	BIT(26)	/* device reset (self clearing) */
@@ -165,6 +170,7 @@
 #define E1000_MDIC_DATA_MASK	GENMASK(15, 0)
 #define E1000_MDIC_REG_SHIFT	16
 #define E1000_MDIC_PHY_SHIFT	21
+#define E1000_MDIC_OP_WRITE		BIT(26)
 #define E1000_MDIC_OP_READ		BIT(27)
 #define E1000_MDIC_READY		BIT(28)
 #define E1000_MDIC_ERROR		BIT(30)

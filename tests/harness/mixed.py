@@ -134,7 +134,7 @@ def check_guest(t, g, before, switches_asked, slab_before):
     csb_log = [x for x in g.sh("dmesg").splitlines() if "csb" in x]
     problems = g.dmesg_problems()
     t.expect(not problems, f"{g.name} kernel log:\n" + "\n".join(problems))
-    for key in ("tx_timeouts", "csb_fallbacks", "csb_rescues", "csb_host_errors"):
+    for key in ("tx_timeout_count", "csb_fallbacks", "csb_rescues", "csb_host_errors"):
         t.expect(after[key] == before[key], f"{g.name}: {key} {before[key]} -> {after[key]}\n"
                  + "\n".join(csb_log[-20:]))
     t.expect(after["csb_active"] == 1, f"{g.name}: not in CSB mode at the end")

@@ -23,6 +23,16 @@ RUN_ATTEMPTS = 5
 BEGIN_TIMEOUT = 10  # seconds for @@BEGIN before the request is sent again
 
 
+def key_values(out):
+    """The "name: number" lines of OUT (ethtool -S and the like) as a dict."""
+    stats = {}
+    for line in out.splitlines():
+        key, _, value = line.rpartition(":")
+        if key and value.strip().isdigit():
+            stats[key.strip()] = int(value)
+    return stats
+
+
 class Guest:
     def __init__(self, test, name, kernel, qemu, nics, memory=384, extra_args=(),
                  append="", machine="pc", smp="1,maxcpus=2"):
@@ -358,13 +368,7 @@ wait_for {timeout} grep -qx 1 /sys/class/net/{ifname}/carrier || {{ echo "no car
 
     def ethtool_stats(self, ifname=None):
         """`ethtool -S` of IFNAME (default: the first NIC) as a dict."""
-        out = self.sh(f"ethtool -S {ifname or self.nics[0].ifname}")
-        stats = {}
-        for line in out.splitlines():
-            key, _, value = line.rpartition(":")
-            if key and value.strip().isdigit():
-                stats[key.strip()] = int(value)
-        return stats
+        return key_values(self.sh(f"ethtool -S {ifname or self.nics[0].ifname}"))
 
     HOST_COUNTERS = ("x-stat-doorbell-writes", "x-stat-irq-reg-accesses",
                      "x-stat-other-accesses", "x-stat-interrupts")

@@ -72,4 +72,4 @@ def run(t):
     stats = g.ethtool_stats(ifn)
     t.note(f"fallbacks {stats['csb_fallbacks']}, host errors {stats['csb_host_errors']}, "
            f"rx_host_errors {stats['rx_host_errors']}, rescues {stats['csb_rescues']}, "
-           f"tx_timeouts {stats['tx_timeouts']}, resets {stats['resets']}")
+           f"tx_timeout_count {stats['tx_timeout_count']}, resets {stats['resets']}")

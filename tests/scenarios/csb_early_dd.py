@@ -24,7 +24,7 @@ COUNT = 4000
 RATE = 1000
 PERIOD_MS = 2
 WATCH = ("csb_fallbacks", "csb_rescues", "csb_host_errors", "rx_host_errors",
-         "rx_frame_errors")
+         "rx_dropped_errors")
 
 
 def run(t):

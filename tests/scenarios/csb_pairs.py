@@ -44,7 +44,7 @@ def run(t):
                    f"traps {d['reg_total']}, irqs {d['irq_handled']}, "
                    f"tx kicks {d['csb_tx_kicks']}/{d['csb_tx_kicks'] + d['csb_tx_kicks_avoided']}, "
                    f"rx kicks {d['csb_rx_kicks']}/{d['csb_rx_kicks'] + d['csb_rx_kicks_avoided']}")
-            t.expect(s["tx_timeouts"] == 0, f"{g.name}: transmit timeouts")
+            t.expect(s["tx_timeout_count"] == 0, f"{g.name}: transmit timeouts")
             csb = s["csb_active"] == 1
             t.expect(csb == (g is a or step.endswith("b csb")), f"{g.name}: wrong mode")
             if csb:

@@ -111,7 +111,7 @@ def run(t):
         t.expect(on_cpu[0] > 0 and on_cpu[1] <= 1, f"{g.name}: interrupts per CPU {on_cpu}")
         t.expect(after["csb_active"] == 1, f"{g.name}: left CSB mode")
         rescues = [x for x in g.sh("dmesg").splitlines() if "csb: rescue" in x]
-        for key in ("tx_timeouts", "csb_rescues", "csb_fallbacks"):
+        for key in ("tx_timeout_count", "csb_rescues", "csb_fallbacks"):
             t.expect(after[key] == before[g.name][key], f"{g.name}: {key} "
                      f"{before[g.name][key]} -> {after[key]}\n" + "\n".join(rescues))
         problems = g.dmesg_problems()

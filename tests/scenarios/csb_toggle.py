@@ -85,13 +85,13 @@ echo "toggled $i times in $(( $(cut -d. -f1 /proc/uptime) - start )) s"
         check(t, parse_result(out), sent[src], what)
     after = a.ethtool_stats(ifn)
     switches = after["csb_mode_switches"] - before["csb_mode_switches"]
-    t.note(f"{switches} mode switches; {after['tx_timeouts']} tx timeouts")
+    t.note(f"{switches} mode switches; {after['tx_timeout_count']} tx timeouts")
     t.expect(switches == 2 * CYCLES + 1, f"{switches} mode switches, expected {2 * CYCLES + 1}")
     t.expect(after["csb_active"] == 1, "not in CSB mode after the last switch")
     host = a.host_counters(names=("x-stat-csb-enables",))["x-stat-csb-enables"] - enables
     t.expect(host == CYCLES + 1, f"the host counted {host} CSB enables, the guest asked "
              f"for {CYCLES + 1}")
-    t.expect(after["tx_timeouts"] == 0, "transmit timeouts")
+    t.expect(after["tx_timeout_count"] == 0, "transmit timeouts")
     for g in (a, b):
         problems = g.dmesg_problems()
         t.expect(not problems, f"{g.name} kernel log:\n" + "\n".join(problems))

@@ -70,6 +70,6 @@ def run(t):
         rescues = [x for x in g.sh("dmesg").splitlines() if "csb: rescue" in x]
         t.expect(False, f"{s['csb_rescues']} lost wake-ups had to be mended by the "
                  "watchdog:\n" + "\n".join(rescues))
-    t.expect(s["tx_timeouts"] == 0, f"{s['tx_timeouts']} transmit timeouts")
+    t.expect(s["tx_timeout_count"] == 0, f"{s['tx_timeout_count']} transmit timeouts")
     problems = g.dmesg_problems()
     t.expect(not problems, "kernel log shows problems:\n" + "\n".join(problems))

@@ -59,7 +59,7 @@ def dd_ahead_of_head(t, g, ep, ifn):
     before = g.ethtool_stats(ifn)
     rx_bad_done_hook(t, g, 1)
     after = g.ethtool_stats(ifn)
-    for key in ("rx_packets", "rx_frame_errors", "rx_host_errors", "resets",
+    for key in ("rx_packets", "rx_dropped_errors", "rx_host_errors", "resets",
                 "csb_fallbacks"):
         t.expect(delta(before, after, key) == 0,
                  f"DD ahead of rx_head: {key} +{delta(before, after, key)}")
@@ -90,9 +90,9 @@ def bad_rx_done(t, g, ep, ifn):
     # the one never given must yield nothing
     frames = 1 if given <= 17 else 0
     t.expect(delta(before, after, "rx_packets") == frames and
-             delta(before, after, "rx_frame_errors") == 1 - frames,
-             f"rx_packets +{delta(before, after, 'rx_packets')}, rx_frame_errors "
-             f"+{delta(before, after, 'rx_frame_errors')} for {given} descriptors "
+             delta(before, after, "rx_dropped_errors") == 1 - frames,
+             f"rx_packets +{delta(before, after, 'rx_packets')}, rx_dropped_errors "
+             f"+{delta(before, after, 'rx_dropped_errors')} for {given} descriptors "
              "given to the device and marked done as one frame")
     traffic(t, g, ep, 5003)
     final = g.ethtool_stats(ifn)

@@ -118,7 +118,7 @@ def run(t):
     guest_to_host(t, g, ep, count=500, size=9014, port=5006)
 
     stats = g.ethtool_stats()
-    t.expect(stats["tx_timeouts"] == 0, f"{stats['tx_timeouts']} transmit timeouts")
+    t.expect(stats["tx_timeout_count"] == 0, f"{stats['tx_timeout_count']} transmit timeouts")
     if csb:
         t.expect(stats["csb_active"] == 1, "CSB mode lost across the changes")
         # every ring change restarts the device, which enables the CSB
@@ -129,6 +129,6 @@ def run(t):
                  f"{stats['csb_mode_switches']} CSB enables for the first open and "
                  f"{restarts} device restarts")
     t.note(f"resets {stats['resets']}, rx_dropped_nomem {stats['rx_dropped_nomem']}, "
-           f"rx_frame_errors {stats['rx_frame_errors']}, tx_dropped {stats['tx_dropped']}")
+           f"rx_dropped_errors {stats['rx_dropped_errors']}, tx_dropped {stats['tx_dropped']}")
     problems = g.dmesg_problems()
     t.expect(not problems, "kernel log shows problems:\n" + "\n".join(problems))

@@ -48,7 +48,7 @@ def run(t):
                f"({d['rx_multi_desc']} multi-descriptor), "
                f"{d['reg_doorbell_writes']} doorbells, {d['irq_handled']} irqs")
         t.expect(d["tx_tso"] > 0, f"{g.name}: no TSO packets sent")
-        t.expect(after[g.name]["tx_timeouts"] == 0, f"{g.name}: transmit timeouts")
+        t.expect(after[g.name]["tx_timeout_count"] == 0, f"{g.name}: transmit timeouts")
         if t.mtu > 1500:
             t.expect(d["rx_multi_desc"] > 0, f"{g.name}: no multi-descriptor frames at MTU {t.mtu}")
         problems = g.dmesg_problems()

@@ -28,9 +28,9 @@ def checked_host_to_guest(t, g, ifname, ep, **kw):
         d = {k: after[k] - before.get(k, 0) for k in after}
         raise ScenarioFailure(
             f"{e}; the device accepted {d['hw_rx_good_packets']} frames "
-            f"(missed {d['hw_missed_packets']}, no buffer {d['hw_rx_no_buffer']}), "
+            f"(missed {d['rx_missed_errors']}, no buffer {d['rx_no_buffer_count']}), "
             f"the driver passed {d['rx_packets']} up, frame errors "
-            f"{d['rx_frame_errors']}, no memory {d['rx_dropped_nomem']}") from None
+            f"{d['rx_dropped_errors']}, no memory {d['rx_dropped_nomem']}") from None
 
 
 def run(t):

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Our C sources are clean under the kernel's checkpatch.pl --strict: the
-kernel side (driver/, include/) and the userspace test programs
+kernel side (driver/, include/; CamelCase only in the names the kernel's
+ethtool headers declare, which checkpatch cannot learn outside a kernel
+tree, as scripts/checkpatch.sh explains) and the userspace test programs
 (tests/tools/, tests/qtest/), for which the kernel-only rules are ignored
 (scripts/checkpatch.sh --userspace says which and why)."""
 import os
