@@ -7,8 +7,8 @@
 #
 # KERNELS_DIR/KVER holds Debian's kernel image, unpacked by
 # guest-kernels.sh. The initramfs gets busybox, kmod (modprobe & co),
-# ethtool and ip with their shared libraries, our static test tools, the
-# in-kernel drivers we compare against (e1000, virtio_net), netconsole
+# ethtool, ip and tc (iproute2's: busybox's shows no statistics) with
+# their shared libraries, our static test tools, the in-kernel drivers we compare against (e1000, virtio_net), netconsole
 # (a netpoll user, to exercise the driver's poll controller) and our
 # e1000_csb module, installed from MODULE_TREE (a copy of this repository's
 # module sources) with "make install", exactly as a user installs it.
@@ -43,6 +43,7 @@ for t in modprobe insmod rmmod lsmod modinfo depmod; do
 done
 copy_exe /usr/sbin/ethtool /usr/sbin/ethtool
 copy_exe /usr/sbin/ip /sbin/ip
+copy_exe /usr/sbin/tc /sbin/tc
 
 # busybox for everything else; real tools above take precedence.
 install -m 755 /bin/busybox "$root/bin/busybox"

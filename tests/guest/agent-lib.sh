@@ -13,7 +13,9 @@ done
 bg_start() {
 	name=$1
 	shift
-	rm -f /tmp/"$name".rc
+	# the output too, before the job starts: a caller waiting for a line in
+	# it (READY) must not find the previous job's
+	rm -f /tmp/"$name".rc /tmp/"$name".out
 	("$@" >/tmp/"$name".out 2>&1; echo $? >/tmp/"$name".rc) &
 	echo $! >/tmp/"$name".pid
 }
