@@ -8,8 +8,9 @@
 # KERNELS_DIR/KVER holds Debian's kernel image, unpacked by
 # guest-kernels.sh. The initramfs gets busybox, kmod (modprobe & co),
 # ethtool, ip and tc (iproute2's: busybox's shows no statistics) with
-# their shared libraries, our static test tools, the in-kernel drivers we compare against (e1000, virtio_net), netconsole
-# (a netpoll user, to exercise the driver's poll controller) and our
+# their shared libraries, our static test tools, the in-kernel drivers
+# we compare against (e1000, virtio_net), netconsole (a netpoll user, to
+# exercise the driver's poll controller) and our
 # e1000_csb module, installed from MODULE_TREE (a copy of this repository's
 # module sources) with "make install", exactly as a user installs it.
 # Writes OUT (a gzip'ed cpio archive).
