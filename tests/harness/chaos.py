@@ -11,6 +11,7 @@ to plain mode with the reason logged; then, in plain mode after the
 reset that follows a host error, verified traffic both ways without
 loss. The guest must never crash or warn, and every round must end in a
 fallback (csb_fallbacks counts them)."""
+import collections
 import time
 
 from harness.traffic import guest_to_host, host_to_guest
@@ -53,8 +54,9 @@ def run(t, timeout, rounds=None, seconds=None):
     while (len(reasons) < rounds if rounds else time.monotonic() - start < seconds):
         reasons.append(chaos_round(t, g, ep, ifn, len(reasons) + 1))
     responder.stop()
-    t.note(f"{len(reasons)} rounds in {time.monotonic() - start:.0f} s; "
-           f"reasons: {'; '.join(sorted(set(reasons)))}")
+    kinds = collections.Counter(r.split(" = ")[0] for r in reasons)
+    t.note(f"{len(reasons)} rounds in {time.monotonic() - start:.0f} s; reasons: "
+           + ", ".join(f"{what} {n}" for what, n in sorted(kinds.items())))
     after_chaos(t, g, ep, ifn)
 
 
