@@ -636,16 +636,6 @@ static bool e1000_csb_mode_irq_stuck(struct e1000_csb_adapter *adapter)
 				  ntc ^ (u32)u64_stats_read(&ring->packets));
 }
 
-/*
- * The handshakes make a lost wake-up impossible while their barriers are
- * honoured (e1000_csb_handshake_mb()).  Should a platform break that
- * promise anyway, or the host lose its own request, a ring that made no
- * progress over a whole watchdog period gets its kick or its poll here,
- * counted in csb_rescues; a malformed request found here is a host error
- * as anywhere else.  Takes
- * RTNL (the block cannot go away) only if it is free: down() waits for
- * this work under RTNL.
- */
 /* Count a rescue and say which handshake stalled (rate-limited). */
 static void e1000_csb_mode_rescued(struct e1000_csb_adapter *adapter,
 				   const char *what)
@@ -657,6 +647,16 @@ static void e1000_csb_mode_rescued(struct e1000_csb_adapter *adapter,
 			    what);
 }
 
+/*
+ * The handshakes make a lost wake-up impossible while their barriers are
+ * honoured (e1000_csb_handshake_mb()).  Should a platform break that
+ * promise anyway, or the host lose its own request, a ring that made no
+ * progress over a whole watchdog period gets its kick or its poll here,
+ * counted in csb_rescues; a malformed request found here is a host error
+ * as anywhere else.  Takes
+ * RTNL (the block cannot go away) only if it is free: down() waits for
+ * this work under RTNL.
+ */
 static void e1000_csb_mode_rescue(struct e1000_csb_adapter *adapter)
 {
 	struct e1000_csb_mode *csb = &adapter->csb;

@@ -50,57 +50,53 @@ static uint32_t e1000_csb_chaos_request(uint32_t n)
 }
 
 /*
- * Write back a random RX descriptor of the ring (any of them: handed
- * over or not, past RDT too) as if a frame of a random length had landed
- * there: length, DD and EOP.  Through the device's DMA, as the e1000
- * code writes descriptors back.
+ * Write back RX descriptor @index as if a frame of @len bytes had landed
+ * there: length, DD and EOP.  Through the device's DMA, as the e1000 code
+ * writes descriptors back.
  */
-static void e1000_csb_chaos_rx_desc(E1000Csb *csb)
+static void e1000_csb_chaos_write_back(E1000Csb *csb, uint32_t index,
+                                       uint16_t len)
 {
-    uint32_t n = e1000_csb_ring_size(csb, false);
-    uint64_t base = e1000_csb_dev_rx_desc_base(csb->dev);
-    uint16_t len = cpu_to_le16(g_random_int_range(0, 0x10000));
+    dma_addr_t desc = e1000_csb_dev_rx_desc_base(csb->dev) +
+                      (uint64_t)index * CSB_DESC_SIZE;
+    uint16_t le_len = cpu_to_le16(len);
     uint8_t status = E1000_RXD_STAT_DD | E1000_RXD_STAT_EOP;
-    dma_addr_t desc;
-    bool engaged;
+    bool engaged = e1000_csb_guard_enter(csb);
 
-    if (!n) {
-        return;
-    }
-    desc = base + (uint64_t)g_random_int_range(0, n) * CSB_DESC_SIZE;
-    engaged = e1000_csb_guard_enter(csb);
     pci_dma_write(csb->pdev, desc + offsetof(struct e1000_rx_desc, length),
-                  &len, sizeof(len));
+                  &le_len, sizeof(le_len));
     pci_dma_write(csb->pdev, desc + offsetof(struct e1000_rx_desc, status),
                   &status, sizeof(status));
     e1000_csb_guard_leave(csb, engaged);
 }
 
 /*
- * DD and EOP, with a whole buffer's length, on descriptor RDH if the guest
- * gave it (RDH != RDT), before the frame: x-csb-early-dd.
+ * A random RX descriptor of the ring (any of them: handed over or not,
+ * past RDT too), a random length: x-csb-chaos.
+ */
+static void e1000_csb_chaos_rx_desc(E1000Csb *csb)
+{
+    uint32_t n = e1000_csb_ring_size(csb, false);
+
+    if (n) {
+        e1000_csb_chaos_write_back(csb, g_random_int_range(0, n),
+                                   g_random_int_range(0, 0x10000));
+    }
+}
+
+/*
+ * Descriptor RDH if the guest gave it (RDH != RDT), a whole buffer's
+ * length, before the frame: x-csb-early-dd.
  */
 static void e1000_csb_chaos_early_dd(E1000Csb *csb)
 {
     uint32_t head = e1000_csb_head(csb, false);
-    uint64_t desc = e1000_csb_dev_rx_desc_base(csb->dev) +
-                    (uint64_t)head * CSB_DESC_SIZE;
-    struct e1000_rx_desc wb = {
-        .length = cpu_to_le16(2048),
-        .status = E1000_RXD_STAT_DD | E1000_RXD_STAT_EOP,
-    };
-    bool engaged;
 
     if (head == e1000_csb_dev_reg(csb->dev, RDT) ||
         head >= e1000_csb_ring_size(csb, false)) {
         return;
     }
-    engaged = e1000_csb_guard_enter(csb);
-    pci_dma_write(csb->pdev, desc + offsetof(struct e1000_rx_desc, length),
-                  &wb.length, sizeof(wb.length));
-    pci_dma_write(csb->pdev, desc + offsetof(struct e1000_rx_desc, status),
-                  &wb.status, sizeof(wb.status));
-    e1000_csb_guard_leave(csb, engaged);
+    e1000_csb_chaos_write_back(csb, head, 2048);
     e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_EARLY_DD);
 }
 
