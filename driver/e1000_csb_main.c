@@ -265,7 +265,6 @@ void e1000_csb_down(struct e1000_csb_adapter *adapter)
 
 	netif_carrier_off(netdev);
 	adapter->link_up = false;
-	netif_tx_disable(netdev);
 
 	/* stop the sources of new work: receive and interrupts */
 	e1000_csb_wr32(adapter, E1000_RCTL, 0);
@@ -274,7 +273,12 @@ void e1000_csb_down(struct e1000_csb_adapter *adapter)
 	e1000_csb_flush(adapter);
 	synchronize_irq(adapter->pdev->irq);
 
+	/*
+	 * NAPI before the queue: a poll that checked STATE_DOWN before we set
+	 * it may still restart the queue (see e1000_csb_mode_switch()).
+	 */
 	napi_disable(&adapter->napi);
+	netif_tx_disable(netdev);
 	cancel_delayed_work_sync(&adapter->watchdog);
 
 	/* collect the last statistics before the reset clears them */

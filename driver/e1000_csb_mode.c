@@ -315,20 +315,27 @@ static void e1000_csb_mode_refused(struct e1000_csb_adapter *adapter, int err)
 }
 
 /*
- * Switch modes on a running interface: quiesce (no xmit, NAPI off, the
- * reclaim timer stopped), switch, resume.  Descriptors in flight stay on
- * the rings and complete in the new mode.  Under RTNL.
+ * Switch modes on a running interface: quiesce (NAPI off, the reclaim
+ * timer stopped, then no xmit), switch, resume.  Descriptors in flight
+ * stay on the rings and complete in the new mode.  Under RTNL.
  */
 static int e1000_csb_mode_switch(struct e1000_csb_adapter *adapter, bool on)
 {
 	struct net_device *netdev = adapter->netdev;
 	int err = 0;
 
-	netif_tx_disable(netdev);
+	/*
+	 * NAPI before the queue: a poll still running cleans TX and restarts
+	 * a stopped queue, netif_tx_disable()'s included, and a transmit on
+	 * another CPU would then race the switch (a TDT written between the
+	 * tail copied into the block and the enable made the device send
+	 * the whole ring again).  The reclaim timer only schedules NAPI.
+	 */
 	napi_disable(&adapter->napi);
 	hrtimer_cancel(&adapter->csb.reclaim_timer);
 	/* an ISR that lost napi_schedule_prep() touches nothing; wait anyway */
 	synchronize_irq(adapter->pdev->irq);
+	netif_tx_disable(netdev);
 
 	if (on)
 		err = e1000_csb_mode_start(adapter);
