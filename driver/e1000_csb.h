@@ -260,7 +260,10 @@ struct e1000_csb_mode {
 	u64 enabled;			/* 1 while active (for ethtool -S) */
 };
 
-/* device statistics registers, accumulated (they clear on read) */
+/*
+ * device statistics registers, accumulated: the 8254x clears them on read,
+ * QEMU's e1000 keeps some (MPC, RNBC, ...) counting (e1000_csb_hw.c)
+ */
 struct e1000_csb_hw_stat {
 	const char *name;
 	u32 reg;
@@ -324,6 +327,10 @@ struct e1000_csb_adapter {
 	struct mutex stats_mutex;	/* serialises statistics reads */
 	spinlock_t stats_lock;		/* protects hw_stats */
 	u64 hw_stats[E1000_CSB_NUM_HW_STATS];
+	/* under stats_mutex: which registers keep counting when read */
+	DECLARE_BITMAP(hw_stats_known, E1000_CSB_NUM_HW_STATS);
+	DECLARE_BITMAP(hw_stats_kept, E1000_CSB_NUM_HW_STATS);
+	u32 hw_stats_raw[E1000_CSB_NUM_HW_STATS];	/* kept: last read */
 	u64 irq_count;			/* ISR invocations that were ours */
 	u64 irq_none;			/* ISR invocations not for us */
 	u64 tx_timeouts;

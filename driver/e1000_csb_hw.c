@@ -591,9 +591,46 @@ bool e1000_csb_hw_link_status(struct e1000_csb_adapter *adapter, u32 *speed,
 /* ---------------- statistics ---------------- */
 
 /*
- * Read every statistics register once and add it to the totals.  Process
- * context only: the mutex keeps two readers from splitting a 64-bit
- * low/high pair (reading the high half clears both).
+ * What register @i counted since the last read, which returned @val.  The
+ * 8254x clears every statistics register on read; QEMU's e1000 clears
+ * most but keeps others counting (MPC, RNBC and the rest it reads with
+ * its plain register accessor), and adding every read of those counted
+ * the same missed frames again at each watchdog period.  Which kind a
+ * register is, its first nonzero value tells: read again at once, a
+ * register that clears reads (about) nothing, one that keeps counting
+ * reads at least as much.  A kept register that reads less than last time
+ * was reset with the device: all of it is new.  Under stats_mutex.
+ */
+static u64 e1000_csb_hw_stat_delta(struct e1000_csb_adapter *adapter,
+				   int i, u64 val)
+{
+	const struct e1000_csb_hw_stat *st = &e1000_csb_hw_stats[i];
+	u32 again, last;
+
+	if (st->wide)		/* the read of the high half cleared the pair */
+		return val;
+	if (!test_bit(i, adapter->hw_stats_known)) {
+		if (!val)
+			return 0;
+		again = e1000_csb_rd32(adapter, st->reg);
+		__set_bit(i, adapter->hw_stats_known);
+		if (again < val)
+			return val + again;	/* cleared: again is new */
+		__set_bit(i, adapter->hw_stats_kept);
+		val = again;
+	}
+	if (!test_bit(i, adapter->hw_stats_kept))
+		return val;
+	last = adapter->hw_stats_raw[i];
+	adapter->hw_stats_raw[i] = val;
+	return val >= last ? val - last : val;
+}
+
+/*
+ * Read every statistics register once and add what it counted since the
+ * last read to the totals.  Process context only: the mutex keeps two
+ * readers from splitting a 64-bit low/high pair (reading the high half
+ * clears both).
  */
 void e1000_csb_hw_update_stats(struct e1000_csb_adapter *adapter)
 {
@@ -611,6 +648,9 @@ void e1000_csb_hw_update_stats(struct e1000_csb_adapter *adapter)
 		vals[i] = e1000_csb_rd32(adapter, st->reg);
 		if (st->wide)
 			vals[i] |= (u64)e1000_csb_rd32(adapter, st->reg + 4) << 32;
+		if (e1000_csb_removed(adapter))
+			break;
+		vals[i] = e1000_csb_hw_stat_delta(adapter, i, vals[i]);
 	}
 	/* a vanished device reads all-ones: do not add garbage */
 	if (!e1000_csb_removed(adapter)) {
