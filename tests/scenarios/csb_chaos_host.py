@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-"""A misbehaving host, played by our QEMU (`-device e1000,x-csb-chaos=P`:
+"""A misbehaving host, played by our QEMU (`-device e1000,csb=on,x-csb-chaos=P`:
 every P ms while the CSB is active, random notification requests in
 tx_kick/rx_kick, valid or not, and DD with a random length on a random
 RX descriptor, handed over or not). ROUNDS times: CSB mode on under
