@@ -62,6 +62,7 @@ def refused(t, a, what):
     m = REFUSAL.search(out)
     t.expect(m, f"{what}: the vanilla destination's output does not name csb:\n{out[-2000:]}")
     t.note(f"{what}: the destination said: {m.group(0)}")
+    time.sleep(SETTLE)
 
 
 def run(t):
@@ -103,6 +104,7 @@ def run(t):
         check_mode(t, a, before, True, "after the refused migration (CSB active)")
         a.migrate()
         check_mode(t, a, before, True, "after a migration to our QEMU with csb=on")
+        time.sleep(SETTLE)
         migrations = 3  # two attempts and one migration
     sent = traffic.stop()
     traffic.check_udp(sent, min_sent=MIN_SENT, max_lost={"b": 0, "a": migrations})
