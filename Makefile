@@ -28,7 +28,7 @@ MODULE_EXCLUDES := $(addprefix --exclude=,'*.o' '*.ko' '*.mod' '*.mod.c' '.*.cmd
 INSTALL_MOD_DIR ?= updates
 
 .PHONY: all modules install uninstall clean distclean modules-all deps qemu \
-	qemu-asan guest tools qtest fuzz check check-static models demo bench soak help deb
+	qemu-asan qemu-vanilla guest tools qtest fuzz check check-static models demo bench soak help deb
 
 all: modules
 
@@ -38,6 +38,7 @@ help:
 	@echo "make install       modules_install + depmod for KVER (INSTALL_MOD_PATH honoured)"
 	@echo "make modules-all   build the module for every guest kernel into build/modules/"
 	@echo "make qemu          fetch Debian's QEMU 10.0, apply qemu-csb/, build build/qemu/"
+	@echo "make qemu-vanilla  the same QEMU without qemu-csb/ (migration tests), build/qemu-vanilla/"
 	@echo "make guest         guest kernels and initramfs images into build/guest/"
 	@echo "make check         static checks and all VM scenarios"
 	@echo "make models        model-check the CSB handshakes (spin; also part of check)"
@@ -76,6 +77,11 @@ qemu:
 qemu-asan:
 	@SANITIZE=1 scripts/build-qemu.sh
 
+# The same QEMU source and options without qemu-csb/'s code: the unmodified
+# QEMU that scenarios/csb_migration_compat.py migrates to and from.
+qemu-vanilla:
+	@VANILLA=1 scripts/build-qemu.sh
+
 tools:
 	@$(MAKE) -s -C tests/tools O=$(BUILD)/tools
 
@@ -108,7 +114,7 @@ $(BUILD)/tools/.built: FORCE
 guest: $(foreach k,$(GUEST_KVERS),$(BUILD)/guest/$(k)/initramfs.gz)
 
 check: deps
-	@$(MAKE) -s qemu qemu-asan guest qtest
+	@$(MAKE) -s qemu qemu-asan qemu-vanilla guest qtest
 	@$(PYTHON) tests/run.py --all
 
 check-static:

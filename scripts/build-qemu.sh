@@ -8,9 +8,20 @@
 #   scripts/build-qemu.sh --asan       build build/qemu-asan/ instead, with
 #                                      --enable-asan --enable-ubsan
 #                                      (same as SANITIZE=1)
-#   scripts/build-qemu.sh --all        build both
+#   scripts/build-qemu.sh --vanilla    build build/qemu-vanilla/ instead:
+#                                      the same source and configure
+#                                      options without our additions
+#                                      (VANILLA=1 too; see below)
+#   scripts/build-qemu.sh --all        build qemu and qemu-asan
 #   scripts/build-qemu.sh --source     only fetch, unpack and patch the
 #                                      tree (build/qemu-src/tree)
+#
+# The vanilla variant, the unmodified QEMU that the migration tests pair
+# with ours, unpacks its own tree, build/qemu-src/tree-vanilla, with
+# nothing of ours but the device set
+# (qemu-csb/src/configs/devices/x86_64-softmmu/e1000-csb.mak, build
+# configuration, no code): no patch, no hw/net file, no ABI header. It is
+# rebuilt only when the version, this script or that file change.
 #
 # Steps, each done only when its inputs changed:
 #  1. fetch: `apt-get source --download-only qemu/trixie` into
@@ -35,7 +46,8 @@
 # A stamp in the build dir keys on all of the above: a run with nothing
 # changed does nothing and prints nothing.  A run that built prints one
 # line; on failure the tail of the failing step's log (build/logs/) is
-# printed.  VERBOSE=1 shows every step's output.
+# printed.  VERBOSE=1 shows every step's output; QEMU_JOBS=N limits
+# ninja to N jobs.
 #
 # The binary runs from the build dir: firmware comes from Debian's seabios,
 # ipxe-qemu and qemu-system-data packages through --firmwarepath (made
@@ -48,6 +60,7 @@ SELF=$ROOT/scripts/build-qemu.sh
 BUILD=$ROOT/build
 SRCDIR=$BUILD/qemu-src
 TREE=$SRCDIR/tree
+DEVICES_MAK=configs/devices/x86_64-softmmu/e1000-csb.mak
 LOGDIR=$BUILD/logs
 CSB=$ROOT/qemu-csb
 ABI_REL=include/e1000_csb_abi.h
@@ -68,7 +81,7 @@ die() {
 }
 
 usage() {
-	sed -n '4,14p' "$SELF" | sed 's/^# \{0,1\}//'
+	sed -n '4,17p' "$SELF" | sed 's/^# \{0,1\}//'
 }
 
 # run_logged NAME CMD...: run CMD with its output in $LOGDIR/NAME.log;
@@ -105,9 +118,12 @@ csb_content() {
 	)
 }
 
-# Files of qemu-csb/src/, relative to it.
+# Files of qemu-csb/src/, relative to it (the vanilla tree: only the
+# device set).
 src_files() {
-	if [ -d "$CSB/src" ]; then
+	if [ "$TREE" = "$SRCDIR/tree-vanilla" ]; then
+		echo "$DEVICES_MAK"
+	elif [ -d "$CSB/src" ]; then
 		(cd "$CSB/src" && find . -type f | sed 's|^\./||' | sort)
 	fi
 }
@@ -166,7 +182,9 @@ tree_key() {
 		echo "version $VERSION"
 		sha256sum "$SELF" | cut -d' ' -f1
 		src_files
-		if [ -f "$CSB/patches/series" ]; then
+		if [ "$TREE" = "$SRCDIR/tree-vanilla" ]; then
+			echo vanilla
+		elif [ -f "$CSB/patches/series" ]; then
 			(cd "$ROOT" && sha256sum qemu-csb/patches/series &&
 				grep -v '^\s*\(#\|$\)' qemu-csb/patches/series |
 				sed 's|^|qemu-csb/patches/|' | xargs -r sha256sum)
@@ -185,7 +203,9 @@ sync_src() {
 			cp "$CSB/src/$f" "$tree/$f"
 		fi
 	done < <(src_files)
-	if [ ! -f "$ROOT/$ABI_REL" ]; then
+	if [ "$TREE" = "$SRCDIR/tree-vanilla" ]; then
+		return 0
+	elif [ ! -f "$ROOT/$ABI_REL" ]; then
 		rm -f "$tree/$ABI_DEST"
 	elif ! cmp -s "$ROOT/$ABI_REL" "$tree/$ABI_DEST"; then
 		cp "$ROOT/$ABI_REL" "$tree/$ABI_DEST"
@@ -195,6 +215,7 @@ sync_src() {
 apply_patches() {
 	local tree=$1 p
 	[ -f "$CSB/patches/series" ] || return 0
+	[ "$TREE" != "$SRCDIR/tree-vanilla" ] || return 0
 	while read -r p; do
 		case $p in '' | '#'*) continue ;; esac
 		[ -f "$CSB/patches/$p" ] || die "qemu-csb/patches/series names missing $p"
@@ -210,7 +231,7 @@ prepare_tree() {
 	local key
 	key=$(tree_key)
 	if [ "$(cat "$TREE/.e1000-csb-tree-key" 2>/dev/null)" != "$key" ]; then
-		local new=$SRCDIR/tree.new
+		local new=$TREE.new
 		rm -rf "$new"
 		run_logged unpack dpkg-source -x "$(dsc_of "$VERSION")" "$new"
 		sync_src "$new"
@@ -227,10 +248,12 @@ prepare_tree() {
 
 configure_opts() {
 	local variant=$1
+	local pkg="Debian $VERSION, e1000-csb"
+	[ "$variant" != qemu-vanilla ] || pkg="Debian $VERSION, vanilla"
 	local opts=(
 		--python="$PYTHON"
 		--cc="ccache gcc"
-		--with-pkgversion="Debian $VERSION, e1000-csb"
+		--with-pkgversion="$pkg"
 		--firmwarepath="$FW_PATH"
 		--without-default-features
 		--without-default-devices
@@ -243,7 +266,7 @@ configure_opts() {
 		--disable-download
 	)
 	case $variant in
-	qemu) opts+=(--enable-werror) ;;
+	qemu | qemu-vanilla) opts+=(--enable-werror) ;;
 	qemu-asan) opts+=(--enable-asan --enable-ubsan) ;;
 	esac
 	printf '%s\n' "${opts[@]}"
@@ -271,14 +294,20 @@ variant_stamp() {
 	{
 		echo "version $VERSION suite $SUITE"
 		sha256sum "$SELF" | cut -d' ' -f1
-		csb_content
+		if [ "$TREE" = "$SRCDIR/tree-vanilla" ]; then
+			sha256sum "$CSB/src/$DEVICES_MAK" | cut -d' ' -f1
+		else
+			csb_content
+		fi
 		echo "$1"
 	} | hash_stdin
 }
 
-# Step 3 for one variant (qemu or qemu-asan).
+# Step 3 for one variant (qemu, qemu-asan or qemu-vanilla).
 build_variant() {
 	local variant=$1
+	TREE=$SRCDIR/tree
+	[ "$variant" != qemu-vanilla ] || TREE=$SRCDIR/tree-vanilla
 	local bdir=$BUILD/$variant
 	local bin=$bdir/qemu-system-x86_64
 	local opts stamp
@@ -307,7 +336,8 @@ build_variant() {
 		echo "$conf_key" >"$bdir/.e1000-csb-configured"
 	fi
 	rm -f "$bdir/.e1000-csb-stamp"
-	run_logged "ninja-$variant" ninja -C "$bdir" qemu-system-x86_64
+	run_logged "ninja-$variant" ninja -C "$bdir" ${QEMU_JOBS:+-j "$QEMU_JOBS"} \
+		qemu-system-x86_64
 	[ -x "$bin" ] || die "ninja did not produce $bin"
 	firmware_links "$bdir"
 	echo "$stamp" >"$bdir/.e1000-csb-stamp"
@@ -319,9 +349,13 @@ main() {
 	if [ "${SANITIZE:-0}" = 1 ]; then
 		variants=(qemu-asan)
 	fi
+	if [ "${VANILLA:-0}" = 1 ]; then
+		variants=(qemu-vanilla)
+	fi
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--asan) variants=(qemu-asan) ;;
+		--vanilla) variants=(qemu-vanilla) ;;
 		--all) variants=(qemu qemu-asan) ;;
 		--source) source_only=1 ;;
 		-h | --help) usage; exit 0 ;;

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """A misbehaving host, played by our QEMU, for `csb_chaos_host` (make
 check, two rounds) and `csb_chaos_soak` (make soak, ten minutes):
-`-device e1000,x-csb-chaos=P` writes, every P ms while the CSB is
+`-device e1000,csb=on,x-csb-chaos=P` writes, every P ms while the CSB is
 active, random notification requests into tx_kick/rx_kick, valid or not,
 and DD with a random length on a random RX descriptor, handed over or
 not. Round after round: CSB mode on under traffic both ways (a ping

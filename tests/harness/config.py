@@ -9,12 +9,19 @@ LOGS = os.path.join(BUILD, "test-logs")
 TOOLS = os.path.join(BUILD, "tools")
 
 # "stock" is Debian's unmodified QEMU (an ordinary host without the CSB
-# extension); "build" is ours, from `make qemu`.
+# extension, 7.2 on Debian 12); "build" is ours, from `make qemu`;
+# "vanilla" is the same QEMU 10.0 source and options without our code
+# (`make qemu-vanilla`), for migration to and from an unmodified host.
 QEMU_BINARIES = {
     "stock": "/usr/bin/qemu-system-x86_64",
     "build": os.path.join(BUILD, "qemu", "qemu-system-x86_64"),
+    "vanilla": os.path.join(BUILD, "qemu-vanilla", "qemu-system-x86_64"),
 }
 QEMUS = ["stock", "build"]
+
+# The QEMUs with our extension, whose e1000 has the `csb` property (off by
+# default: the guest sees the stock e1000 unless csb=on).
+CSB_QEMUS = {"build"}
 
 
 def _kernels():
@@ -48,6 +55,9 @@ def initramfs(kver):
 MACHINES = {
     "pc": {"args": ["-M", "pc"], "append": ""},
     "q35": {"args": ["-M", "q35"], "append": ""},
+    # Debian 12's QEMU 7.2 machine, for migration from its stock QEMU;
+    # without the HPET and vmport/vmmouse, which our minimal build lacks.
+    "pc-7.2": {"args": ["-M", "pc-i440fx-7.2,hpet=off,vmport=off"], "append": ""},
     "q35-iommu": {"args": ["-M", "q35", "-device", "intel-iommu"],
                   "append": "intel_iommu=on"},
 }

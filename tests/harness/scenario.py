@@ -104,7 +104,9 @@ class NIC:
     ip = property(lambda self: self.endpoint.ip)
     mac = property(lambda self: self.endpoint.mac)
 
-    def qemu_args(self):
+    def qemu_args(self, csb=None):
+        """-netdev and -device; CSB ("on"/"off"): the e1000 family's
+        csb property, if the QEMU has it and self.props does not set it."""
         ep = self.endpoint
         if self.sock:
             netdev = f"dgram,id={self.netdev},local.type=fd,local.str={self.sock.fileno()}"
@@ -116,6 +118,9 @@ class NIC:
         device = f"{self.model},netdev={self.netdev},id={self.id},mac={ep.mac},romfile="
         if self.props:
             device += "," + self.props
+        if (csb and self.model.startswith("e1000")
+                and not any(p.startswith("csb=") for p in self.props.split(","))):
+            device += f",csb={csb}"
         return ["-netdev", netdev, "-device", device]
 
 
@@ -255,7 +260,7 @@ class Test:
 
     def guest(self, *endpoints, nic="e1000", kernel=None, qemu=None, name=None,
               nic_props="", extra_args=(), append="", driver=None, start=True,
-              machine="pc", smp=None, migratable=False):
+              machine="pc", smp=None, migratable=False, csb=True):
         """Start a guest with one NIC per endpoint; with driver=..., load it
         and bring the first NIC up (address endpoint.ip/24, carrier).
         nic_props: extra -device properties of every NIC, or a list with
@@ -266,7 +271,11 @@ class Test:
         keeps TCG in parallel mode; "1" for a true uniprocessor, "2" for
         two vCPUs).
         migratable: the NICs' sockets are the harness's, so that
-        Guest.migrate() can hand them to the destination QEMU."""
+        Guest.migrate() can hand them to the destination QEMU.
+        csb: on our QEMU (config.CSB_QEMUS), whose e1000 offers the CSB
+        only with csb=on, every e1000-family NIC gets csb=on (True) or
+        csb=off (False) unless its nic_props set csb= themselves; other
+        QEMUs get neither."""
         name = name or f"guest{len(self._guests)}"
         if isinstance(nic_props, str):
             nic_props = [nic_props] * len(endpoints)
@@ -276,7 +285,7 @@ class Test:
         g = Guest(self, name, kernel or self.params.get("kernel") or config.DEFAULT_KERNEL,
                   qemu or self.params.get("qemu", "build"), nics,
                   extra_args=extra_args, append=append, machine=machine,
-                  smp=smp or config.DEFAULT_SMP)
+                  smp=smp or config.DEFAULT_SMP, csb=csb)
         self._guests.append(g)
         if start:
             g.start()

@@ -35,7 +35,7 @@ def key_values(out):
 
 class Guest:
     def __init__(self, test, name, kernel, qemu, nics, memory=384, extra_args=(),
-                 append="", machine="pc", smp="1,maxcpus=2"):
+                 append="", machine="pc", smp="1,maxcpus=2", csb=True):
         self.test = test
         self.name = name
         self.kernel = kernel
@@ -44,6 +44,7 @@ class Guest:
         self.machine = machine
         self.memory = memory
         self.smp = smp
+        self.csb = csb  # csb=on/off for e1000 NICs on our QEMU (Test.guest)
         self.extra_args = list(extra_args)
         self.generation = 0  # how many times migrated
         self._set_paths()
@@ -52,9 +53,7 @@ class Guest:
         self.sock = None
         self.buf = b""
         self.seq = 0
-        self.binary = config.QEMU_BINARIES[qemu]
-        if not os.path.exists(self.binary):
-            raise ScenarioFailure(f"QEMU binary {self.binary} missing (make qemu)")
+        self._set_qemu(qemu)
         for f in (config.kernel_image(kernel), config.initramfs(kernel)):
             if not os.path.exists(f):
                 raise ScenarioFailure(f"{f} missing (make guest)")
@@ -63,6 +62,13 @@ class Guest:
                                   f"(one of {', '.join(config.MACHINES)})")
         self.append = " ".join(a for a in (config.MACHINES[machine]["append"], append) if a)
         self.argv = self._build_argv()
+
+    def _set_qemu(self, qemu):
+        self.qemu = qemu
+        self.binary = config.QEMU_BINARIES[qemu]
+        if not os.path.exists(self.binary):
+            target = "qemu-vanilla" if qemu == "vanilla" else "qemu"
+            raise ScenarioFailure(f"QEMU binary {self.binary} missing (make {target})")
 
     def _set_paths(self):
         """Log files and sockets of the current QEMU process (a migration's
@@ -89,8 +95,11 @@ class Guest:
             "-serial", "chardev:agent",
             "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
         ]
+        csb = None
+        if self.qemu in config.CSB_QEMUS:
+            csb = "on" if self.csb else "off"
         for nic in self.nics:
-            argv += nic.qemu_args()
+            argv += nic.qemu_args(csb)
         return argv + self.extra_args
 
     # -- lifecycle ---------------------------------------------------------
@@ -111,13 +120,15 @@ class Guest:
         self.test.register_pid(proc.pid)
         return proc
 
-    def migrate(self, timeout=120):
+    def migrate(self, timeout=120, qemu=None):
         """Live-migrate the running guest to a new QEMU process with the same
         command line (`migrate tcp:127.0.0.1:PORT`), then go on with the
         destination: the agent, QMP and the logs switch to it and the source
         exits. The guest must have been started with migratable=True, and no
-        agent command may be in flight. Returns the source's final
-        query-migrate (status, total-time, downtime in ms)."""
+        agent command may be in flight. qemu: the destination's QEMU (a key
+        of config.QEMU_BINARIES; default: the source's), same machine and
+        devices. Returns the source's final query-migrate (status,
+        total-time, downtime in ms)."""
         if any(n.sock is None for n in self.nics):
             raise ScenarioFailure(f"{self.name}: migrate() needs t.guest(migratable=True)")
         from harness.scenario import free_tcp_port
@@ -125,6 +136,8 @@ class Guest:
         source, source_qmp = self.proc, self.qmp
         self.generation += 1
         self._set_paths()
+        if qemu:
+            self._set_qemu(qemu)
         dest = self._spawn(self._build_argv() + ["-incoming", f"tcp:127.0.0.1:{port}"])
         try:
             dest_qmp = QMP(self.qmp_path)
@@ -147,6 +160,51 @@ class Guest:
         self.proc, self.qmp, self.sock, self.buf = dest, dest_qmp, None, b""
         self._connect_agent(30)
         return info
+
+    def migrate_refused(self, qemu=None, timeout=120):
+        """Try migrate() to a destination that must refuse the stream (a
+        QEMU without what the source's devices need): the destination must
+        exit with an error, and the guest goes on where it was: the source,
+        stopped by the migration, runs again (`cont`). Returns the
+        destination's output (its command line first)."""
+        from harness.scenario import free_tcp_port
+        port = free_tcp_port()
+        saved = (self.generation, self.qemu)
+        self.generation += 100
+        self._set_paths()
+        if qemu:
+            self._set_qemu(qemu)
+        dest_log, dest_qmp_path = self.qemu_log, self.qmp_path
+        dest = self._spawn(self._build_argv() + ["-incoming", f"tcp:127.0.0.1:{port}"])
+        self.generation = saved[0]
+        self._set_paths()
+        self._set_qemu(saved[1])
+        try:
+            QMP(dest_qmp_path).close()  # listening once QMP answers
+            self.qmp.execute("migrate", uri=f"tcp:127.0.0.1:{port}")
+            try:
+                dest.wait(timeout)
+            except subprocess.TimeoutExpired:
+                raise ScenarioFailure(f"{self.name}: the destination ({qemu}) did not "
+                                      f"refuse the stream within {timeout} s "
+                                      f"(see {dest_log})")
+        finally:
+            if dest.poll() is None:
+                dest.kill()
+                dest.wait()
+        deadline = time.monotonic() + timeout
+        while self.qmp.execute("query-migrate").get("status") in ("active", "setup",
+                                                               "device", "pre-switchover"):
+            if time.monotonic() > deadline:
+                raise ScenarioFailure(f"{self.name}: the source's migration never ended")
+            time.sleep(0.05)
+        if dest.returncode == 0:
+            raise ScenarioFailure(f"{self.name}: the destination ({qemu}) exited with "
+                                  f"status 0 (see {dest_log})")
+        if self.qmp.execute("query-status")["status"] != "running":
+            self.qmp.execute("cont")
+        with open(dest_log) as f:
+            return f.read()
 
     def _wait_migrated(self, qmp, timeout):
         deadline = time.monotonic() + timeout
@@ -378,6 +436,12 @@ wait_for {timeout} grep -qx 1 /sys/class/net/{ifname}/carrier || {{ echo "no car
         guest's trapping accesses by class and the interrupts raised."""
         path = f"/machine/peripheral/{self.nics[nic_index].id}"
         return {c: self.qmp.execute("qom-get", path=path, property=c) for c in names}
+
+    def host_csb_active(self, nic_index=0):
+        """What our QEMU says of a NIC: in CSB mode or not (its read-only
+        QOM property csb-active, `qom-get`), without looking at counters."""
+        path = f"/machine/peripheral/{self.nics[nic_index].id}"
+        return self.qmp.execute("qom-get", path=path, property="csb-active")
 
     def set_csb(self, on, ifname=None):
         """Switch the e1000_csb interface to CSB mode (ON) or plain mode with

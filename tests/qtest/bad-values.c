@@ -649,7 +649,7 @@ void test_hotunplug(struct t *c)
 			unplug_nic(c, "nic1");
 			check_alive(c, "unplugging the second NIC");
 			snprintf(dev, sizeof(dev),
-				 "\"driver\": \"%s\", \"id\": \"nic0\", \"netdev\": \"n0\", \"romfile\": \"\", \"mac\": \"%s\", \"addr\": \"0x%x\"",
+				 "\"driver\": \"%s\", \"id\": \"nic0\", \"netdev\": \"n0\", \"romfile\": \"\", \"mac\": \"%s\", \"csb\": true, \"addr\": \"0x%x\"",
 				 opt.model, NIC_MAC, c->dev);
 			qts_qmp_ok(c->q, "{\"execute\": \"device_add\", \"arguments\": {%s}}",
 				   dev);

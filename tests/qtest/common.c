@@ -1028,6 +1028,19 @@ uint64_t nic_stat(struct t *c, const char *prop)
 	return n;
 }
 
+/* Our NIC's read-only QOM property csb-active: is it in CSB mode. */
+bool nic_csb_active(struct t *c)
+{
+	char *r = qts_qmp(c->q,
+			  "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"/machine/peripheral/nic0\", \"property\": \"csb-active\"}}");
+	bool active = strstr(r, "\"return\": true");
+	bool ok = active || strstr(r, "\"return\": false");
+
+	free(r);
+	REQUIRE(c, ok, "qom-get csb-active failed");
+	return active;
+}
+
 /* QMP stop (false) or cont (true). */
 void vm_run(struct t *c, bool run)
 {

@@ -166,6 +166,7 @@ void check_alive(struct t *c, const char *after);
 void qemu_up(struct t *c, const char *extra_props);
 void need_csb(struct t *c, uint32_t features);
 uint64_t nic_stat(struct t *c, const char *prop);
+bool nic_csb_active(struct t *c);
 void vm_run(struct t *c, bool run);
 
 /* ---- PCI (common.c) ---- */

@@ -29,10 +29,12 @@ void test_negotiate_ok(struct t *c)
 	csbf_w(c, CSB_RX_KICK, 0x8000beefu);
 	csbf_w(c, CSB_ICR, 0xdeadbeefu);
 	csbf_w(c, CSB_STATUS_MIRROR, 0xdeadbeefu);
+	CHECK(c, !nic_csb_active(c), "csb-active reads true before the enable");
 	st = csb_enable_raw(c, CSB_A, c->offered, CSB_ENABLE_V1);
 	REQUIRE(c, st == CSB_STATUS_ACTIVE,
 		"enable with everything right: STATUS 0x%x (active %d, error %s), expected 0x1",
 		st, st_active(st), err_name(st_err(st)));
+	CHECK(c, nic_csb_active(c), "csb-active reads false with the CSB active");
 	v = csb_reg_r(c, CSB_REG_ADDR_LO);
 	CHECK(c, v == (uint32_t)CSB_A, "ADDR_LO reads 0x%x", v);
 	CHECK(c, csb_reg_r(c, CSB_REG_ADDR_HI) == 0, "ADDR_HI reads non-zero");
@@ -78,6 +80,8 @@ void test_negotiate_ok(struct t *c)
 	/* the plain registers keep their values */
 	CHECK(c, r32(c, E1K_TDT) == 0 && r32(c, E1K_RDT) == 4, "TDT/RDT changed by enable");
 	check_alive(c, "enable");
+	csb_off(c);
+	CHECK(c, !nic_csb_active(c), "csb-active reads true after the disable");
 }
 
 struct refusal {

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 """A host that writes DD on a receive descriptor before the frame is there
-(`-device e1000,x-csb-early-dd=2`, a test hook of our QEMU: every 2 ms of
+(`-device e1000,csb=on,x-csb-early-dd=2`, a test hook of our QEMU: every 2 ms of
 virtual time while the CSB is active, DD, EOP and a 2048-byte length on
 the descriptor at RDH, the one the device fills next; the frame comes
 later, into that descriptor's buffer, and only then does rx_head pass it).

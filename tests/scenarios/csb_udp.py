@@ -5,7 +5,10 @@ switches the running interface to the paravirtual mode, `ethtool -S`
 with the doorbells in shared memory: most tails are published without a
 trap, the device's own counters agree that the CSB carried the traffic,
 switching back to plain mode leaves a working interface, and the module
-parameter csb=1 gives CSB mode from the first open. The kernel log stays
+parameter csb=1 gives CSB mode from the first open. The host tells the
+same without counters: the NIC's read-only QOM property csb-active
+(`qom-get`) is false before the switch, true in CSB mode, false again
+after switching back, true after modprobe csb=1. The kernel log stays
 clean."""
 from harness import KERNELS
 from harness.traffic import guest_to_host, host_to_guest
@@ -20,8 +23,10 @@ def run(t):
     ifn = g.nics[0].ifname
 
     t.expect(not g.csb_active(ifn), "in CSB mode before enabling")
+    t.expect(g.host_csb_active() is False, "host: csb-active not false before enabling")
     g.sh(f"ethtool --set-priv-flags {ifn} csb on")
     t.expect(g.csb_active(ifn), "not in CSB mode after enabling")
+    t.expect(g.host_csb_active() is True, "host: csb-active not true in CSB mode")
     flags = g.sh(f"ethtool --show-priv-flags {ifn}")
     t.expect("on" in flags, f"priv flags:\n{flags}")
 
@@ -49,6 +54,7 @@ def run(t):
 
     g.sh(f"ethtool --set-priv-flags {ifn} csb off")
     t.expect(not g.csb_active(ifn), "still in CSB mode after disabling")
+    t.expect(g.host_csb_active() is False, "host: csb-active not false after disabling")
     guest_to_host(t, g, link.a, count=500, size=300, port=5020)
     host_to_guest(t, g, link.a, count=500, size=300, port=5021)
 
@@ -56,6 +62,7 @@ def run(t):
     g.sh(f"ip link set {ifn} down; rmmod e1000_csb")
     g.bring_up("e1000_csb", params="csb=1")
     t.expect(g.csb_active(ifn), "not in CSB mode after modprobe csb=1")
+    t.expect(g.host_csb_active() is True, "host: csb-active not true after modprobe csb=1")
     guest_to_host(t, g, link.a, count=500, size=300, port=5022)
     host_to_guest(t, g, link.a, count=500, size=300, port=5023)
 

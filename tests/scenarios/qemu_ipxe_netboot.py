@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 """The e1000's iPXE option ROM still drives the NIC on our QEMU with the
-CSB extension on (the default): the firmware network-boots over the NIC
+CSB extension on (`-device e1000,csb=on`; the default is off): the firmware network-boots over the NIC
 (DHCP and TFTP from QEMU's user-mode network) a Debian kernel and our
 16 MB initramfs, and the guest that comes up runs our agent. A single
 corrupted or lost block would stop the boot."""
@@ -33,7 +33,8 @@ def run(t):
             "-serial", f"file:{console}",
             "-netdev", f"user,id=n0,tftp={tftp},bootfile=boot.ipxe",
             # the default romfile: iPXE from Debian's ipxe-qemu
-            "-device", "e1000,netdev=n0,id=nic0"]
+            "-device", "e1000,netdev=n0,id=nic0" +
+            (",csb=on" if t.qemu in config.CSB_QEMUS else "")]
     with open(os.path.join(t.logdir, "qemu.log"), "w") as log:
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)

@@ -119,4 +119,14 @@ void e1000_csb_chaos_init(E1000Csb *csb);
 /* Have the next tick in chaos_ms of virtual time, if the hook is on. */
 void e1000_csb_chaos_arm(E1000Csb *csb);
 
+/* ---- e1000-csb-migration.c ---- */
+
+/*
+ * With csb=on, at realize and unrealize: the section "e1000,csb=on" of
+ * the device, which makes a destination without it (csb=off, or a QEMU
+ * without the extension) refuse the stream naming the property.
+ */
+void e1000_csb_migration_realize(E1000Csb *csb);
+void e1000_csb_migration_unrealize(E1000Csb *csb);
+
 #endif /* HW_NET_E1000_CSB_INTERNAL_H */

@@ -8,10 +8,21 @@
  * the TDT/RDT values the guest wrote; the tails are TDT/RDT themselves.
  * The destination maps the block again (or fails the migration) and the
  * TX thread resumes when the VM runs.
+ *
+ * With csb=on the device also has a section of its own, "e1000,csb=on"
+ * (no fields), registered at realize, so before the e1000's section: a
+ * destination whose device lacks it (csb=off, or a QEMU without this
+ * code, which cannot be changed) stops at it with
+ *   Unknown savevm section or instance '0000:00:02.0/e1000,csb=on' 0.
+ *   Make sure that your current VM setup matches your saved VM setup,
+ *   including any hotplugged devices
+ * which names the property, instead of at the capability's bytes in PCI
+ * config space ("Bad config data: i=0x6 ...").
  */
 
 #include "qemu/osdep.h"
 #include "qemu/error-report.h"
+#include "hw/qdev-core.h"
 #include "e1000-csb-internal.h"
 
 bool e1000_csb_vmstate_needed(E1000Csb *csb)
@@ -80,3 +91,26 @@ const VMStateDescription vmstate_e1000_csb = {
         VMSTATE_END_OF_LIST()
     }
 };
+
+/*
+ * No fields: its presence is the message.  The name appears in the
+ * destination's error (see above); keep it naming the property.
+ */
+static const VMStateDescription vmstate_e1000_csb_on = {
+    .name = "e1000,csb=on",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+void e1000_csb_migration_realize(E1000Csb *csb)
+{
+    vmstate_register_any(VMSTATE_IF(csb->pdev), &vmstate_e1000_csb_on, csb);
+}
+
+void e1000_csb_migration_unrealize(E1000Csb *csb)
+{
+    vmstate_unregister(VMSTATE_IF(csb->pdev), &vmstate_e1000_csb_on, csb);
+}

@@ -22,6 +22,7 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qapi/visitor.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "hw/pci/pci.h"
@@ -635,6 +636,7 @@ bool e1000_csb_realize(E1000Csb *csb, Error **errp)
     e1000_csb_map_init(csb);
     e1000_csb_tx_init(csb);
     e1000_csb_chaos_init(csb);
+    e1000_csb_migration_realize(csb);
     return true;
 }
 
@@ -643,12 +645,23 @@ void e1000_csb_unrealize(E1000Csb *csb)
     if (!csb->on) {
         return;
     }
+    e1000_csb_migration_unrealize(csb);
     e1000_csb_stop(csb);
     e1000_csb_tx_cleanup(csb);
     e1000_csb_stop(csb);        /* in case the guest enabled it meanwhile */
     e1000_csb_map_cleanup(csb);
     qemu_bh_delete(csb->drop_bh);
     timer_free(csb->chaos_timer);
+}
+
+/* The read-only property csb-active: is the guest using the CSB now. */
+static void e1000_csb_get_active(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    E1000Csb *csb = opaque;
+    bool active = csb->mode != 0;
+
+    visit_type_bool(v, name, &active, errp);
 }
 
 void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
@@ -658,6 +671,13 @@ void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
     csb->dev = dev;
 
     e1000_csb_stats_init(obj, &csb->stats);
+    object_property_add(obj, "csb-active", "bool", e1000_csb_get_active,
+                        NULL, NULL, csb);
+    object_property_set_description(obj, "csb-active",
+                                    "Read-only: the guest has the CSB "
+                                    "enabled and the device runs it (CSB "
+                                    "mode); false in plain mode and with "
+                                    "csb=off");
     object_property_add_uint32_ptr(obj, "x-csb-chaos", &csb->chaos_ms,
                                    OBJ_PROP_FLAG_READWRITE);
     object_property_set_description(obj, "x-csb-chaos",

@@ -20,3 +20,10 @@ CONFIG_VTD=y
 CONFIG_SERIAL_ISA=y
 CONFIG_ISA_DEBUG=y
 CONFIG_VGA_PCI=y
+
+# The ISA floppy controller, which every i440fx PC of an ordinary QEMU has
+# (-nodefaults or not): without it a stream from such a QEMU (Debian 12's
+# 7.2 on pc-i440fx-7.2, scenarios/csb_migration_compat.py) fails with
+# "Unknown savevm section or instance 'fdc' 0". Not HPET or vmmouse: that
+# scenario turns them off on both sides (hpet=off,vmport=off).
+CONFIG_FDC_ISA=y
