@@ -47,7 +47,7 @@ REFUSAL = re.compile(r"Unknown savevm section or instance '[^']*/e1000,csb=on' 0
 
 def check_mode(t, a, before, csb_on, what):
     now = a.ethtool_stats()
-    for key in ("csb_mode_switches", "csb_fallbacks", "csb_rescues", "tx_timeouts"):
+    for key in ("csb_mode_switches", "csb_fallbacks", "csb_rescues", "tx_timeout_count"):
         t.expect(now[key] == before[key], f"{what}: {key} {before[key]} -> {now[key]}")
     t.expect(now["csb_active"] == (1 if csb_on else 0),
              f"{what}: csb_active {now['csb_active']}")
