@@ -3,10 +3,10 @@
 while verified UDP traffic runs both ways between it and guest b (plain
 mode) until the toggling ends: the driver keeps descriptors in flight
 across a switch, so every datagram the senders sent must arrive, intact
-and once (valid == sent), from senders that ran the whole time (no error
-but the SIGTERM that ends them, sending for as long as the toggling took,
-at least MIN_SENT datagrams). The mode switch counter must account for every switch, the host's own count
-of CSB enables (x-stat-csb-enables) must equal the enables asked for,
+and once (valid == sent), from senders that ran the whole time (no
+ending but the SIGTERM sent after the toggling, at least MIN_SENT
+datagrams). The mode switch counter must account for every switch, the
+host's own count of CSB enables (x-stat-csb-enables) must equal the enables asked for,
 the interface must end in the mode last asked for, and the kernel log
 must stay clean.
 
@@ -43,7 +43,6 @@ def run(t):
     ifn = link.a.ifname
     before = a.ethtool_stats(ifn)
     enables = a.host_counters(names=("x-stat-csb-enables",))["x-stat-csb-enables"]
-    t0 = time.monotonic()
 
     for g in (a, b):
         g.sh("""
@@ -53,6 +52,8 @@ wait_for 10 grep -q READY /tmp/rx.out
     for g, dst in ((a, link.b.ip), (b, link.a.ip)):
         g.sh(f"bg_start tx udpblast send --dst {dst} --port 5050 --count 1000000000 "
              f"--size 200 --rate {RATE} --flow 1 --timeout 600")
+    # from here, not before the receivers' start: that took seconds under load
+    t0 = time.monotonic()
 
     out = a.sh(f"""
 start=$(cut -d. -f1 /proc/uptime)
@@ -73,13 +74,15 @@ echo "toggled $i times in $(( $(cut -d. -f1 /proc/uptime) - start )) s"
     for g in (a, b):
         res = guest_senders_stop(g)
         sent[g.name] = res.get("sent", 0)
-        # stopped by our SIGTERM: "interrupted", any other failure is one
-        t.expect(res.get("status") == "ok" or res.get("reason") == "interrupted",
-                 f"{g.name}'s sender: {res}")
-        # it ran while the toggling did (a TCG guest falls short of RATE)
-        t.expect(res.get("seconds", 0) >= toggling - 1 and sent[g.name] >= MIN_SENT,
-                 f"{g.name}'s sender ran {res.get('seconds')} s of the {toggling:.0f} s "
-                 f"of toggling, sent {sent[g.name]}")
+        # Stopped by our SIGTERM ("interrupted"), after the toggling: so it
+        # ran all along; any other ending is a failure. (Not judged by its
+        # own clock: a guest with two vCPUs under TCG finds its TSCs
+        # unsynchronised, falls back to the ACPI PM timer, and a starved
+        # one loses seconds.) A TCG guest falls short of RATE.
+        t.expect(res.get("reason") == "interrupted", f"{g.name}'s sender: {res}")
+        t.expect(sent[g.name] >= MIN_SENT,
+                 f"{g.name}'s sender sent {sent[g.name]} in the {toggling:.0f} s of "
+                 f"toggling ({res.get('seconds')} s by its own clock)")
     for g, src, what in ((b, "a", "a -> b"), (a, "b", "b -> a")):
         _, out = g.run("bg_wait rx 60", timeout=70)
         check(t, parse_result(out), sent[src], what)
