@@ -93,7 +93,7 @@ def drop_counts(g, port):
             "guest core": core,
             "guest rcvbuf": udp["RcvbufErrors"],
             "guest ip": ip["InDiscards"] + ip["InHdrErrors"] + ip["InAddrErrors"],
-            "nic": nic["hw_missed_packets"] + nic["rx_dropped_nomem"],
+            "nic": nic["rx_missed_errors"] + nic["rx_dropped_nomem"],
             "sender qdisc": qdisc_drops(g)}
 
 
