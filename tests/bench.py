@@ -21,9 +21,11 @@ in build/bench/results.png.
     tests/bench.py [--runs N] [--seconds S] [--sizes 60,1514] [--configs a,b]
                    [--workloads tx,rx,...] [--poll-us 0,50,...] [--rate PPS]
     tests/bench.py --quick     one run of the 60-byte workloads, 2 s each
+    tests/bench.py --report build/bench/results.json   the table and chart again
 """
 import argparse
 import datetime
+import json
 import os
 import platform
 import sys
@@ -55,6 +57,8 @@ def parse_args():
     ap.add_argument("--quick", action="store_true",
                     help="one run, 60-byte frames, 2 s windows")
     ap.add_argument("--out", default=os.path.join(config.BUILD, "bench"))
+    ap.add_argument("--report", metavar="JSON",
+                    help="only write the table and chart again from a results.json")
     args = ap.parse_args()
     if args.quick:
         args.runs, args.sizes, args.seconds, args.warmup = 1, "60", 2, 0.5
@@ -82,6 +86,16 @@ def measure(s, wl, seconds, warmup):
     after, t1 = benchsetup.snapshot(s, nics), time.monotonic()
     extra = wl.stop(s)
     return {**benchreport.figures(wl, s, before, after, t1 - t0), **extra}
+
+
+def stop_quietly(s, wl):
+    """After a failed measurement: stop what may still run, whatever
+    state the workload was left in."""
+    s.t.stop_peers()
+    try:
+        wl.stop(s)
+    except Exception:  # noqa: BLE001 -- the failure is already recorded
+        pass
 
 
 def progress(run, runs, cfg, wl, rec, took):
@@ -118,9 +132,9 @@ def run_config(args, run, cfg, wls):
             rec, t0 = record(run, cfg, wl), time.monotonic()
             try:
                 rec.update(measure(s, wl, args.seconds, args.warmup))
-            except ScenarioFailure as e:
-                rec["error"] = str(e)
-                t.stop_peers()
+            except Exception as e:  # noqa: BLE001 -- reported, and the bench goes on
+                rec["error"] = str(e) or type(e).__name__
+                stop_quietly(s, wl)
             progress(run, args.runs, cfg, wl, rec, time.monotonic() - t0)
             out.append(rec)
     except ScenarioFailure as e:
@@ -138,26 +152,40 @@ def meta(args, cfgs, started):
             "cpus": os.cpu_count(), "kernel": args.kernel, "runs": args.runs,
             "seconds": args.seconds, "sizes": args.sizes,
             "configs": {c.name: c.label for c in cfgs},
+            "minutes": round((datetime.datetime.now(datetime.timezone.utc)
+                              - started).total_seconds() / 60, 1),
             "summary": (f"{args.runs} interleaved run(s), {args.seconds:g} s window per "
                         f"workload, guest kernel {args.kernel}, TCG, 1 vCPU, "
                         f"{os.cpu_count()} host CPUs.")}
 
 
-def write_results(args, cfgs, records, started):
-    """The files in --out; returns (meta, table, chart path or None)."""
-    os.makedirs(args.out, exist_ok=True)
-    m = meta(args, cfgs, started)
-    m["minutes"] = round((datetime.datetime.now(datetime.timezone.utc)
-                          - started).total_seconds() / 60, 1)
-    labels = {c.name: c.label for c in cfgs}
-    text = benchreport.table(records, labels)
-    benchreport.write_json(os.path.join(args.out, "results.json"), m, records)
-    benchreport.write_markdown(os.path.join(args.out, "results.md"), m, text)
-    return m, text, benchreport.write_chart(args.out, m, records, labels)
+def write_results(out, m, records):
+    """The files in OUT from meta M and RECORDS; (table, chart or None)."""
+    os.makedirs(out, exist_ok=True)
+    text = benchreport.table(records, m["configs"])
+    benchreport.write_json(os.path.join(out, "results.json"), m, records)
+    benchreport.write_markdown(os.path.join(out, "results.md"), m, text)
+    return text, benchreport.write_chart(out, m, records, m["configs"])
+
+
+def show(out, m, text, png):
+    print(f"\n{m['summary']} {m['minutes']} min.\n\n{text}\n\n{benchreport.LEGEND}")
+    print(f"written: {out}/results.md, results.json"
+          + (", results.png" if png else " (no chart: gnuplot missing or failed)"))
+
+
+def rerender(path, out):
+    """--report: the table and chart again from a results.json."""
+    with open(path) as f:
+        data = json.load(f)
+    show(out, data["meta"], *write_results(out, data["meta"], data["records"]))
+    return 0
 
 
 def main():
     args = parse_args()
+    if args.report:
+        return rerender(args.report, args.out)
     cfgs = select_configs(args)
     wls = benchloads.workloads(args.workloads.split(","),
                                [int(x) for x in args.sizes.split(",")], args.rate)
@@ -169,11 +197,9 @@ def main():
     for run in range(args.runs):
         for cfg in cfgs:
             records += run_config(args, run, cfg, wls)
-        write_results(args, cfgs, records, started)  # what we have so far
-    m, text, png = write_results(args, cfgs, records, started)
-    print(f"\n{m['summary']} {m['minutes']} min.\n\n{text}\n\n{benchreport.LEGEND}")
-    print(f"written: {args.out}/results.md, results.json"
-          + (", results.png" if png else " (no chart: gnuplot missing or failed)"))
+        m = meta(args, cfgs, started)
+        text, png = write_results(args.out, m, records)  # rewritten after every run
+    show(args.out, m, text, png)
     return 0
 
 

@@ -93,6 +93,10 @@ def num(x, digits=3):
     return "n/a" if x is None else f"{x:.{digits}g}"
 
 
+def usec(x):
+    return "n/a" if x is None else f"{x:.0f}"
+
+
 def with_spread(rs, key, sub=None, fmt=si):
     m, sp = median(rs, key, sub), spread(rs, key, sub)
     if m is None:
@@ -112,8 +116,8 @@ def row(workload, label, rs, base_pps):
     return [workload, label, str(len(values(rs, "pps"))), with_spread(rs, "pps"), ratio,
             with_spread(rs, "cpu_us_per_pkt", "qemu", num), *cpu,
             si(median(rs, "pkts_per_cpu_s")), num(median(rs, "traps_per_pkt")),
-            num(median(rs, "irqs_per_pkt")), num(median(rs, "p50_us"), 4),
-            num(median(rs, "p99_us"), 4)]
+            num(median(rs, "irqs_per_pkt")), usec(median(rs, "p50_us")),
+            usec(median(rs, "p99_us"))]
 
 
 def table(records, labels):
