@@ -90,7 +90,9 @@ def si(x):
 
 
 def num(x, digits=3):
-    return "n/a" if x is None else f"{x:.{digits}g}"
+    if x is None:
+        return "n/a"
+    return f"{x:.0f}" if abs(x) >= 10 ** digits else f"{x:.{digits}g}"
 
 
 def usec(x):
