@@ -44,9 +44,11 @@ def figures(wl, s, before, after, host_seconds):
            "packets": packets, "pps": pps, "cpu_s": cpu,
            "cpu_us_per_pkt": {k: per_pkt(v * 1e6) for k, v in cpu.items()},
            "pkts_per_cpu_s": pps * host_seconds / cpu["qemu"] if pps and cpu["qemu"] else None,
-           "irqs_per_pkt": irqs / packets if packets else None, "traps_per_pkt": None}
+           "irqs": irqs, "irqs_per_pkt": irqs / packets if packets else None,
+           "traps": None, "traps_per_pkt": None}
     if "traps" in before["host"]:
-        rec["traps_per_pkt"] = per_pkt(after["host"]["traps"] - before["host"]["traps"])
+        rec["traps"] = after["host"]["traps"] - before["host"]["traps"]
+        rec["traps_per_pkt"] = per_pkt(rec["traps"])
     return rec
 
 
