@@ -117,17 +117,39 @@ def record(run, cfg, wl):
             "workload": wl.name, "kind": wl.kind, "size": wl.size}
 
 
-def run_config(args, run, cfg, wls):
-    """Boot CFG, run every workload on it; its records."""
-    logdir = os.path.join(config.LOGS, "bench", f"run{run + 1}-{cfg.name}")
-    t = Test("bench", {"kernel": args.kernel}, logdir)
-    out = []
-    try:
-        need_b = any(w.kind in ("g2g", "tcp") for w in wls)
-        t0 = time.monotonic()
-        s = benchsetup.Session(t, cfg, need_b)
+BOOT_ATTEMPTS = 2  # a TCG guest on a starved host can fail its boot-time timer check
+
+
+def boot(args, run, cfg, wls):
+    """Test and Session for CFG, booted afresh (once more if a guest died
+    while booting)."""
+    need_b = any(w.kind in ("g2g", "tcp") for w in wls)
+    for attempt in range(BOOT_ATTEMPTS):
+        retry = f"-retry{attempt}" if attempt else ""
+        logdir = os.path.join(config.LOGS, "bench", f"run{run + 1}-{cfg.name}{retry}")
+        t, t0 = Test("bench", {"kernel": args.kernel}, logdir), time.monotonic()
+        try:
+            s = benchsetup.Session(t, cfg, need_b)
+        except ScenarioFailure as e:
+            t.cleanup()
+            print(f"[run {run + 1}/{args.runs}] {cfg.name}: failed to start: "
+                  f"{str(e).splitlines()[0]} (logs: {logdir})", flush=True)
+            if attempt + 1 == BOOT_ATTEMPTS:
+                raise
+            continue
         print(f"[run {run + 1}/{args.runs}] {cfg.name:<10} booted in "
               f"{time.monotonic() - t0:.0f} s", flush=True)
+        return t, s
+
+
+def run_config(args, run, cfg, wls):
+    """Boot CFG, run every workload on it; its records."""
+    try:
+        t, s = boot(args, run, cfg, wls)
+    except ScenarioFailure as e:
+        return [{**record(run, cfg, wl), "error": f"start: {e}"} for wl in wls]
+    out = []
+    try:
         for wl in wls:
             rec, t0 = record(run, cfg, wl), time.monotonic()
             try:
@@ -137,11 +159,6 @@ def run_config(args, run, cfg, wls):
                 stop_quietly(s, wl)
             progress(run, args.runs, cfg, wl, rec, time.monotonic() - t0)
             out.append(rec)
-    except ScenarioFailure as e:
-        print(f"[run {run + 1}/{args.runs}] {cfg.name}: failed to start: {e} "
-              f"(logs: {logdir})", flush=True)
-        out += [{**record(run, cfg, wl), "error": f"start: {e}"} for wl in wls
-                if not any(r["workload"] == wl.name for r in out)]
     finally:
         t.cleanup()
     return out

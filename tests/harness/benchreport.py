@@ -131,12 +131,18 @@ def table(records, labels):
     for (workload, cfg), rs in groups.items():
         base = median(groups.get((workload, BASELINE), []), "pps")
         lines.append("| " + " | ".join(row(workload, labels[cfg], rs, base)) + " |")
-    failed = [r for r in records if "error" in r]
-    if failed:
-        lines.append("")
-        lines += [f"- failed: run {r['run']} {r['config']} {r['workload']}: {r['error']}"
-                  for r in failed]
-    return "\n".join(lines)
+    return "\n".join(lines + failures(records))
+
+
+def failures(records):
+    """A line per failure; a configuration that did not start, once."""
+    out = {}
+    for r in records:
+        if "error" in r:
+            what = "" if r["error"].startswith("start:") else f" {r['workload']}"
+            line = r["error"].splitlines()[0][:300]
+            out.setdefault(f"- failed: run {r['run']} {r['config']}{what}: {line}", None)
+    return [""] + list(out) if out else []
 
 
 LEGEND = """\
