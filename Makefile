@@ -28,7 +28,8 @@ MODULE_EXCLUDES := $(addprefix --exclude=,'*.o' '*.ko' '*.mod' '*.mod.c' '.*.cmd
 INSTALL_MOD_DIR ?= updates
 
 .PHONY: all modules install uninstall clean distclean modules-all deps qemu \
-	qemu-asan qemu-vanilla guest tools qtest fuzz check check-static models demo bench soak help deb
+	qemu-asan qemu-vanilla guest tools qtest fuzz check check-static models demo bench \
+	bench-quick soak help deb
 
 all: modules
 
@@ -44,7 +45,9 @@ help:
 	@echo "make models        model-check the CSB handshakes (spin; also part of check)"
 	@echo "make soak          long or not yet dependable VM scenarios (tests/run.py --soak)"
 	@echo "make demo          two guests on the patched QEMU, traffic both ways, a report"
-	@echo "make bench         plain vs CSB mode: counts and rates per host polling budget"
+	@echo "make bench         stock e1000, e1000_csb plain and CSB mode, virtio-net side by side"
+	@echo "                   (5 interleaved runs; BENCH_ARGS=... for tests/bench.py options)"
+	@echo "make bench-quick   the same, one run of the 60-byte workloads (a few minutes)"
 	@echo "make deb           the Debian package e1000-csb-dkms (dh-dkms) into build/deb/"
 
 modules:
@@ -132,9 +135,15 @@ soak: deps
 	@$(MAKE) -s qemu guest tools
 	@$(PYTHON) tests/run.py --soak
 
+# Side-by-side figures into build/bench/ (results.md, .json, .png); they
+# are reported, never asserted (Documentation/performance.md).
 bench: deps
 	@$(MAKE) -s qemu guest tools
-	@$(PYTHON) tests/bench.py
+	@$(PYTHON) tests/bench.py $(BENCH_ARGS)
+
+bench-quick: deps
+	@$(MAKE) -s qemu guest tools
+	@$(PYTHON) tests/bench.py --quick $(BENCH_ARGS)
 
 # The Debian package e1000-csb-dkms (debian/, built by dpkg-buildpackage
 # with dh-dkms) from a copy of the tracked files, into build/deb/.

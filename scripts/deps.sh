@@ -24,6 +24,7 @@ PKGS=(
 	libc6-dev xz-utils zstd
 	spin
 	debhelper dh-dkms dkms lintian debootstrap
+	gnuplot-nox
 )
 # Packages from bookworm-backports.
 BPO_PKGS=(meson)

@@ -10,7 +10,8 @@
 # ethtool, ip and tc (iproute2's: busybox's shows no statistics) with
 # their shared libraries, our static test tools, the in-kernel drivers
 # we compare against (e1000, virtio_net), netconsole (a netpoll user, to
-# exercise the driver's poll controller) and our
+# exercise the driver's poll controller), pktgen (the kernel's packet
+# generator, for make bench) and our
 # e1000_csb module, installed from MODULE_TREE (a copy of this repository's
 # module sources) with "make install", exactly as a user installs it.
 # Writes OUT (a gzip'ed cpio archive).
@@ -62,10 +63,10 @@ done
 install -m 755 "$top/tests/guest/init" "$root/init"
 install -m 644 "$top/tests/guest/agent.sh" "$top/tests/guest/agent-lib.sh" "$root/etc/"
 
-# In-kernel drivers and netconsole, with what they depend on, from Debian's
-# image.
+# In-kernel drivers, netconsole and pktgen, with what they depend on, from
+# Debian's image.
 [ -e "$kdir/lib/modules/$kver/modules.dep" ] || depmod -b "$kdir" "$kver"
-mods=$(modprobe -d "$kdir" -S "$kver" --show-depends -a e1000 virtio_net virtio_pci netconsole 2>/dev/null |
+mods=$(modprobe -d "$kdir" -S "$kver" --show-depends -a e1000 virtio_net virtio_pci netconsole pktgen 2>/dev/null |
 	awk '$1 == "insmod" { print $2 }' | sort -u)
 for m in $mods; do
 	rel=${m#"$kdir"}

@@ -1,92 +1,222 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""make bench: what the host polling budget (QEMU property csb-poll-us)
-buys and costs, with e1000_csb in CSB mode and, for reference, plain mode.
+"""make bench: the configurations side by side on the same workloads.
 
-For each budget, one guest on build/qemu sends 60-byte UDP datagrams to a
-host peer for SECONDS, once paced (--rate, as an application with gaps
-would) and once unpaced (saturating). Reported per packet: TX kicks (the
-guest found the host thread asleep), trapping register accesses and
-interrupts (driver counters), and the host TX thread's CPU time (from
-/proc, the thread named e1000-csb-tx); plus the packet rate. Under TCG the
-rates are TCG rates: compare the counts.
+Configurations (harness/benchsetup.py): Debian's QEMU 7.2 with the
+in-kernel e1000 (stock), our QEMU with csb=off and the in-kernel e1000
+(e1000, the reference of every ratio), e1000_csb in plain mode (plain),
+in CSB mode with the default settings (csb) and with polling off
+(csb-poll0), and virtio-net-pci with the in-kernel virtio_net (virtio).
+Workloads (harness/benchloads.py): tx, rx, pktgen, g2g and latency at
+each frame size, and one tcp stream.
 
-    tests/bench.py [--kernel KVER] [--seconds S] [--rate PPS] [--poll-us 0,50,...]
+Runs are interleaved (every configuration once, then again), each
+configuration booted afresh per run. Per configuration x workload x run:
+packets/s, host CPU per packet (QEMU, and by thread), packets per host
+CPU-second, trapping accesses and interrupts per packet, latency. It
+reports, it never asserts. Output: a Markdown table on stdout and in
+build/bench/results.md, every record in build/bench/results.json, a chart
+in build/bench/results.png.
+
+    tests/bench.py [--runs N] [--seconds S] [--sizes 60,1514] [--configs a,b]
+                   [--workloads tx,rx,...] [--poll-us 0,50,...] [--rate PPS]
+    tests/bench.py --quick     one run of the 60-byte workloads, 2 s each
+    tests/bench.py --report build/bench/results.json   the table and chart again
 """
 import argparse
-import glob
+import datetime
+import json
 import os
+import platform
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import DEFAULT_KERNEL, ScenarioFailure, Test, config  # noqa: E402
-from harness.results import parse_result  # noqa: E402
+from harness import benchloads, benchreport, benchsetup  # noqa: E402
+
+TAIL = 2  # seconds the traffic would run on (it is stopped when the window closes)
 
 
-def tx_thread_cpu(pid):
-    """CPU seconds used so far by QEMU's e1000-csb-tx thread(s)."""
-    total = 0
-    for task in glob.glob(f"/proc/{pid}/task/*"):
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--kernel", default=DEFAULT_KERNEL)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=5, help="window per workload")
+    ap.add_argument("--warmup", type=float, default=1,
+                    help="seconds of traffic before the window opens")
+    ap.add_argument("--sizes", default="60,1514", help="frame sizes, bytes without FCS")
+    ap.add_argument("--configs", default=",".join(c.name for c in benchsetup.CONFIGS))
+    ap.add_argument("--workloads", default=",".join(benchloads.DEFAULT_KINDS),
+                    help=f"of {','.join(benchloads.KINDS)}")
+    ap.add_argument("--poll-us", default="",
+                    help="also CSB mode at these csb-poll-us budgets (e.g. 0,50,1000)")
+    ap.add_argument("--rate", type=int, default=10000, help="datagrams/s of tx-paced")
+    ap.add_argument("--quick", action="store_true",
+                    help="one run, 60-byte frames, 2 s windows")
+    ap.add_argument("--out", default=os.path.join(config.BUILD, "bench"))
+    ap.add_argument("--report", metavar="JSON",
+                    help="only write the table and chart again from a results.json")
+    args = ap.parse_args()
+    if args.quick:
+        args.runs, args.sizes, args.seconds, args.warmup = 1, "60", 2, 0.5
+        args.workloads = ",".join(k for k in args.workloads.split(",")
+                                  if k not in benchloads.SIZELESS)
+    return args
+
+
+def select_configs(args):
+    known = {c.name: c for c in benchsetup.CONFIGS}
+    cfgs = [known[n] for n in args.configs.split(",") if n]
+    budgets = [b for b in args.poll_us.split(",") if b]
+    return cfgs + [c for c in benchsetup.poll_configs(budgets) if c.name not in known]
+
+
+def measure(s, wl, seconds, warmup):
+    """One workload on session S: start it, let it settle for WARMUP
+    seconds, count over a window of SECONDS, stop it; the record's
+    figures."""
+    wl.start(s, int(warmup + seconds + TAIL + 0.999))
+    time.sleep(warmup)
+    nics = wl.nics(s)
+    before, t0 = benchsetup.snapshot(s, nics), time.monotonic()
+    time.sleep(seconds)
+    after, t1 = benchsetup.snapshot(s, nics), time.monotonic()
+    extra = wl.stop(s)
+    return {**benchreport.figures(wl, s, before, after, t1 - t0), **extra}
+
+
+def stop_quietly(s, wl):
+    """After a failed measurement: stop what may still run, whatever
+    state the workload was left in."""
+    s.t.stop_peers()
+    try:
+        wl.stop(s)
+    except Exception:  # noqa: BLE001 -- the failure is already recorded
+        pass
+
+
+def progress(run, runs, cfg, wl, rec, took):
+    if "error" in rec:
+        text = f"failed: {rec['error'].splitlines()[0][:100]}"
+    else:
+        text = (f"{benchreport.si(rec['pps']):>7} pkts/s  "
+                f"{benchreport.num(rec['cpu_us_per_pkt']['qemu']):>6} us CPU/pkt  "
+                f"traps/pkt {benchreport.num(rec['traps_per_pkt']):>6}  "
+                f"irqs/pkt {benchreport.num(rec['irqs_per_pkt']):>6}")
+        if "p50_us" in rec:
+            text += f"  p50 {rec['p50_us']:.0f} us p99 {rec['p99_us']:.0f} us"
+    print(f"[run {run + 1}/{runs}] {cfg.name:<10} {wl.name:<12} {text}  ({took:.0f} s)",
+          flush=True)
+
+
+def record(run, cfg, wl):
+    return {"run": run + 1, "config": cfg.name, "config_label": cfg.label,
+            "workload": wl.name, "kind": wl.kind, "size": wl.size}
+
+
+BOOT_ATTEMPTS = 2  # a TCG guest on a starved host can fail its boot-time timer check
+
+
+def boot(args, run, cfg, wls):
+    """Test and Session for CFG, booted afresh (once more if a guest died
+    while booting)."""
+    need_b = any(w.kind in ("g2g", "tcp") for w in wls)
+    for attempt in range(BOOT_ATTEMPTS):
+        retry = f"-retry{attempt}" if attempt else ""
+        logdir = os.path.join(config.LOGS, "bench", f"run{run + 1}-{cfg.name}{retry}")
+        t, t0 = Test("bench", {"kernel": args.kernel}, logdir), time.monotonic()
         try:
-            with open(f"{task}/comm") as f:
-                if f.read().strip() != "e1000-csb-tx":
-                    continue
-            with open(f"{task}/stat") as f:
-                fields = f.read().rpartition(")")[2].split()
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-        except OSError:
-            pass
-    return total / os.sysconf("SC_CLK_TCK")
+            s = benchsetup.Session(t, cfg, need_b)
+        except ScenarioFailure as e:
+            t.cleanup()
+            print(f"[run {run + 1}/{args.runs}] {cfg.name}: failed to start: "
+                  f"{str(e).splitlines()[0]} (logs: {logdir})", flush=True)
+            if attempt + 1 == BOOT_ATTEMPTS:
+                raise
+            continue
+        print(f"[run {run + 1}/{args.runs}] {cfg.name:<10} booted in "
+              f"{time.monotonic() - t0:.0f} s", flush=True)
+        return t, s
 
 
-def stream(t, g, ep, port, seconds, rate):
-    peer = t.l2peer(ep.peer, "recv", "--port", str(port), "--count", "100000000",
-                    "--size", "60", "--timeout", str(seconds + 60), "--idle", "3",
-                    "--verify", "header", "--flow", "1")
-    s0, c0 = g.ethtool_stats(ep.ifname), tx_thread_cpu(g.proc.pid)
-    out = g.sh(f"udpblast send --dst {ep.peer.ip} --port {port} --seconds {seconds} "
-               f"--size 60 --rate {rate} --flow 1", timeout=seconds + 60)
-    s1, c1 = g.ethtool_stats(ep.ifname), tx_thread_cpu(g.proc.pid)
-    peer.result(timeout=30)
-    d = {k: s1[k] - s0.get(k, 0) for k in s1}
-    n = max(d["tx_packets"], 1)
-    return (f"{parse_result(out).get('pps', 0):9.0f} {d['csb_tx_kicks'] / n:8.4f} "
-            f"{d['reg_total'] / n:8.4f} {(d['irq_handled'] + d['irq_not_ours']) / n:8.4f} "
-            f"{(c1 - c0) * 1e6 / n:10.1f}")
+def run_config(args, run, cfg, wls):
+    """Boot CFG, run every workload on it; its records."""
+    try:
+        t, s = boot(args, run, cfg, wls)
+    except ScenarioFailure as e:
+        return [{**record(run, cfg, wl), "error": f"start: {e}"} for wl in wls]
+    out = []
+    try:
+        for wl in wls:
+            rec, t0 = record(run, cfg, wl), time.monotonic()
+            try:
+                rec.update(measure(s, wl, args.seconds, args.warmup))
+            except Exception as e:  # noqa: BLE001 -- reported, and the bench goes on
+                rec["error"] = str(e) or type(e).__name__
+                stop_quietly(s, wl)
+            progress(run, args.runs, cfg, wl, rec, time.monotonic() - t0)
+            out.append(rec)
+    finally:
+        t.cleanup()
+    return out
+
+
+def meta(args, cfgs, started):
+    return {"date": started.strftime("%Y-%m-%d %H:%M UTC"), "host": platform.node(),
+            "cpus": os.cpu_count(), "kernel": args.kernel, "runs": args.runs,
+            "seconds": args.seconds, "sizes": args.sizes,
+            "configs": {c.name: c.label for c in cfgs},
+            "minutes": round((datetime.datetime.now(datetime.timezone.utc)
+                              - started).total_seconds() / 60, 1),
+            "summary": (f"{args.runs} interleaved run(s), {args.seconds:g} s window per "
+                        f"workload, guest kernel {args.kernel}, TCG, 1 vCPU, "
+                        f"{os.cpu_count()} host CPUs.")}
+
+
+def write_results(out, m, records):
+    """The files in OUT from meta M and RECORDS; (table, chart or None)."""
+    os.makedirs(out, exist_ok=True)
+    text = benchreport.table(records, m["configs"])
+    benchreport.write_json(os.path.join(out, "results.json"), m, records)
+    benchreport.write_markdown(os.path.join(out, "results.md"), m, text)
+    return text, benchreport.write_chart(out, m, records, m["configs"])
+
+
+def show(out, m, text, png):
+    print(f"\n{m['summary']} {m['minutes']} min.\n\n{text}\n\n{benchreport.LEGEND}")
+    print(f"written: {out}/results.md, results.json"
+          + (", results.png" if png else " (no chart: gnuplot missing or failed)"))
+
+
+def rerender(path, out):
+    """--report: the table and chart again from a results.json."""
+    with open(path) as f:
+        data = json.load(f)
+    show(out, data["meta"], *write_results(out, data["meta"], data["records"]))
+    return 0
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--kernel", default=DEFAULT_KERNEL)
-    ap.add_argument("--seconds", type=int, default=5)
-    ap.add_argument("--rate", type=int, default=10000)
-    ap.add_argument("--poll-us", default="0,20,50,200,1000,5000")
-    args = ap.parse_args()
-    budgets = ["plain"] + args.poll_us.split(",")
-
-    logdir = os.path.join(config.LOGS, "bench")
-    print(f"{'mode':>12} {'stream':>8} {'pkts/s':>9} {'kicks/p':>8} {'traps/p':>8} "
-          f"{'irqs/p':>8} {'thread us/p':>10}", flush=True)
-    for budget in budgets:
-        t = Test("bench", {"kernel": args.kernel, "qemu": "build"}, logdir)
-        try:
-            link = t.link()
-            props = "" if budget == "plain" else f"csb-poll-us={budget}"
-            g = t.guest(link.a, nic="e1000", driver="e1000_csb", nic_props=props,
-                        extra_args=("-name", "bench,debug-threads=on"))
-            if budget != "plain":
-                g.set_csb(True)
-            label = "plain" if budget == "plain" else f"poll {budget} us"
-            for port, (name, rate) in enumerate((("paced", args.rate), ("unpaced", 0))):
-                print(f"{label:>12} {name:>8} "
-                      f"{stream(t, g, link.a, 5060 + port, args.seconds, rate)}", flush=True)
-        except ScenarioFailure as e:
-            print(f"{budget}: failed: {e}")
-            return 1
-        finally:
-            t.cleanup()
-    print("\nper packet sent; thread us/p = host TX thread CPU time per packet")
+    args = parse_args()
+    if args.report:
+        return rerender(args.report, args.out)
+    cfgs = select_configs(args)
+    wls = benchloads.workloads(args.workloads.split(","),
+                               [int(x) for x in args.sizes.split(",")], args.rate)
+    benchsetup.ensure_host_ready()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    print(f"bench: {len(cfgs)} configurations x {len(wls)} workloads x {args.runs} runs, "
+          f"{args.seconds:g} s each", flush=True)
+    records = []
+    for run in range(args.runs):
+        for cfg in cfgs:
+            records += run_config(args, run, cfg, wls)
+        m = meta(args, cfgs, started)
+        text, png = write_results(args.out, m, records)  # rewritten after every run
+    show(args.out, m, text, png)
     return 0
 
 

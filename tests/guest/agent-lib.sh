@@ -62,3 +62,14 @@ ifname_of() {
 	done
 	return 1
 }
+
+# ifname_by_mac MAC: name of the interface with hardware address MAC.
+ifname_by_mac() {
+	for d in /sys/class/net/*; do
+		if [ "$(cat "$d"/address)" = "$1" ]; then
+			basename "$d"
+			return 0
+		fi
+	done
+	return 1
+}

@@ -300,6 +300,11 @@ class Test:
         self._peers.append(peer)
         return peer
 
+    def stop_peers(self):
+        """Stop every host peer started so far (those still running)."""
+        for p in self._peers:
+            p.stop()
+
     def frame_socket(self, endpoint):
         """A FrameSocket on ENDPOINT (instead of an l2peer there)."""
         sock = FrameSocket(endpoint)

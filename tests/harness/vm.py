@@ -105,8 +105,18 @@ class Guest:
     # -- lifecycle ---------------------------------------------------------
 
     def start(self, boot_timeout=120):
+        self.launch()
+        return self.wait_ready(boot_timeout)
+
+    def launch(self):
+        """Start QEMU without waiting for the guest (several guests boot at
+        once: launch() each, then wait_ready() each)."""
         self.proc = self._spawn(self.argv)
         self.qmp = QMP(self.qmp_path)
+        return self
+
+    def wait_ready(self, boot_timeout=120):
+        """Wait until the launched guest's agent answers."""
         self._connect_agent(boot_timeout)
         return self
 
@@ -395,7 +405,8 @@ class Guest:
         ifname = self.sh(f"""
 modprobe {driver} {params}
 wait_for 10 ifname_of {driver} || {{ echo "no interface bound to {driver}"; ip link; exit 1; }}
-ifname_of {driver}
+wait_for 10 ifname_by_mac {nic.mac} || {{ echo "no interface with MAC {nic.mac}"; ip link; exit 1; }}
+ifname_by_mac {nic.mac}
 """).strip().splitlines()[-1]
         # A permanent neighbour entry for the other end of the link: datagrams
         # sent while ARP would still be resolving are not dropped by the
