@@ -802,10 +802,35 @@ static bool e1000_csb_mode_tx_desc_done(struct e1000_csb_tx_ring *ring, u32 i)
 }
 
 /*
- * Ask for a TX interrupt once everything queued so far is sent: the last
- * used descriptor always ends a packet and has RS set, so its DD bit is the
- * re-check.  Returns true if it is already done (no interrupt will come;
- * the caller reclaims).
+ * Where to ask for the TX interrupt: at the end of the packet that
+ * completes three quarters of what is in flight.  The guest then refills
+ * while the device still has a quarter of the ring to send; asking for
+ * the last descriptor instead left the device idle (its thread polling
+ * an empty ring) from the last frame until the guest had refilled.  The
+ * index must end a packet: only those have RS, so only their DD is
+ * written back for the re-check.  Packets lie back to back from
+ * next_to_clean, each first buffer knowing its last descriptor.
+ */
+static u32 e1000_csb_mode_tx_irq_point(struct e1000_csb_tx_ring *ring)
+{
+	u32 n = ring->count, ntc = ring->next_to_clean;
+	u32 in_flight = (ring->next_to_use + n - ntc) % n;
+	u32 want = in_flight - in_flight / 4, i = ntc, eop = ntc, hops;
+
+	for (hops = 0; hops < n; hops++) {
+		eop = ring->buffers[i].eop;
+		if ((eop + n - ntc) % n + 1 >= want)
+			break;
+		i = eop + 1 == n ? 0 : eop + 1;
+	}
+	return eop;
+}
+
+/*
+ * Ask for a TX interrupt once about three quarters of what is queued are
+ * sent (e1000_csb_mode_tx_irq_point()); the DD bit of that packet's last
+ * descriptor is the re-check.  Returns true if it is already done (no
+ * interrupt will come; the caller reclaims).  Under the TX queue lock.
  */
 static bool e1000_csb_mode_tx_request(struct e1000_csb_adapter *adapter,
 				      struct e1000_csb_tx_ring *ring)
@@ -814,7 +839,7 @@ static bool e1000_csb_mode_tx_request(struct e1000_csb_adapter *adapter,
 
 	if (ring->next_to_clean == ring->next_to_use)
 		return false;
-	last = (ring->next_to_use ? ring->next_to_use : ring->count) - 1;
+	last = e1000_csb_mode_tx_irq_point(ring);
 	WRITE_ONCE(adapter->csb.block->tx_irq,
 		   cpu_to_le32(CSB_NOTIFY | last));
 	e1000_csb_stat_inc(&ring->syncp, &ring->csb.irq_requests);

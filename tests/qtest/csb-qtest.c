@@ -72,6 +72,8 @@ static const struct test tests[] = {
 	  "no poll read of the block once STATUS reads inactive" },
 	{ "tx_csb", test_tx_csb, "TX published through tx_tail only, kicks, tx_head" },
 	{ "tx_poll", test_tx_poll, "csb-poll-us: sleeping announced, kicks avoided" },
+	{ "tx_poll_adapt", test_tx_poll_adapt,
+	  "the polling window shrinks to 0 for sparse packets" },
 	{ "rx_csb", test_rx_csb, "RX through rx_tail only; starvation and rx_kick" },
 	{ "irq_tx", test_irq_tx, "F_IRQ: TX interrupts only on request" },
 	{ "irq_rx", test_irq_rx, "F_IRQ: RX interrupts only on request" },

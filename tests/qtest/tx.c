@@ -112,3 +112,58 @@ void test_tx_poll(struct t *c)
 	      "after the poll budget: tx_kick = 0x%x, expected NOTIFY|%u", k, c->tx_tail);
 	check_alive(c, "poll budget");
 }
+
+/*
+ * The polling window adapts (spec 9): packets further apart than
+ * csb-poll-us each find a poll that misses; from the fourth miss in a row
+ * on, each halves the window, and 1 ms halved 9 times is below the 2 us
+ * minimum: 0 after 12 misses, the poll after the enable's and 11
+ * packets' (the 12th is not polled for).  From then on the
+ * thread sleeps right after each batch, polls not at all
+ * (x-stat-csb-tx-poll-ns holds still) and every packet is kicked, where
+ * a fixed window would have spun 1 ms for each.
+ */
+void test_tx_poll_adapt(struct t *c)
+{
+	uint64_t misses, polled;
+	unsigned long kicks;
+	uint32_t k;
+
+	qemu_up(c, "csb-poll-us=1000");
+	need_csb(c, CSB_F_TX);
+	rings_setup(c, 16, 8, 0);
+	csb_on(c, CSB_F_TX, 0, 0);
+	sleep_ms(5);	/* the poll after the enable misses: 1 of the 12 */
+	c->tx_seq = 1;
+	for (unsigned int i = 0; i < 12; i++) {
+		if (!csb_tx_batch(c, 1))
+			bail(c);
+		if (!wait_csbf(c, CSB_TX_KICK, ~0u, CSB_NOTIFY | c->tx_tail, 5000, &k))
+			bail(c);
+		sleep_ms(5);
+	}
+	misses = nic_stat(c, "x-stat-csb-tx-poll-misses");
+	note(c, "12 packets 5 ms apart: %" PRIu64 " polls missed, %" PRIu64 " us polled",
+	     misses, nic_stat(c, "x-stat-csb-tx-poll-ns") / 1000);
+	CHECK(c, misses == 12,
+	      "12 packets 5 ms apart with csb-poll-us=1000: %" PRIu64
+	      " polls missed, expected 12 (1 ms halved from the fourth down to 0)",
+	      misses);
+
+	polled = nic_stat(c, "x-stat-csb-tx-poll-ns");
+	kicks = c->tx_kicks;
+	for (unsigned int i = 0; i < 5; i++) {
+		if (!csb_tx_batch(c, 1))
+			bail(c);
+		CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, CSB_NOTIFY | c->tx_tail, 5000, &k),
+		      "window 0: after a batch tx_kick = 0x%x, expected NOTIFY|%u",
+		      k, c->tx_tail);
+		sleep_ms(5);
+	}
+	CHECK(c, nic_stat(c, "x-stat-csb-tx-poll-ns") == polled,
+	      "window 0: the thread polled %" PRIu64 " ns more",
+	      nic_stat(c, "x-stat-csb-tx-poll-ns") - polled);
+	CHECK(c, c->tx_kicks - kicks == 5, "window 0: %lu kicks for 5 packets",
+	      c->tx_kicks - kicks);
+	check_alive(c, "adaptive polling");
+}

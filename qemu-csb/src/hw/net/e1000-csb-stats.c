@@ -62,6 +62,12 @@ static const struct {
     [E1000_CSB_STAT_CSB_EARLY_DD] = {
         "x-stat-csb-early-dd",
         "Test hook x-csb-early-dd: DD written back before the frame" },
+    [E1000_CSB_STAT_CSB_TX_POLL_NS] = {
+        "x-stat-csb-tx-poll-ns",
+        "Nanoseconds the CSB TX thread spent polling tx_tail" },
+    [E1000_CSB_STAT_CSB_TX_POLL_MISSES] = {
+        "x-stat-csb-tx-poll-misses",
+        "Polls of tx_tail that found no work in their window" },
 };
 
 static void e1000_csb_get_doorbell_writes(Object *obj, Visitor *v,

@@ -4,10 +4,11 @@
  * e1000-csb: TX (Documentation/csb-spec.md, 5) and host polling (9)
  *
  * A thread per device, started at the first enable with F_TX and joined
- * at unrealize, runs the e1000 TX engine under the BQL, polls tx_tail for
- * csb-poll-us without the BQL (where an IOMMU translates the block,
- * taking it for each read), then sleeps with the TX-H handshake until a
- * kick.  It does nothing while the VM is stopped.
+ * at unrealize, runs the e1000 TX engine under the BQL, polls tx_tail
+ * without the BQL for a window that adapts to what polling finds, at most
+ * csb-poll-us (where an IOMMU translates the block, taking the BQL for
+ * each read), then sleeps with the TX-H handshake until a kick.  It does
+ * nothing while the VM is stopped.
  */
 
 #include "qemu/osdep.h"
@@ -175,37 +176,89 @@ static bool e1000_csb_tx_poll_tail(E1000Csb *csb, uint32_t *tail,
 }
 
 /*
- * Without the BQL: poll tx_tail for up to csb-poll-us while it is still
- * @seen.  True if it moved; false when the time is up or the block could
- * not be read (the caller's TX-H handshake, with the BQL, finds out why).
- * Bounded, and cheap to stop: the spin ends when the block goes away.
+ * The polling window adapts to what polling finds (spec 9), in the way of
+ * KVM's halt polling for idle vCPUs.  It starts at csb-poll-us, the most
+ * it may be.  Polls that keep finding nothing (CSB_POLL_SHRINK_AFTER in a
+ * row) halve it, each, to 0 below CSB_POLL_MIN_NS; a poll that finds work
+ * doubles it (from CSB_POLL_MIN_NS), and so do a TX-H re-check that finds
+ * work and a kick that wakes the thread within csb-poll-us of its going
+ * to sleep (a longer poll would have found that work).  So a guest that
+ * keeps the ring busy is polled and does not kick, even if a loaded host
+ * stalls its vCPU now and then (a single miss changes nothing), and one
+ * whose packets come further apart than csb-poll-us soon costs a kick
+ * per packet instead of a window of spinning each.  The thread's own
+ * state.
+ */
+#define CSB_POLL_MIN_NS         2000
+#define CSB_POLL_SHRINK_AFTER   4
+
+static void e1000_csb_tx_poll_adapt(E1000Csb *csb, bool found)
+{
+    int64_t max = (int64_t)csb->poll_us * SCALE_US;
+
+    if (found) {
+        csb->poll_missed = 0;
+        csb->poll_ns = MIN(max, MAX(csb->poll_ns * 2, CSB_POLL_MIN_NS));
+    } else if (++csb->poll_missed >= CSB_POLL_SHRINK_AFTER) {
+        csb->poll_ns /= 2;
+        if (csb->poll_ns < CSB_POLL_MIN_NS) {
+            csb->poll_ns = 0;
+        }
+    }
+}
+
+/* At a wake-up: would a window of csb-poll-us have caught this work? */
+static void e1000_csb_tx_woken(E1000Csb *csb)
+{
+    int64_t max = (int64_t)csb->poll_us * SCALE_US;
+
+    if (csb->slept_at && get_clock() - csb->slept_at <= max) {
+        e1000_csb_tx_poll_adapt(csb, true);
+    }
+    csb->slept_at = 0;
+}
+
+/*
+ * Without the BQL: poll tx_tail for up to the current window while it is
+ * still @seen, then adapt the window.  True if it moved; false when the
+ * time is up or the block could not be read (the caller's TX-H
+ * handshake, with the BQL, finds out why).  Bounded, and cheap to stop:
+ * the spin ends when the block goes away.
  */
 static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
 {
-    int64_t deadline, gap_end;
-    bool translated;
+    int64_t start, now, gap_end;
+    bool translated, hit = false;
     uint32_t tail;
 
-    if (!csb->poll_us) {
+    if (!csb->poll_ns) {
         return false;
     }
-    deadline = get_clock() + (int64_t)csb->poll_us * SCALE_US;
+    start = now = get_clock();
     do {
         if (!e1000_csb_tx_poll_tail(csb, &tail, &translated)) {
             return false;
         }
         if (tail != seen) {
-            return true;
+            hit = true;
+            break;
         }
-        gap_end = translated ? get_clock() + CSB_IOMMU_POLL_GAP_NS : 0;
+        gap_end = translated ? now + CSB_IOMMU_POLL_GAP_NS : 0;
         do {
             if (qatomic_read(&csb->tx_stop)) {
                 return false;
             }
             cpu_relax();
-        } while (get_clock() < gap_end);
-    } while (get_clock() < deadline);
-    return false;
+            now = get_clock();
+        } while (now < gap_end);
+    } while (now - start < csb->poll_ns);
+    qatomic_add(&csb->stats.count[E1000_CSB_STAT_CSB_TX_POLL_NS],
+                now - start);
+    if (!hit) {
+        e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_POLL_MISSES);
+    }
+    e1000_csb_tx_poll_adapt(csb, hit);
+    return hit;
 }
 
 /*
@@ -234,6 +287,7 @@ static bool e1000_csb_tx_announce_sleep(E1000Csb *csb, uint32_t seen,
     }
     e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_SLEEPS);
     trace_e1000_csb_tx_sleep(req);
+    csb->slept_at = get_clock();
     return false;
 }
 
@@ -247,6 +301,7 @@ static void e1000_csb_tx_run(E1000Csb *csb)
     qemu_event_reset(&csb->tx_event);
     e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_WAKEUPS);
     trace_e1000_csb_tx_wake();
+    e1000_csb_tx_woken(csb);
     while (e1000_csb_tx_may_run(csb)) {
         gen = csb->gen;
         if (!e1000_csb_tx_batch(csb, &seen)) {
@@ -267,6 +322,7 @@ static void e1000_csb_tx_run(E1000Csb *csb)
         if (!e1000_csb_tx_announce_sleep(csb, seen, gen)) {
             break;
         }
+        e1000_csb_tx_poll_adapt(csb, true);  /* work came meanwhile */
     }
     bql_unlock();
 }
@@ -289,6 +345,7 @@ static void *e1000_csb_tx_thread(void *opaque)
 
 static void e1000_csb_tx_thread_create(E1000Csb *csb)
 {
+    csb->poll_ns = (int64_t)csb->poll_us * SCALE_US;
     qemu_thread_create(&csb->tx_thread, "e1000-csb-tx", e1000_csb_tx_thread,
                        csb, QEMU_THREAD_JOINABLE);
     csb->tx_thread_started = true;

@@ -91,6 +91,9 @@ typedef struct E1000Csb {
     bool tx_thread_started;
     bool tx_stop;
     bool vm_running;
+    int64_t poll_ns;            /* polling window now (the thread's own) */
+    int64_t slept_at;           /* when it last went to sleep, or 0 */
+    uint32_t poll_missed;       /* polls in a row that found nothing */
 
     MemoryListener listener;
     QEMUBH *remap_bh;           /* the block became unreachable: judge */
