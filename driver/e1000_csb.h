@@ -262,12 +262,13 @@ struct e1000_csb_mode {
 
 /*
  * device statistics registers, accumulated: the 8254x clears them on read,
- * QEMU's e1000 keeps some (MPC, RNBC, ...) counting (e1000_csb_hw.c)
+ * QEMU's e1000 keeps some counting (e1000_csb_hw.c)
  */
 struct e1000_csb_hw_stat {
 	const char *name;
 	u32 reg;
 	bool wide;		/* reg is the low half of a 64-bit pair */
+	bool kept;		/* QEMU does not clear it on read */
 };
 
 #define E1000_CSB_NUM_HW_STATS	54
@@ -327,9 +328,6 @@ struct e1000_csb_adapter {
 	struct mutex stats_mutex;	/* serialises statistics reads */
 	spinlock_t stats_lock;		/* protects hw_stats */
 	u64 hw_stats[E1000_CSB_NUM_HW_STATS];
-	/* under stats_mutex: which registers keep counting when read */
-	DECLARE_BITMAP(hw_stats_known, E1000_CSB_NUM_HW_STATS);
-	DECLARE_BITMAP(hw_stats_kept, E1000_CSB_NUM_HW_STATS);
 	u32 hw_stats_raw[E1000_CSB_NUM_HW_STATS];	/* kept: last read */
 	u64 irq_count;			/* ISR invocations that were ours */
 	u64 irq_none;			/* ISR invocations not for us */
@@ -553,6 +551,7 @@ bool e1000_csb_hw_link_status(struct e1000_csb_adapter *adapter, u32 *speed,
 			      u8 *duplex);
 void e1000_csb_hw_set_rar(struct e1000_csb_adapter *adapter, u32 index,
 			  const u8 *addr);
+void e1000_csb_hw_stats_init(struct e1000_csb_adapter *adapter);
 void e1000_csb_hw_update_stats(struct e1000_csb_adapter *adapter);
 u64 e1000_csb_hw_stat_get(struct e1000_csb_adapter *adapter, u32 reg);
 void e1000_csb_hw_set_itr(struct e1000_csb_adapter *adapter);

@@ -14,36 +14,44 @@
 #include "e1000_csb.h"
 
 #define E1000_CSB_STAT(_name, _reg) \
-	{ .name = _name, .reg = E1000_##_reg, .wide = false }
+	{ .name = _name, .reg = E1000_##_reg }
 #define E1000_CSB_STAT64(_name, _reg) \
 	{ .name = _name, .reg = E1000_##_reg, .wide = true }
+/* a register QEMU's e1000 keeps counting when read (see below) */
+#define E1000_CSB_STAT_KEPT(_name, _reg) \
+	{ .name = _name, .reg = E1000_##_reg, .kept = true }
 
 /*
  * Device statistics registers, in the order ethtool -S shows them.  The
  * 64-bit octet counters are read low then high (reading the high half
- * clears the pair).
+ * clears the pair).  The 8254x clears every statistics register on
+ * read; QEMU's e1000 (every version since 2.x, to 10.0) clears most of
+ * them but reads the ones marked kept with its plain register accessor
+ * (macreg_readops: CRCERRS to MPC, SCC to FCRUC, RNBC, RFC, RJC, MGTP*,
+ * TSCTFC), so they keep counting; of those it increments MPC and RNBC.
+ * The driver binds only to QEMU's NICs (e1000_csb_main.c).
  */
 const struct e1000_csb_hw_stat e1000_csb_hw_stats[] = {
-	E1000_CSB_STAT("rx_crc_errors", CRCERRS),
-	E1000_CSB_STAT("rx_align_errors", ALGNERRC),
-	E1000_CSB_STAT("hw_symbol_errors", SYMERRS),
-	E1000_CSB_STAT("hw_rx_errors", RXERRC),
-	E1000_CSB_STAT("rx_missed_errors", MPC),
-	E1000_CSB_STAT("tx_single_coll_ok", SCC),
-	E1000_CSB_STAT("tx_aborted_errors", ECOL),
-	E1000_CSB_STAT("tx_multi_coll_ok", MCC),
-	E1000_CSB_STAT("tx_abort_late_coll", LATECOL),
-	E1000_CSB_STAT("collisions", COLC),
-	E1000_CSB_STAT("tx_deferred_ok", DC),
-	E1000_CSB_STAT("tx_carrier_errors", TNCRS),
-	E1000_CSB_STAT("hw_sequence_errors", SEC),
-	E1000_CSB_STAT("hw_carrier_ext_errors", CEXTERR),
-	E1000_CSB_STAT("hw_rx_length_errors", RLEC),
-	E1000_CSB_STAT("rx_flow_control_xon", XONRXC),
-	E1000_CSB_STAT("tx_flow_control_xon", XONTXC),
-	E1000_CSB_STAT("rx_flow_control_xoff", XOFFRXC),
-	E1000_CSB_STAT("tx_flow_control_xoff", XOFFTXC),
-	E1000_CSB_STAT("hw_fc_unsupported", FCRUC),
+	E1000_CSB_STAT_KEPT("rx_crc_errors", CRCERRS),
+	E1000_CSB_STAT_KEPT("rx_align_errors", ALGNERRC),
+	E1000_CSB_STAT_KEPT("hw_symbol_errors", SYMERRS),
+	E1000_CSB_STAT_KEPT("hw_rx_errors", RXERRC),
+	E1000_CSB_STAT_KEPT("rx_missed_errors", MPC),
+	E1000_CSB_STAT_KEPT("tx_single_coll_ok", SCC),
+	E1000_CSB_STAT_KEPT("tx_aborted_errors", ECOL),
+	E1000_CSB_STAT_KEPT("tx_multi_coll_ok", MCC),
+	E1000_CSB_STAT_KEPT("tx_abort_late_coll", LATECOL),
+	E1000_CSB_STAT_KEPT("collisions", COLC),
+	E1000_CSB_STAT_KEPT("tx_deferred_ok", DC),
+	E1000_CSB_STAT_KEPT("tx_carrier_errors", TNCRS),
+	E1000_CSB_STAT_KEPT("hw_sequence_errors", SEC),
+	E1000_CSB_STAT_KEPT("hw_carrier_ext_errors", CEXTERR),
+	E1000_CSB_STAT_KEPT("hw_rx_length_errors", RLEC),
+	E1000_CSB_STAT_KEPT("rx_flow_control_xon", XONRXC),
+	E1000_CSB_STAT_KEPT("tx_flow_control_xon", XONTXC),
+	E1000_CSB_STAT_KEPT("rx_flow_control_xoff", XOFFRXC),
+	E1000_CSB_STAT_KEPT("tx_flow_control_xoff", XOFFTXC),
+	E1000_CSB_STAT_KEPT("hw_fc_unsupported", FCRUC),
 	E1000_CSB_STAT("hw_rx_64", PRC64),
 	E1000_CSB_STAT("hw_rx_65_127", PRC127),
 	E1000_CSB_STAT("hw_rx_128_255", PRC255),
@@ -56,14 +64,14 @@ const struct e1000_csb_hw_stat e1000_csb_hw_stats[] = {
 	E1000_CSB_STAT("hw_tx_good_packets", GPTC),
 	E1000_CSB_STAT64("rx_long_byte_count", GORCL),
 	E1000_CSB_STAT64("hw_tx_good_octets", GOTCL),
-	E1000_CSB_STAT("rx_no_buffer_count", RNBC),
+	E1000_CSB_STAT_KEPT("rx_no_buffer_count", RNBC),
 	E1000_CSB_STAT("rx_short_length_errors", RUC),
-	E1000_CSB_STAT("hw_rx_fragment", RFC),
+	E1000_CSB_STAT_KEPT("hw_rx_fragment", RFC),
 	E1000_CSB_STAT("rx_long_length_errors", ROC),
-	E1000_CSB_STAT("hw_rx_jabber", RJC),
-	E1000_CSB_STAT("rx_smbus", MGTPRC),
-	E1000_CSB_STAT("dropped_smbus", MGTPDC),
-	E1000_CSB_STAT("tx_smbus", MGTPTC),
+	E1000_CSB_STAT_KEPT("hw_rx_jabber", RJC),
+	E1000_CSB_STAT_KEPT("rx_smbus", MGTPRC),
+	E1000_CSB_STAT_KEPT("dropped_smbus", MGTPDC),
+	E1000_CSB_STAT_KEPT("tx_smbus", MGTPTC),
 	E1000_CSB_STAT64("hw_rx_total_octets", TORL),
 	E1000_CSB_STAT64("hw_tx_total_octets", TOTL),
 	E1000_CSB_STAT("hw_rx_total_packets", TPR),
@@ -77,7 +85,7 @@ const struct e1000_csb_hw_stat e1000_csb_hw_stats[] = {
 	E1000_CSB_STAT("tx_multicast", MPTC),
 	E1000_CSB_STAT("tx_broadcast", BPTC),
 	E1000_CSB_STAT("tx_tcp_seg_good", TSCTC),
-	E1000_CSB_STAT("tx_tcp_seg_failed", TSCTFC),
+	E1000_CSB_STAT_KEPT("tx_tcp_seg_failed", TSCTFC),
 };
 
 static_assert(ARRAY_SIZE(e1000_csb_hw_stats) == E1000_CSB_NUM_HW_STATS);
@@ -591,39 +599,38 @@ bool e1000_csb_hw_link_status(struct e1000_csb_adapter *adapter, u32 *speed,
 /* ---------------- statistics ---------------- */
 
 /*
- * What register @i counted since the last read, which returned @val.  The
- * 8254x clears every statistics register on read; QEMU's e1000 clears
- * most but keeps others counting (MPC, RNBC and the rest it reads with
- * its plain register accessor), and adding every read of those counted
- * the same missed frames again at each watchdog period.  Which kind a
- * register is, its first nonzero value tells: read again at once, a
- * register that clears reads (about) nothing, one that keeps counting
- * reads at least as much.  A kept register that reads less than last time
- * was reset with the device: all of it is new.  Under stats_mutex.
+ * What register @i counted since the last read, which returned @val: all
+ * of it for a register that clears on read; for a kept one the growth
+ * since the last value read, or all of it if it went down (the device
+ * was reset: QEMU clears its registers at a system reset, not at
+ * CTRL.RST).  Under stats_mutex.
  */
 static u64 e1000_csb_hw_stat_delta(struct e1000_csb_adapter *adapter,
 				   int i, u64 val)
 {
-	const struct e1000_csb_hw_stat *st = &e1000_csb_hw_stats[i];
-	u32 again, last;
+	u32 last = adapter->hw_stats_raw[i];
 
-	if (st->wide)		/* the read of the high half cleared the pair */
+	if (!e1000_csb_hw_stats[i].kept)
 		return val;
-	if (!test_bit(i, adapter->hw_stats_known)) {
-		if (!val)
-			return 0;
-		again = e1000_csb_rd32(adapter, st->reg);
-		__set_bit(i, adapter->hw_stats_known);
-		if (again < val)
-			return val + again;	/* cleared: again is new */
-		__set_bit(i, adapter->hw_stats_kept);
-		val = again;
-	}
-	if (!test_bit(i, adapter->hw_stats_kept))
-		return val;
-	last = adapter->hw_stats_raw[i];
 	adapter->hw_stats_raw[i] = val;
 	return val >= last ? val - last : val;
+}
+
+/*
+ * At probe: what the kept registers hold already (counted before this
+ * driver had the device, by an earlier load or another driver) is not
+ * ours to count.
+ */
+void e1000_csb_hw_stats_init(struct e1000_csb_adapter *adapter)
+{
+	int i;
+
+	mutex_lock(&adapter->stats_mutex);
+	for (i = 0; i < E1000_CSB_NUM_HW_STATS; i++)
+		if (e1000_csb_hw_stats[i].kept)
+			adapter->hw_stats_raw[i] =
+				e1000_csb_rd32(adapter, e1000_csb_hw_stats[i].reg);
+	mutex_unlock(&adapter->stats_mutex);
 }
 
 /*

@@ -281,7 +281,7 @@ void e1000_csb_down(struct e1000_csb_adapter *adapter)
 	netif_tx_disable(netdev);
 	cancel_delayed_work_sync(&adapter->watchdog);
 
-	/* collect the last statistics before the reset clears them */
+	/* collect the last statistics (a real 8254x reset would clear them) */
 	e1000_csb_hw_update_stats(adapter);
 	e1000_csb_hw_reset(adapter);
 	/* the reset dropped the CSB: the block can go */
@@ -671,6 +671,7 @@ static int e1000_csb_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 	err = e1000_csb_read_mac_addr(adapter);
 	if (err)
 		goto err_napi;
+	e1000_csb_hw_stats_init(adapter);
 
 	netif_carrier_off(netdev);
 	err = register_netdev(netdev);

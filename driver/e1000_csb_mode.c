@@ -315,8 +315,8 @@ static void e1000_csb_mode_refused(struct e1000_csb_adapter *adapter, int err)
 }
 
 /*
- * Switch modes on a running interface: quiesce (NAPI off, the reclaim
- * timer stopped, then no xmit), switch, resume.  Descriptors in flight
+ * Switch modes on a running interface: quiesce (NAPI off, then no xmit,
+ * the reclaim timer stopped), switch, resume.  Descriptors in flight
  * stay on the rings and complete in the new mode.  Under RTNL.
  */
 static int e1000_csb_mode_switch(struct e1000_csb_adapter *adapter, bool on)
@@ -329,13 +329,14 @@ static int e1000_csb_mode_switch(struct e1000_csb_adapter *adapter, bool on)
 	 * a stopped queue, netif_tx_disable()'s included, and a transmit on
 	 * another CPU would then race the switch (a TDT written between the
 	 * tail copied into the block and the enable made the device send
-	 * the whole ring again).  The reclaim timer only schedules NAPI.
+	 * the whole ring again).  The reclaim timer, which transmits arm,
+	 * last: it only schedules NAPI.
 	 */
 	napi_disable(&adapter->napi);
-	hrtimer_cancel(&adapter->csb.reclaim_timer);
 	/* an ISR that lost napi_schedule_prep() touches nothing; wait anyway */
 	synchronize_irq(adapter->pdev->irq);
 	netif_tx_disable(netdev);
+	hrtimer_cancel(&adapter->csb.reclaim_timer);
 
 	if (on)
 		err = e1000_csb_mode_start(adapter);
@@ -855,20 +856,58 @@ static bool e1000_csb_mode_tx_request(struct e1000_csb_adapter *adapter,
 	return true;
 }
 
+/*
+ * The queue is stopped: ask for a TX interrupt.  While the device has
+ * already passed the requested point, reclaim and ask again: a request
+ * names a point three quarters in, so reclaiming up to it may leave the
+ * queue stopped with descriptors in flight that no interrupt and no
+ * timer would then cover (model/irq_tx.pml found that stall, mutation
+ * ONE_RECLAIM).  A met request that let nothing be reclaimed (DD at the
+ * point, not yet before it: a device that reorders its write-backs, or
+ * lies) leaves it to the reclaim timer, so a host cannot keep us here.
+ * Once the queue runs again, the timer covers what is still in flight.
+ * Returns how often it reclaimed.  Under the TX queue lock.
+ */
+static unsigned int e1000_csb_mode_tx_wait(struct e1000_csb_adapter *adapter,
+					   struct e1000_csb_tx_ring *ring)
+{
+	struct netdev_queue *txq = netdev_get_tx_queue(ring->netdev, 0);
+	unsigned int reclaims = 0;
+	u32 ntc;
+
+	while (netif_xmit_stopped(txq) &&
+	       e1000_csb_mode_tx_request(adapter, ring)) {
+		ntc = ring->next_to_clean;
+		e1000_csb_tx_clean(adapter, 0);
+		reclaims++;
+		if (ring->next_to_clean == ntc) {
+			e1000_csb_mode_arm_reclaim(adapter);
+			break;
+		}
+	}
+	if (!netif_xmit_stopped(txq) &&
+	    ring->next_to_clean != ring->next_to_use)
+		e1000_csb_mode_arm_reclaim(adapter);
+	return reclaims;
+}
+
 /**
  * e1000_csb_mode_tx_stopped - the TX queue stopped (ring full or BQL)
  * @adapter: board private structure
  * @ring: the TX ring; caller holds the TX queue lock
  *
  * Only now is a TX interrupt worth its cost: request one, and reclaim right
- * away if the device finished meanwhile.
+ * away if the device got that far meanwhile.
  */
 void e1000_csb_mode_tx_stopped(struct e1000_csb_adapter *adapter,
 			       struct e1000_csb_tx_ring *ring)
 {
-	if (e1000_csb_mode_tx_request(adapter, ring)) {
-		e1000_csb_tx_clean(adapter, 0);
-		e1000_csb_stat_inc(&ring->syncp, &ring->csb_xmit_reclaims);
+	unsigned int reclaims = e1000_csb_mode_tx_wait(adapter, ring);
+
+	if (reclaims) {
+		u64_stats_update_begin(&ring->syncp);
+		u64_stats_add(&ring->csb_xmit_reclaims, reclaims);
+		u64_stats_update_end(&ring->syncp);
 	}
 }
 
@@ -884,14 +923,7 @@ void e1000_csb_mode_tx_stopped(struct e1000_csb_adapter *adapter,
 void e1000_csb_mode_tx_poll_done(struct e1000_csb_adapter *adapter,
 				 struct e1000_csb_tx_ring *ring)
 {
-	struct netdev_queue *txq = netdev_get_tx_queue(ring->netdev, 0);
-
-	if (netif_xmit_stopped(txq)) {
-		if (e1000_csb_mode_tx_request(adapter, ring))
-			e1000_csb_tx_clean(adapter, 0);
-	} else if (ring->next_to_clean != ring->next_to_use) {
-		e1000_csb_mode_arm_reclaim(adapter);
-	}
+	e1000_csb_mode_tx_wait(adapter, ring);
 }
 
 /* ISR, having won napi_schedule_prep(): no TX/RX interrupts while polling. */

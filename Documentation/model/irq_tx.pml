@@ -9,14 +9,17 @@
  * e1000_csb_xmit_frame() under the TX queue lock: e1000_csb_tx_reclaim(),
  * e1000_csb_maybe_stop_tx() before and after filling (a stop calls
  * e1000_csb_mode_tx_stopped() -> e1000_csb_mode_tx_request(): tx_irq =
- * NOTIFY | last descriptor in use, full barrier, DD of it re-checked),
+ * NOTIFY | a packet's last descriptor, three quarters into what is in
+ * flight (here: any in flight), full barrier, DD of it re-checked),
  * then the doorbell, which arms the reclaim timer
  * (e1000_csb_mode_arm_reclaim()); e1000_csb_tx_clean() wakes a stopped
  * queue once E1000_CSB_TX_WAKE_THRESH descriptors are free;
  * e1000_csb_intr() withdraws the requests (e1000_csb_mode_irq_off()) when it
  * schedules NAPI; e1000_csb_poll_tx() cleans under the queue lock, then
  * e1000_csb_mode_tx_poll_done() requests again if the queue is still
- * stopped, else arms the timer while descriptors are in flight;
+ * stopped, else arms the timer while descriptors are in flight (both
+ * stop and poll through e1000_csb_mode_tx_wait(), which requests again
+ * while a request is already met);
  * e1000_csb_mode_reclaim(), the timer, schedules NAPI.
  * Host: the TX engine writes the descriptors back (DD), then
  * e1000_csb_tx_done() -> e1000_csb_ring_done() (IRQ-H: smp_wmb, tx_head,
@@ -36,7 +39,8 @@
  *  - the device sends only filled descriptors; request indices inside
  *    the ring.
  *
- * Mutations: NO_IRQG_MB, NO_IRQH_MB, SWAP_IRQG, SWAP_IRQH.
+ * Mutations: NO_IRQG_MB, NO_IRQH_MB, SWAP_IRQG, SWAP_IRQH, ONE_RECLAIM;
+ * NO_DMA_MB (write-backs visible out of order) passes.
  */
 
 #ifndef N
@@ -60,7 +64,7 @@
 
 /* e1000_csb_tx_unused() */
 #define UNUSED		(N - 1 - (ntu - ntc))
-/* e1000_csb_mode_tx_request()'s last descriptor in use */
+/* the last descriptor in use */
 #define LAST		((ntu % N == 0 -> N : ntu % N) - 1)
 
 /* guest */
@@ -158,21 +162,36 @@ inline tx_clean()
 	fi
 }
 
-/* e1000_csb_mode_tx_request(): IRQ-G; done = the last descriptor is done */
+/*
+ * e1000_csb_mode_tx_irq_point(): the end of the packet three quarters into
+ * what is in flight.  Here any descriptor in flight, chosen freely (each
+ * packet is one descriptor): the handshake must hold for every packet
+ * end, not only the last in use.
+ */
+inline irq_point(p)
+{
+	if
+	:: p = LAST
+	:: ntu - ntc > 1 -> p = ntc % N
+	fi
+}
+
+/* e1000_csb_mode_tx_request(): IRQ-G; done = the requested one is done */
 inline tx_request(done)
 {
 	done = 0;
 	if
 	:: ntc != ntu ->
+		irq_point(pt);
 #ifdef SWAP_IRQG
-		LOAD(GUEST, DESC(LAST), d);
+		LOAD(GUEST, DESC(pt), d);
 #endif
-		STORE(GUEST, TX_IRQ, NOTIFY | LAST);
+		STORE(GUEST, TX_IRQ, NOTIFY | pt);
 #ifndef NO_IRQG_MB
 		MB(GUEST);		/* IRQ-G: request, then the descriptor */
 #endif
 #ifndef SWAP_IRQG
-		LOAD(GUEST, DESC(LAST), d);
+		LOAD(GUEST, DESC(pt), d);
 #endif
 		if
 		:: d == DONE ->
@@ -180,7 +199,48 @@ inline tx_request(done)
 			done = 1
 		:: else
 		fi;
-		d = 0
+		d = 0;
+		pt = 0
+	:: else
+	fi
+}
+
+/*
+ * e1000_csb_mode_tx_wait(): while the queue is stopped, request; while the
+ * request is already met, reclaim and request again; a met request that
+ * let it reclaim nothing (DD seen at the point before the descriptors
+ * ahead of it) arms the reclaim timer and stops there.  Once the queue
+ * runs, the timer covers what is in flight.  ONE_RECLAIM: reclaim once
+ * and stop, as the driver did when it still requested the last
+ * descriptor: a request short of the last leaves the rest uncovered.
+ */
+inline tx_wait()
+{
+	do
+	:: stopped ->
+		tx_request(done);
+		if
+		:: done ->
+			was = ntc;
+			tx_clean();
+			done = 0;
+			if
+			:: ntc == was -> timer = 1; break
+			:: else
+			fi;
+			was = 0;
+#ifdef ONE_RECLAIM
+			break
+#else
+			skip
+#endif
+		:: else -> break
+		fi
+	:: else -> break
+	od;
+	was = 0;
+	if
+	:: !stopped && ntc != ntu -> timer = 1
 	:: else
 	fi
 }
@@ -194,11 +254,7 @@ inline maybe_stop_tx(busy)
 		stopped = 1;
 		printf("@ queue stopped\n");
 		/* e1000_csb_mode_tx_stopped() */
-		tx_request(done);
-		if
-		:: done -> tx_clean()
-		:: else
-		fi;
+		tx_wait();
 		MB(GUEST);
 		if
 		:: UNUSED < 1 -> busy = 1
@@ -212,7 +268,7 @@ inline maybe_stop_tx(busy)
 active proctype xmit()
 {
 	bit busy, done;
-	byte d;
+	byte d, pt, was;
 
 	do
 	:: ntu < PKTS && !stopped ->
@@ -271,7 +327,7 @@ end_idle:
 active proctype napi()
 {
 	bit done, completed;
-	byte d;
+	byte d, pt, was;
 
 end_idle:
 	do
@@ -280,17 +336,7 @@ end_idle:
 		tx_lock();
 		tx_clean();
 		/* e1000_csb_mode_tx_poll_done() */
-		if
-		:: stopped ->
-			tx_request(done);
-			if
-			:: done -> tx_clean()
-			:: else
-			fi;
-			done = 0
-		:: !stopped && ntc != ntu -> timer = 1
-		:: else
-		fi;
+		tx_wait();
 		tx_unlock();
 		/* (the RX part: irq_rx.pml) */
 		napi_complete_done(completed);

@@ -103,10 +103,13 @@ MODELS = [
         "NO_IRQH_MB": "IRQ-H without its full barrier (e1000_csb_ring_done)",
         "SWAP_IRQG": "IRQ-G checks DD before storing tx_irq",
         "SWAP_IRQH": "IRQ-H loads tx_irq before storing tx_head",
-    }, findings={
-        "NO_DMA_MB": "write-backs without QEMU's dma_barrier(): the "
-                     "driver's re-check of the last descriptor only is "
-                     "then wrong on a host that reorders stores",
+        "ONE_RECLAIM": "a met TX request reclaims once and stops "
+                       "(e1000_csb_mode_tx_wait): the rest of the ring "
+                       "is left uncovered",
+    }, passes={
+        ("NO_DMA_MB",): "write-backs without QEMU's dma_barrier(): a met "
+                        "request that reclaims nothing falls back to the "
+                        "reclaim timer",
     }),
     Model("enable", ["tx_tail", "tx_kick", "tx_head"], {1: "FILLED", 2: "DONE"}, {
         "NO_START_ORDER": "the block's tx_tail not ordered before ENABLE "

@@ -138,8 +138,9 @@ void test_tx_poll_adapt(struct t *c)
 	for (unsigned int i = 0; i < 12; i++) {
 		if (!csb_tx_batch(c, 1))
 			bail(c);
-		if (!wait_csbf(c, CSB_TX_KICK, ~0u, CSB_NOTIFY | c->tx_tail, 5000, &k))
-			bail(c);
+		REQUIRE(c, wait_csbf(c, CSB_TX_KICK, ~0u, CSB_NOTIFY | c->tx_tail, 5000, &k),
+			"packet %u: the TX thread did not ask for a kick (tx_kick 0x%x, expected NOTIFY|%u)",
+			i, k, c->tx_tail);
 		sleep_ms(5);
 	}
 	misses = nic_stat(c, "x-stat-csb-tx-poll-misses");

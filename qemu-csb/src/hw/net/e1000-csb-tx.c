@@ -44,6 +44,7 @@ void e1000_csb_tx_kick(E1000Csb *csb)
 
     e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_KICKS);
     trace_e1000_csb_kick_tx();
+    csb->kicked_at = get_clock();
     if (e1000_csb_take_tail(csb, true, &tail)) {
         e1000_csb_wake_tx(csb);
     }
@@ -207,12 +208,18 @@ static void e1000_csb_tx_poll_adapt(E1000Csb *csb, bool found)
     }
 }
 
-/* At a wake-up: would a window of csb-poll-us have caught this work? */
+/*
+ * At a wake-up, with the BQL: did a kick come soon enough after the
+ * thread went to sleep that a window of csb-poll-us would have caught
+ * it?  (Timed by the kick, not by the wake-up, which waits for the BQL;
+ * wake-ups that are not kicks, such as an enable, do not count.)
+ */
 static void e1000_csb_tx_woken(E1000Csb *csb)
 {
     int64_t max = (int64_t)csb->poll_us * SCALE_US;
 
-    if (csb->slept_at && get_clock() - csb->slept_at <= max) {
+    if (csb->slept_at && csb->kicked_at >= csb->slept_at &&
+        csb->kicked_at - csb->slept_at <= max) {
         e1000_csb_tx_poll_adapt(csb, true);
     }
     csb->slept_at = 0;
@@ -243,7 +250,8 @@ static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
             hit = true;
             break;
         }
-        gap_end = translated ? now + CSB_IOMMU_POLL_GAP_NS : 0;
+        /* from the end of the read, which took the BQL behind an IOMMU */
+        gap_end = translated ? get_clock() + CSB_IOMMU_POLL_GAP_NS : 0;
         do {
             if (qatomic_read(&csb->tx_stop)) {
                 return false;

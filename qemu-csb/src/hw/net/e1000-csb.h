@@ -92,7 +92,8 @@ typedef struct E1000Csb {
     bool tx_stop;
     bool vm_running;
     int64_t poll_ns;            /* polling window now (the thread's own) */
-    int64_t slept_at;           /* when it last went to sleep, or 0 */
+    int64_t slept_at;           /* when it last went to sleep, or 0 (BQL) */
+    int64_t kicked_at;          /* when the last TX kick came (BQL) */
     uint32_t poll_missed;       /* polls in a row that found nothing */
 
     MemoryListener listener;
