@@ -866,20 +866,21 @@ static bool e1000_csb_mode_tx_request(struct e1000_csb_adapter *adapter,
  * point, not yet before it: a device that reorders its write-backs, or
  * lies) leaves it to the reclaim timer, so a host cannot keep us here.
  * Once the queue runs again, the timer covers what is still in flight.
- * Returns how often it reclaimed.  Under the TX queue lock.
+ * Counts each reclaim in @reclaims, if given.  Under the TX queue lock.
  */
-static unsigned int e1000_csb_mode_tx_wait(struct e1000_csb_adapter *adapter,
-					   struct e1000_csb_tx_ring *ring)
+static void e1000_csb_mode_tx_wait(struct e1000_csb_adapter *adapter,
+				   struct e1000_csb_tx_ring *ring,
+				   u64_stats_t *reclaims)
 {
 	struct netdev_queue *txq = netdev_get_tx_queue(ring->netdev, 0);
-	unsigned int reclaims = 0;
 	u32 ntc;
 
 	while (netif_xmit_stopped(txq) &&
 	       e1000_csb_mode_tx_request(adapter, ring)) {
 		ntc = ring->next_to_clean;
 		e1000_csb_tx_clean(adapter, 0);
-		reclaims++;
+		if (reclaims)
+			e1000_csb_stat_inc(&ring->syncp, reclaims);
 		if (ring->next_to_clean == ntc) {
 			e1000_csb_mode_arm_reclaim(adapter);
 			break;
@@ -888,7 +889,6 @@ static unsigned int e1000_csb_mode_tx_wait(struct e1000_csb_adapter *adapter,
 	if (!netif_xmit_stopped(txq) &&
 	    ring->next_to_clean != ring->next_to_use)
 		e1000_csb_mode_arm_reclaim(adapter);
-	return reclaims;
 }
 
 /**
@@ -902,13 +902,7 @@ static unsigned int e1000_csb_mode_tx_wait(struct e1000_csb_adapter *adapter,
 void e1000_csb_mode_tx_stopped(struct e1000_csb_adapter *adapter,
 			       struct e1000_csb_tx_ring *ring)
 {
-	unsigned int reclaims = e1000_csb_mode_tx_wait(adapter, ring);
-
-	if (reclaims) {
-		u64_stats_update_begin(&ring->syncp);
-		u64_stats_add(&ring->csb_xmit_reclaims, reclaims);
-		u64_stats_update_end(&ring->syncp);
-	}
+	e1000_csb_mode_tx_wait(adapter, ring, &ring->csb_xmit_reclaims);
 }
 
 /**
@@ -923,7 +917,7 @@ void e1000_csb_mode_tx_stopped(struct e1000_csb_adapter *adapter,
 void e1000_csb_mode_tx_poll_done(struct e1000_csb_adapter *adapter,
 				 struct e1000_csb_tx_ring *ring)
 {
-	e1000_csb_mode_tx_wait(adapter, ring);
+	e1000_csb_mode_tx_wait(adapter, ring, NULL);
 }
 
 /* ISR, having won napi_schedule_prep(): no TX/RX interrupts while polling. */
