@@ -29,6 +29,7 @@ import time
 
 from harness import config
 from harness.bothways import BothWays
+from harness.modes import expect_mode_kept
 
 SLOTS = 2
 MATRIX = {"pair": ["build-vanilla", "stock-build", "csb-on-vanilla"]}
@@ -43,17 +44,6 @@ MIN_SENT = 2000     # datagrams each way at least (TCG on a busy host sends slow
 REFUSAL = re.compile(r"Unknown savevm section or instance '[^']*/e1000,csb=on' 0\. "
                      r"Make sure that your current VM setup matches your saved VM setup, "
                      r"including any hotplugged devices")
-
-
-def check_mode(t, a, before, csb_on, what):
-    now = a.ethtool_stats()
-    for key in ("csb_mode_switches", "csb_fallbacks", "csb_rescues", "tx_timeout_count"):
-        t.expect(now[key] == before[key], f"{what}: {key} {before[key]} -> {now[key]}")
-    t.expect(now["csb_active"] == (1 if csb_on else 0),
-             f"{what}: csb_active {now['csb_active']}")
-    if a.qemu in config.CSB_QEMUS:
-        t.expect(a.host_csb_active() is csb_on,
-                 f"{what}: qom-get csb-active is {a.host_csb_active()} on {a.qemu}")
 
 
 def refused(t, a, what):
@@ -91,19 +81,19 @@ def run(t):
         source = a.qemu
         info = a.migrate(qemu=dest)
         t.note(f"migration {i + 1}: {source} -> {dest}, downtime {info.get('downtime')} ms")
-        check_mode(t, a, before, False, f"after migration {i + 1} ({source} -> {dest})")
+        expect_mode_kept(t, a, before, False, f"after migration {i + 1} ({source} -> {dest})")
         time.sleep(SETTLE)  # traffic on each host, not only across the moves
     migrations = len(route)
     if pair == "csb-on-vanilla":
         refused(t, a, "csb=on, CSB inactive")
-        check_mode(t, a, before, False, "after the refused migration (CSB inactive)")
+        expect_mode_kept(t, a, before, False, "after the refused migration (CSB inactive)")
         a.set_csb(True)
         t.expect(a.host_csb_active() is True, "qom-get csb-active false in CSB mode")
         before = a.ethtool_stats()
         refused(t, a, "csb=on, CSB active")
-        check_mode(t, a, before, True, "after the refused migration (CSB active)")
+        expect_mode_kept(t, a, before, True, "after the refused migration (CSB active)")
         a.migrate()
-        check_mode(t, a, before, True, "after a migration to our QEMU with csb=on")
+        expect_mode_kept(t, a, before, True, "after a migration to our QEMU with csb=on")
         time.sleep(SETTLE)
         migrations = 3  # two attempts and one migration
     sent = traffic.stop()
