@@ -114,14 +114,42 @@ void test_tx_poll(struct t *c)
 }
 
 /*
+ * One packet, then its frame and its head, watched without sleeping:
+ * the next packet follows within a fraction of a millisecond.
+ */
+static bool tx_one_quick(struct t *c)
+{
+	unsigned int end = (c->tx_tail + 1) % c->tx_n;
+	uint32_t seq = c->tx_seq++;
+	uint64_t deadline = now_ms() + 5000;
+
+	tx_fill(c, c->tx_tail, seq);
+	csb_tx_publish(c, end);
+	if (!expect_tx(c, seq, 1, 5000))
+		return false;
+	while (csbf(c, CSB_TX_HEAD) != end) {
+		if (now_ms() >= deadline) {
+			record(c, 0, "tx_head is %u, expected %u after a packet",
+			       csbf(c, CSB_TX_HEAD), end);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
  * The polling window adapts (spec 9): packets further apart than
- * csb-poll-us each find a poll that misses; from the fourth miss in a row
- * on, each halves the window, and 1 ms halved 9 times is below the 2 us
- * minimum: 0 after 12 misses, the poll after the enable's and 11
- * packets' (the 12th is not polled for).  From then on the
+ * csb-poll-us each find a poll that misses, and each kick that comes
+ * after more than csb-poll-us of idle ring halves the window; 10 ms
+ * halved 13 times is below the 2 us minimum.  So 13 polls miss, at 10 ms
+ * down to 2.4 us (14 if the enable's wake-up polled and the first
+ * packet's kick could not judge it: the thread had not gone to sleep
+ * yet), and by the 14th packet the window is 0.  From then on the
  * thread sleeps right after each batch, polls not at all
  * (x-stat-csb-tx-poll-ns holds still) and every packet is kicked, where
- * a fixed window would have spun 1 ms for each.
+ * a fixed window would have spun 10 ms for each.  (10 ms, so that a
+ * loaded host's stalls do not make packets meant to be close together
+ * look far apart.)
  */
 void test_tx_poll_adapt(struct t *c)
 {
@@ -129,26 +157,26 @@ void test_tx_poll_adapt(struct t *c)
 	unsigned long kicks;
 	uint32_t k;
 
-	qemu_up(c, "csb-poll-us=1000");
+	qemu_up(c, "csb-poll-us=10000");
 	need_csb(c, CSB_F_TX);
 	rings_setup(c, 16, 8, 0);
 	csb_on(c, CSB_F_TX, 0, 0);
-	sleep_ms(5);	/* the poll after the enable misses: 1 of the 12 */
+	sleep_ms(30);
 	c->tx_seq = 1;
-	for (unsigned int i = 0; i < 12; i++) {
+	for (unsigned int i = 0; i < 16; i++) {
 		if (!csb_tx_batch(c, 1))
 			bail(c);
 		REQUIRE(c, wait_csbf(c, CSB_TX_KICK, ~0u, CSB_NOTIFY | c->tx_tail, 5000, &k),
 			"packet %u: the TX thread did not ask for a kick (tx_kick 0x%x, expected NOTIFY|%u)",
 			i, k, c->tx_tail);
-		sleep_ms(5);
+		sleep_ms(30);
 	}
 	misses = nic_stat(c, "x-stat-csb-tx-poll-misses");
-	note(c, "12 packets 5 ms apart: %" PRIu64 " polls missed, %" PRIu64 " us polled",
+	note(c, "16 packets 30 ms apart: %" PRIu64 " polls missed, %" PRIu64 " us polled",
 	     misses, nic_stat(c, "x-stat-csb-tx-poll-ns") / 1000);
-	CHECK(c, misses == 12,
-	      "12 packets 5 ms apart with csb-poll-us=1000: %" PRIu64
-	      " polls missed, expected 12 (1 ms halved from the fourth down to 0)",
+	CHECK(c, misses == 13 || misses == 14,
+	      "16 packets 30 ms apart with csb-poll-us=10000: %" PRIu64
+	      " polls missed, expected 13 or 14 (10 ms halved by each kick after 30 ms idle, down to 0)",
 	      misses);
 
 	polled = nic_stat(c, "x-stat-csb-tx-poll-ns");
@@ -159,12 +187,80 @@ void test_tx_poll_adapt(struct t *c)
 		CHECK(c, wait_csbf(c, CSB_TX_KICK, ~0u, CSB_NOTIFY | c->tx_tail, 5000, &k),
 		      "window 0: after a batch tx_kick = 0x%x, expected NOTIFY|%u",
 		      k, c->tx_tail);
-		sleep_ms(5);
+		sleep_ms(30);
 	}
 	CHECK(c, nic_stat(c, "x-stat-csb-tx-poll-ns") == polled,
 	      "window 0: the thread polled %" PRIu64 " ns more",
 	      nic_stat(c, "x-stat-csb-tx-poll-ns") - polled);
 	CHECK(c, c->tx_kicks - kicks == 5, "window 0: %lu kicks for 5 packets",
 	      c->tx_kicks - kicks);
+
+	/*
+	 * Packets a millisecond or so apart: every kick comes soon after the
+	 * thread went to sleep and doubles the window from 2 us, until polls
+	 * find the packets and nobody kicks (2 us doubled 10 times exceeds
+	 * any gap under 2 ms).  Half of the last 20 is a bound that a loaded
+	 * host's stalls of over 10 ms here and there do not break.
+	 */
+	for (unsigned int i = 0; i < 20; i++)
+		if (!tx_one_quick(c))
+			bail(c);
+	kicks = c->tx_kicks;
+	for (unsigned int i = 0; i < 20; i++)
+		if (!tx_one_quick(c))
+			bail(c);
+	note(c, "packets close together again: %lu kicks in the last 20 of 40",
+	     c->tx_kicks - kicks);
+	CHECK(c, c->tx_kicks - kicks <= 10,
+	      "packets close together after window 0: %lu kicks in the last 20 of 40, expected the window to grow back",
+	      c->tx_kicks - kicks);
 	check_alive(c, "adaptive polling");
+}
+
+/*
+ * A sender that sends in bursts (here two packets a millisecond or so
+ * apart, bursts 60 ms apart) leaves the ring idle for longer than
+ * csb-poll-us after each burst: the kick that starts the next burst
+ * halves the window, the burst's second packet caught by a poll leaves
+ * it as it is, and one that a poll misses (a kick soon after the thread
+ * slept) doubles it.  So the window settles near the gap within a burst
+ * instead of spinning csb-poll-us (20 ms) after every burst: over the
+ * last 10 of 30 bursts the thread polls far less than 10 x 20 ms (half
+ * of that is the bound, for a loaded host that spreads the bursts'
+ * packets).  Every packet goes out, and every burst's first needs a kick.
+ */
+void test_tx_poll_bursts(struct t *c)
+{
+	uint64_t polled, spent;
+	unsigned long kicks;
+
+	qemu_up(c, "csb-poll-us=20000");
+	need_csb(c, CSB_F_TX);
+	rings_setup(c, 16, 8, 0);
+	csb_on(c, CSB_F_TX, 0, 0);
+	sleep_ms(60);
+	c->tx_seq = 1;
+	polled = 0;
+	kicks = 0;
+	for (unsigned int i = 0; i < 30; i++) {
+		if (i == 20) {
+			polled = nic_stat(c, "x-stat-csb-tx-poll-ns");
+			kicks = c->tx_kicks;
+		}
+		for (unsigned int j = 0; j < 2; j++)
+			if (!tx_one_quick(c))
+				bail(c);
+		sleep_ms(60);
+	}
+	spent = nic_stat(c, "x-stat-csb-tx-poll-ns") - polled;
+	note(c, "bursts of 2, 60 ms apart, csb-poll-us=20000: the last 10 bursts polled %" PRIu64
+	     " us and kicked %lu times", spent / 1000, c->tx_kicks - kicks);
+	CHECK(c, spent < 10 * 20000000ull / 2,
+	      "bursts of 2 packets 60 ms apart: the last 10 bursts polled %" PRIu64
+	      " us, expected well under 10 x csb-poll-us (200000 us): the window did not adapt to the bursts",
+	      spent / 1000);
+	CHECK(c, c->tx_kicks - kicks >= 10,
+	      "bursts 60 ms apart: %lu kicks for the last 10 bursts, expected at least one each",
+	      c->tx_kicks - kicks);
+	check_alive(c, "bursts");
 }

@@ -177,59 +177,65 @@ static bool e1000_csb_tx_poll_tail(E1000Csb *csb, uint32_t *tail,
 }
 
 /*
- * The polling window adapts to what polling finds (spec 9), in the way of
- * KVM's halt polling for idle vCPUs.  It starts at csb-poll-us, the most
- * it may be.  Polls that keep finding nothing (CSB_POLL_SHRINK_AFTER in a
- * row) halve it, each, to 0 below CSB_POLL_MIN_NS; a poll that finds work
- * doubles it (from CSB_POLL_MIN_NS), and so do a TX-H re-check that finds
- * work and a kick that wakes the thread within csb-poll-us of its going
- * to sleep (a longer poll would have found that work).  So a guest that
- * keeps the ring busy is polled and does not kick, even if a loaded host
- * stalls its vCPU now and then (a single miss changes nothing), and one
- * whose packets come further apart than csb-poll-us soon costs a kick
- * per packet instead of a window of spinning each.  The thread's own
+ * The polling window adapts to how long the guest leaves the ring idle
+ * (spec 9), in the way of KVM's halt polling for idle vCPUs.  It starts
+ * at csb-poll-us, the most it may be.  What decides is the idle time of
+ * each wake-up by a kick: from the end of the batch before (where the
+ * poll that missed started) to the kick.  Idle longer than csb-poll-us:
+ * no window would have caught that work, so the window is halved, to 0
+ * below CSB_POLL_MIN_NS.  Idle within csb-poll-us: a longer window would
+ * have caught it, so the window is doubled (from CSB_POLL_MIN_NS), as it
+ * is by a TX-H re-check that finds work.  A poll that finds work leaves
+ * the window as it is.  So a guest that keeps the ring busy is polled
+ * and does not kick, whatever a loaded host does to its vCPU now and
+ * then short of stalling it beyond csb-poll-us time after time; one whose
+ * packets come further apart than csb-poll-us soon costs a kick per
+ * packet instead of a window of spinning each, and one that sends in
+ * bursts is polled for about as long as a burst takes.  The thread's own
  * state.
  */
 #define CSB_POLL_MIN_NS         2000
-#define CSB_POLL_SHRINK_AFTER   4
 
-static void e1000_csb_tx_poll_adapt(E1000Csb *csb, bool found)
+static void e1000_csb_tx_poll_grow(E1000Csb *csb)
 {
     int64_t max = (int64_t)csb->poll_us * SCALE_US;
 
-    if (found) {
-        csb->poll_missed = 0;
-        csb->poll_ns = MIN(max, MAX(csb->poll_ns * 2, CSB_POLL_MIN_NS));
-    } else if (++csb->poll_missed >= CSB_POLL_SHRINK_AFTER) {
-        csb->poll_ns /= 2;
-        if (csb->poll_ns < CSB_POLL_MIN_NS) {
-            csb->poll_ns = 0;
-        }
+    csb->poll_ns = MIN(max, MAX(csb->poll_ns * 2, CSB_POLL_MIN_NS));
+}
+
+static void e1000_csb_tx_poll_shrink(E1000Csb *csb)
+{
+    csb->poll_ns /= 2;
+    if (csb->poll_ns < CSB_POLL_MIN_NS) {
+        csb->poll_ns = 0;
     }
 }
 
 /*
- * At a wake-up, with the BQL: did a kick come soon enough after the
- * thread went to sleep that a window of csb-poll-us would have caught
- * it?  (Timed by the kick, not by the wake-up, which waits for the BQL;
- * wake-ups that are not kicks, such as an enable, do not count.)
+ * At a wake-up, with the BQL: adapt the window to how long the ring was
+ * idle before the kick that woke the thread (timed by the kick, not by
+ * the wake-up, which waits for the BQL; wake-ups that are not kicks, such
+ * as an enable, do not count).
  */
 static void e1000_csb_tx_woken(E1000Csb *csb)
 {
     int64_t max = (int64_t)csb->poll_us * SCALE_US;
 
-    if (csb->slept_at && csb->kicked_at >= csb->slept_at &&
-        csb->kicked_at - csb->slept_at <= max) {
-        e1000_csb_tx_poll_adapt(csb, true);
+    if (csb->slept_at && csb->kicked_at >= csb->slept_at) {
+        if (csb->kicked_at - csb->idle_at <= max) {
+            e1000_csb_tx_poll_grow(csb);
+        } else {
+            e1000_csb_tx_poll_shrink(csb);
+        }
     }
     csb->slept_at = 0;
 }
 
 /*
  * Without the BQL: poll tx_tail for up to the current window while it is
- * still @seen, then adapt the window.  True if it moved; false when the
- * time is up or the block could not be read (the caller's TX-H
- * handshake, with the BQL, finds out why).  Bounded, and cheap to stop:
+ * still @seen (the ring idle from now on: idle_at).  True if it moved;
+ * false when the time is up or the block could not be read (the caller's
+ * TX-H handshake, with the BQL, finds out why).  Bounded, and cheap to stop:
  * the spin ends when the block goes away.
  */
 static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
@@ -238,10 +244,10 @@ static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
     bool translated, hit = false;
     uint32_t tail;
 
+    start = now = csb->idle_at = get_clock();
     if (!csb->poll_ns) {
         return false;
     }
-    start = now = get_clock();
     do {
         if (!e1000_csb_tx_poll_tail(csb, &tail, &translated)) {
             return false;
@@ -265,7 +271,6 @@ static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
     if (!hit) {
         e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_POLL_MISSES);
     }
-    e1000_csb_tx_poll_adapt(csb, hit);
     return hit;
 }
 
@@ -330,7 +335,7 @@ static void e1000_csb_tx_run(E1000Csb *csb)
         if (!e1000_csb_tx_announce_sleep(csb, seen, gen)) {
             break;
         }
-        e1000_csb_tx_poll_adapt(csb, true);  /* work came meanwhile */
+        e1000_csb_tx_poll_grow(csb);    /* work came meanwhile */
     }
     bql_unlock();
 }
