@@ -147,13 +147,14 @@ static bool tx_one_quick(struct t *c)
  * yet), and by the 14th packet the window is 0.  From then on the
  * thread sleeps right after each batch, polls not at all
  * (x-stat-csb-tx-poll-ns holds still) and every packet is kicked, where
- * a fixed window would have spun 10 ms for each.  (10 ms, so that a
+ * a fixed window would have spun 10 ms for each; and each kick is served
+ * in its own register write (x-stat-csb-tx-inline), the thread not woken.  (10 ms, so that a
  * loaded host's stalls do not make packets meant to be close together
  * look far apart.)
  */
 void test_tx_poll_adapt(struct t *c)
 {
-	uint64_t misses, polled;
+	uint64_t misses, polled, inline_before = 0, wakeups = 0;
 	unsigned long kicks;
 	uint32_t k;
 
@@ -180,6 +181,8 @@ void test_tx_poll_adapt(struct t *c)
 	      misses);
 
 	polled = nic_stat(c, "x-stat-csb-tx-poll-ns");
+	inline_before = nic_stat(c, "x-stat-csb-tx-inline");
+	wakeups = nic_stat(c, "x-stat-csb-tx-wakeups");
 	kicks = c->tx_kicks;
 	for (unsigned int i = 0; i < 5; i++) {
 		if (!csb_tx_batch(c, 1))
@@ -194,6 +197,12 @@ void test_tx_poll_adapt(struct t *c)
 	      nic_stat(c, "x-stat-csb-tx-poll-ns") - polled);
 	CHECK(c, c->tx_kicks - kicks == 5, "window 0: %lu kicks for 5 packets",
 	      c->tx_kicks - kicks);
+	CHECK(c, nic_stat(c, "x-stat-csb-tx-inline") - inline_before == 5 &&
+		 nic_stat(c, "x-stat-csb-tx-wakeups") == wakeups,
+	      "window 0: %" PRIu64 " of 5 kicks served in the kick's write, the thread woken %" PRIu64
+	      " times (expected 5 and 0)",
+	      nic_stat(c, "x-stat-csb-tx-inline") - inline_before,
+	      nic_stat(c, "x-stat-csb-tx-wakeups") - wakeups);
 
 	/*
 	 * Packets a millisecond or so apart: every kick comes soon after the

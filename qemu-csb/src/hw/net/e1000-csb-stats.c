@@ -68,6 +68,9 @@ static const struct {
     [E1000_CSB_STAT_CSB_TX_POLL_MISSES] = {
         "x-stat-csb-tx-poll-misses",
         "Polls of tx_tail that found no work in their window" },
+    [E1000_CSB_STAT_CSB_TX_INLINE] = {
+        "x-stat-csb-tx-inline",
+        "TX kicks served in the kick's own write (polling window 0)" },
 };
 
 static void e1000_csb_get_doorbell_writes(Object *obj, Visitor *v,

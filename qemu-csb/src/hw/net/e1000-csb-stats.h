@@ -42,6 +42,7 @@ typedef enum E1000CsbStat {
     E1000_CSB_STAT_CSB_EARLY_DD,        /* x-csb-early-dd write-backs */
     E1000_CSB_STAT_CSB_TX_POLL_NS,      /* time the TX thread polled */
     E1000_CSB_STAT_CSB_TX_POLL_MISSES,  /* polls that found no work */
+    E1000_CSB_STAT_CSB_TX_INLINE,       /* kicks served in the vCPU's write */
     E1000_CSB_STAT__MAX,
 } E1000CsbStat;
 

@@ -7,8 +7,11 @@
  * at unrealize, runs the e1000 TX engine under the BQL, polls tx_tail
  * without the BQL for a window that adapts to what polling finds, at most
  * csb-poll-us (where an IOMMU translates the block, taking the BQL for
- * each read), then sleeps with the TX-H handshake until a kick.  It does
- * nothing while the VM is stopped.
+ * each read), then sleeps with the TX-H handshake until a kick.  While
+ * the window is 0 (packets further apart than csb-poll-us), a kick is
+ * served in the kick's own register write instead, as a TDT write is in
+ * plain mode, and the thread sleeps on.  Nothing runs while the VM is
+ * stopped.
  */
 
 #include "qemu/osdep.h"
@@ -26,6 +29,8 @@
 #define CSB_IOMMU_POLL_GAP_NS   5000
 
 static void e1000_csb_tx_thread_create(E1000Csb *csb);
+static bool e1000_csb_tx_may_run(E1000Csb *csb);
+static bool e1000_csb_tx_inline(E1000Csb *csb);
 
 void e1000_csb_wake_tx(E1000Csb *csb)
 {
@@ -45,7 +50,7 @@ void e1000_csb_tx_kick(E1000Csb *csb)
     e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_KICKS);
     trace_e1000_csb_kick_tx();
     csb->kicked_at = get_clock();
-    if (e1000_csb_take_tail(csb, true, &tail)) {
+    if (e1000_csb_take_tail(csb, true, &tail) && !e1000_csb_tx_inline(csb)) {
         e1000_csb_wake_tx(csb);
     }
 }
@@ -338,6 +343,41 @@ static void e1000_csb_tx_run(E1000Csb *csb)
         e1000_csb_tx_poll_grow(csb);    /* work came meanwhile */
     }
     bql_unlock();
+}
+
+/*
+ * A kick, with the BQL, in the guest's register write: if the thread is
+ * asleep with a window of 0, polling would not have found this work and
+ * waking the thread costs the host more than the work itself; so run the
+ * batch and the TX-H handshake (the thread's, unchanged) right here, and
+ * let the thread sleep on.  True if done; false if the thread is to be
+ * woken: its window is not 0, or grows now (this kick came within
+ * csb-poll-us of the last batch, or work arrived during the handshake).
+ * The thread may also be on its way to sleep, between its poll and the
+ * BQL: it then finds the tail moved, runs an empty batch and sleeps.
+ */
+static bool e1000_csb_tx_inline(E1000Csb *csb)
+{
+    uint32_t seen, gen;
+
+    if (!csb->tx_thread_started || !e1000_csb_tx_may_run(csb) ||
+        csb->poll_ns || !csb->slept_at) {
+        return false;
+    }
+    e1000_csb_tx_woken(csb);
+    while (!csb->poll_ns) {
+        gen = csb->gen;
+        if (!e1000_csb_tx_batch(csb, &seen)) {
+            return true;        /* the CSB went away: nothing to wake for */
+        }
+        e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_INLINE);
+        csb->idle_at = get_clock();
+        if (!e1000_csb_tx_announce_sleep(csb, seen, gen)) {
+            return true;
+        }
+        e1000_csb_tx_poll_grow(csb);    /* work came meanwhile */
+    }
+    return false;
 }
 
 static void *e1000_csb_tx_thread(void *opaque)
