@@ -865,8 +865,12 @@ static bool e1000_csb_mode_tx_request(struct e1000_csb_adapter *adapter,
  * ONE_RECLAIM).  A met request that let nothing be reclaimed (DD at the
  * point, not yet before it: a device that reorders its write-backs, or
  * lies) leaves it to the reclaim timer, so a host cannot keep us here.
- * Once the queue runs again, the timer covers what is still in flight.
- * Counts each reclaim in @reclaims, if given.  Under the TX queue lock.
+ * Once the queue runs again, the timer covers what is still in flight;
+ * with nothing in flight it has nothing to cover and is cancelled (a
+ * request-response stream, whose replies' NAPI polls reclaim each
+ * request, then takes no timer interrupt per packet).  Transmits, which
+ * arm it again, hold the same lock.  Counts each reclaim in @reclaims,
+ * if given.  Under the TX queue lock.
  */
 static void e1000_csb_mode_tx_wait(struct e1000_csb_adapter *adapter,
 				   struct e1000_csb_tx_ring *ring,
@@ -886,9 +890,12 @@ static void e1000_csb_mode_tx_wait(struct e1000_csb_adapter *adapter,
 			break;
 		}
 	}
-	if (!netif_xmit_stopped(txq) &&
-	    ring->next_to_clean != ring->next_to_use)
+	if (netif_xmit_stopped(txq))
+		return;
+	if (ring->next_to_clean != ring->next_to_use)
 		e1000_csb_mode_arm_reclaim(adapter);
+	else
+		hrtimer_try_to_cancel(&adapter->csb.reclaim_timer);
 }
 
 /**

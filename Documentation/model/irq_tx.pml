@@ -210,7 +210,8 @@ inline tx_request(done)
  * request is already met, reclaim and request again; a met request that
  * let it reclaim nothing (DD seen at the point before the descriptors
  * ahead of it) arms the reclaim timer and stops there.  Once the queue
- * runs, the timer covers what is in flight.  ONE_RECLAIM: reclaim once
+ * runs, the timer covers what is in flight, and is cancelled when nothing
+ * is.  ONE_RECLAIM: reclaim once
  * and stop, as the driver did when it still requested the last
  * descriptor: a request short of the last leaves the rest uncovered.
  */
@@ -241,6 +242,7 @@ inline tx_wait()
 	was = 0;
 	if
 	:: !stopped && ntc != ntu -> timer = 1
+	:: !stopped && ntc == ntu -> timer = 0	/* nothing to cover: cancelled */
 	:: else
 	fi
 }
