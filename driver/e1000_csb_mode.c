@@ -644,6 +644,27 @@ static bool e1000_csb_mode_irq_stuck(struct e1000_csb_adapter *adapter)
 				  ntc ^ (u32)u64_stats_read(&ring->packets));
 }
 
+/*
+ * What a completions rescue found, for whoever reads the log: where the
+ * device's head and the driver's cleaning stand, whether a frame really
+ * waits there (DD), the RX request, and NAPI's state bits.
+ */
+static void e1000_csb_mode_irq_stuck_log(struct e1000_csb_adapter *adapter)
+{
+	struct e1000_csb_rx_ring *ring = &adapter->rx_ring;
+	u32 ntc = READ_ONCE(ring->next_to_clean);
+	struct e1000_csb_rx_desc *desc = E1000_CSB_RX_DESC(ring, ntc);
+
+	if (net_ratelimit())
+		netdev_warn(adapter->netdev,
+			    "csb: rescue: rx_head %u, next_to_clean %u (DD %u), rx_irq 0x%08x, tx_irq 0x%08x, napi state 0x%lx\n",
+			    le32_to_cpu(READ_ONCE(adapter->csb.block->rx_head)),
+			    ntc, !!(READ_ONCE(desc->status) & E1000_RXD_STAT_DD),
+			    le32_to_cpu(READ_ONCE(adapter->csb.block->rx_irq)),
+			    le32_to_cpu(READ_ONCE(adapter->csb.block->tx_irq)),
+			    READ_ONCE(adapter->napi.state));
+}
+
 /* Count a rescue and say which handshake stalled (rate-limited). */
 static void e1000_csb_mode_rescued(struct e1000_csb_adapter *adapter,
 				   const char *what)
@@ -685,6 +706,7 @@ static void e1000_csb_mode_rescue(struct e1000_csb_adapter *adapter)
 		}
 		if (e1000_csb_mode_irq_stuck(adapter)) {
 			e1000_csb_mode_rescued(adapter, "completions (IRQ-G/IRQ-H)");
+			e1000_csb_mode_irq_stuck_log(adapter);
 			e1000_csb_napi_kick(adapter);
 		}
 	}

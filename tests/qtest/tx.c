@@ -154,7 +154,7 @@ static bool tx_one_quick(struct t *c)
  */
 void test_tx_poll_adapt(struct t *c)
 {
-	uint64_t misses, polled, inline_before = 0, wakeups = 0;
+	uint64_t misses, polled, served = 0, woken = 0;
 	unsigned long kicks;
 	uint32_t k;
 
@@ -181,8 +181,8 @@ void test_tx_poll_adapt(struct t *c)
 	      misses);
 
 	polled = nic_stat(c, "x-stat-csb-tx-poll-ns");
-	inline_before = nic_stat(c, "x-stat-csb-tx-inline");
-	wakeups = nic_stat(c, "x-stat-csb-tx-wakeups");
+	served = nic_stat(c, "x-stat-csb-tx-inline");
+	woken = nic_stat(c, "x-stat-csb-tx-wakeups");
 	kicks = c->tx_kicks;
 	for (unsigned int i = 0; i < 5; i++) {
 		if (!csb_tx_batch(c, 1))
@@ -197,12 +197,11 @@ void test_tx_poll_adapt(struct t *c)
 	      nic_stat(c, "x-stat-csb-tx-poll-ns") - polled);
 	CHECK(c, c->tx_kicks - kicks == 5, "window 0: %lu kicks for 5 packets",
 	      c->tx_kicks - kicks);
-	CHECK(c, nic_stat(c, "x-stat-csb-tx-inline") - inline_before == 5 &&
-		 nic_stat(c, "x-stat-csb-tx-wakeups") == wakeups,
-	      "window 0: %" PRIu64 " of 5 kicks served in the kick's write, the thread woken %" PRIu64
-	      " times (expected 5 and 0)",
-	      nic_stat(c, "x-stat-csb-tx-inline") - inline_before,
-	      nic_stat(c, "x-stat-csb-tx-wakeups") - wakeups);
+	served = nic_stat(c, "x-stat-csb-tx-inline") - served;
+	woken = nic_stat(c, "x-stat-csb-tx-wakeups") - woken;
+	CHECK(c, served == 5 && woken == 0,
+	      "window 0: %" PRIu64 " of 5 kicks served in the kick's write, the thread woken %"
+	      PRIu64 " times (expected 5 and 0)", served, woken);
 
 	/*
 	 * Packets a millisecond or so apart: every kick comes soon after the
