@@ -50,9 +50,8 @@ OUR_SUPP=$ROOT/tests/qtest/tsan-suppressions.txt
 # later report of the destination QEMU, about anything done with the
 # BQL, is spurious.  Run them by name to see; such processes are
 # counted below.
-TSAN_SKIP="plain_tx plain_rx plain_irq capability rx_csb irq_rx
-	migration migration_compat fuzz"
-TSAN_SKIP=" $(echo $TSAN_SKIP) "
+TSAN_SKIP=(plain_tx plain_rx plain_irq capability rx_csb irq_rx
+	migration migration_compat fuzz)
 TSAN_FUZZ_ITERATIONS=${TSAN_FUZZ_ITERATIONS:-2000}
 TSAN_FUZZ_SEED=${TSAN_FUZZ_SEED:-1}
 
@@ -80,7 +79,7 @@ if [ $# -gt 0 ]; then
 	runs=("$@")
 else
 	for t in $("$QTEST" --list | awk '{ print $1 }'); do
-		case $TSAN_SKIP in *" $t "*) continue ;; esac
+		case " ${TSAN_SKIP[*]} " in *" $t "*) continue ;; esac
 		covered "$t" || runs+=("$t")
 	done
 	if [ "$TSAN_FUZZ_ITERATIONS" != 0 ]; then
@@ -116,7 +115,7 @@ for t in "${runs[@]}"; do
 done
 
 reports=$(cat "$OUT"/*.[0-9]* 2>/dev/null | grep -c '^WARNING: ThreadSanitizer' || true)
-lost=$(cat "$OUT"/*.[0-9]* 2>/dev/null | grep -c "unlock of an unlocked mutex" || true)
+lost=$(cat "$OUT"/*.[0-9]* 2>/dev/null | grep -c '^WARNING: ThreadSanitizer: unlock of an unlocked mutex' || true)
 if [ "$lost" != 0 ]; then
 	echo "tsan-qtest: TSan lost track of the BQL $lost times (a coroutine" \
 		"unlocked it): later reports of those QEMU processes are not meaningful"
