@@ -31,8 +31,9 @@
 # own code only: Debian's glib is not instrumented, so what glib
 # synchronises is invisible to TSan (QEMU's docs build a TSan glib; we
 # do not: the threads that matter here synchronise through QEMU's
-# mutexes, events and atomics, which are instrumented).  No -Werror:
-# gcc's TSan warns about every atomic_thread_fence (QEMU adds -Wno-tsan).
+# mutexes, events and atomics, which are instrumented).  No -Werror, as
+# for ASan (QEMU's docs configure TSan with --disable-werror; gcc 12 warns
+# about atomic_thread_fence under TSan, which QEMU's -Wno-tsan silences).
 #
 # Steps, each done only when its inputs changed:
 #  1. fetch: `apt-get source --download-only qemu/trixie` into
