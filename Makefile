@@ -28,7 +28,7 @@ MODULE_EXCLUDES := $(addprefix --exclude=,'*.o' '*.ko' '*.mod' '*.mod.c' '.*.cmd
 INSTALL_MOD_DIR ?= updates
 
 .PHONY: all modules install uninstall clean distclean modules-all deps qemu \
-	qemu-asan qemu-vanilla guest tools qtest fuzz check check-static models demo bench \
+	qemu-asan qemu-tsan qemu-vanilla guest tools qtest fuzz tsan check check-static models demo bench \
 	bench-quick soak help deb
 
 all: modules
@@ -40,6 +40,9 @@ help:
 	@echo "make modules-all   build the module for every guest kernel into build/modules/"
 	@echo "make qemu          fetch Debian's QEMU 10.0, apply qemu-csb/, build build/qemu/"
 	@echo "make qemu-vanilla  the same QEMU without qemu-csb/ (migration tests), build/qemu-vanilla/"
+	@echo "make qemu-tsan     the same QEMU built with ThreadSanitizer, build/qemu-tsan/"
+	@echo "make tsan          csb-qtest's TX thread tests against build/qemu-tsan (reports in build/tsan/;"
+	@echo "                   TSAN_TESTS=\"TEST...\" for others); fails if TSan reported a race"
 	@echo "make guest         guest kernels and initramfs images into build/guest/"
 	@echo "make check         static checks and all VM scenarios"
 	@echo "make models        model-check the CSB handshakes (spin; also part of check)"
@@ -80,6 +83,10 @@ qemu:
 qemu-asan:
 	@SANITIZE=1 scripts/build-qemu.sh
 
+# ThreadSanitizer (gcc's -fsanitize=thread): not part of make check.
+qemu-tsan:
+	@TSAN=1 scripts/build-qemu.sh
+
 # The same QEMU source and options without qemu-csb/'s code: the unmodified
 # QEMU that scenarios/csb_migration_compat.py migrates to and from.
 qemu-vanilla:
@@ -98,6 +105,12 @@ FUZZ_ITERATIONS ?= 1000000
 fuzz: qtest qemu-asan
 	$(BUILD)/qtest/csb-qtest --qemu $(BUILD)/qemu-asan/qemu-system-x86_64 --csb auto \
 		fuzz --seed $(FUZZ_SEED) --iterations $(FUZZ_ITERATIONS)
+
+# The tests that run the TX thread e1000-csb-tx, and a short fuzz campaign,
+# against the TSan QEMU: reports in build/tsan/<test>.<pid>, a summary on
+# stdout, exit status 1 if TSan reported anything (scripts/tsan-qtest.sh).
+tsan: qtest qemu-tsan
+	@scripts/tsan-qtest.sh $(TSAN_TESTS)
 
 # Guest images: Debian's vmlinuz plus our initramfs, one per kernel.
 # Rebuilt only when the module, a tool or the guest scripts changed.

@@ -8,6 +8,9 @@
 #   scripts/build-qemu.sh --asan       build build/qemu-asan/ instead, with
 #                                      --enable-asan --enable-ubsan
 #                                      (same as SANITIZE=1)
+#   scripts/build-qemu.sh --tsan       build build/qemu-tsan/ instead, with
+#                                      --enable-tsan (ThreadSanitizer,
+#                                      gcc; TSAN=1 too; see below)
 #   scripts/build-qemu.sh --vanilla    build build/qemu-vanilla/ instead:
 #                                      the same source and configure
 #                                      options without our additions
@@ -22,6 +25,15 @@
 # (qemu-csb/src/configs/devices/x86_64-softmmu/e1000-csb.mak, build
 # configuration, no code): no patch, no hw/net file, no ABI header. It is
 # rebuilt only when the version, this script or that file change.
+#
+# The ThreadSanitizer variant (make tsan runs csb-qtest's TX thread tests
+# against it, scripts/tsan-qtest.sh) is gcc's -fsanitize=thread on QEMU's
+# own code only: Debian's glib is not instrumented, so what glib
+# synchronises is invisible to TSan (QEMU's docs build a TSan glib; we
+# do not: the threads that matter here synchronise through QEMU's
+# mutexes, events and atomics, which are instrumented).  No -Werror, as
+# for ASan (QEMU's docs configure TSan with --disable-werror; gcc 12 warns
+# about atomic_thread_fence under TSan, which QEMU's -Wno-tsan silences).
 #
 # Steps, each done only when its inputs changed:
 #  1. fetch: `apt-get source --download-only qemu/trixie` into
@@ -81,7 +93,7 @@ die() {
 }
 
 usage() {
-	sed -n '4,17p' "$SELF" | sed 's/^# \{0,1\}//'
+	sed -n '4,20p' "$SELF" | sed 's/^# \{0,1\}//'
 }
 
 # run_logged NAME CMD...: run CMD with its output in $LOGDIR/NAME.log;
@@ -268,6 +280,7 @@ configure_opts() {
 	case $variant in
 	qemu | qemu-vanilla) opts+=(--enable-werror) ;;
 	qemu-asan) opts+=(--enable-asan --enable-ubsan) ;;
+	qemu-tsan) opts+=(--enable-tsan) ;;
 	esac
 	printf '%s\n' "${opts[@]}"
 }
@@ -303,7 +316,7 @@ variant_stamp() {
 	} | hash_stdin
 }
 
-# Step 3 for one variant (qemu, qemu-asan or qemu-vanilla).
+# Step 3 for one variant (qemu, qemu-asan, qemu-tsan or qemu-vanilla).
 build_variant() {
 	local variant=$1
 	TREE=$SRCDIR/tree
@@ -349,12 +362,16 @@ main() {
 	if [ "${SANITIZE:-0}" = 1 ]; then
 		variants=(qemu-asan)
 	fi
+	if [ "${TSAN:-0}" = 1 ]; then
+		variants=(qemu-tsan)
+	fi
 	if [ "${VANILLA:-0}" = 1 ]; then
 		variants=(qemu-vanilla)
 	fi
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--asan) variants=(qemu-asan) ;;
+		--tsan) variants=(qemu-tsan) ;;
 		--vanilla) variants=(qemu-vanilla) ;;
 		--all) variants=(qemu qemu-asan) ;;
 		--source) source_only=1 ;;
