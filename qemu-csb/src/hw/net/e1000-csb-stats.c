@@ -73,14 +73,26 @@ static const struct {
         "TX kicks served in the kick's own write (polling window 0)" },
 };
 
+/*
+ * One counter: read atomically, as the TX thread adds to some of them
+ * without the BQL (a plain 64-bit load would be a data race).
+ */
+static void e1000_csb_get_stat(Object *obj, Visitor *v, const char *name,
+                               void *opaque, Error **errp)
+{
+    uint64_t value = qatomic_read((uint64_t *)opaque);
+
+    visit_type_uint64(v, name, &value, errp);
+}
+
 static void e1000_csb_get_doorbell_writes(Object *obj, Visitor *v,
                                           const char *name, void *opaque,
                                           Error **errp)
 {
     E1000CsbStats *stats = opaque;
-    uint64_t value = stats->count[E1000_CSB_STAT_TDT_WRITES] +
-                     stats->count[E1000_CSB_STAT_RDT_WRITES] +
-                     stats->count[E1000_CSB_STAT_KICK_WRITES];
+    uint64_t value = qatomic_read(&stats->count[E1000_CSB_STAT_TDT_WRITES]) +
+                     qatomic_read(&stats->count[E1000_CSB_STAT_RDT_WRITES]) +
+                     qatomic_read(&stats->count[E1000_CSB_STAT_KICK_WRITES]);
 
     visit_type_uint64(v, name, &value, errp);
 }
@@ -92,8 +104,8 @@ void e1000_csb_stats_init(Object *obj, E1000CsbStats *stats)
 
     for (i = 0; i < E1000_CSB_STAT__MAX; i++) {
         name = e1000_csb_stat_props[i].name;
-        object_property_add_uint64_ptr(obj, name, &stats->count[i],
-                                       OBJ_PROP_FLAG_READ);
+        object_property_add(obj, name, "uint64", e1000_csb_get_stat, NULL,
+                            NULL, &stats->count[i]);
         object_property_set_description(obj, name,
                                         e1000_csb_stat_props[i].description);
     }
