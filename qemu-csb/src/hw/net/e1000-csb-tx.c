@@ -8,10 +8,10 @@
  * without the BQL for a window that adapts to what polling finds, at most
  * csb-poll-us (where an IOMMU translates the block, taking the BQL for
  * each read), then sleeps with the TX-H handshake until a kick.  While
- * the window is 0 (packets further apart than csb-poll-us), a kick is
- * served in the kick's own register write instead, as a TDT write is in
- * plain mode, and the thread sleeps on.  Nothing runs while the VM is
- * stopped.
+ * the window has adapted down to 0 (packets further apart than
+ * csb-poll-us), a kick is served in the kick's own register write
+ * instead, as a TDT write is in plain mode, and the thread sleeps on.
+ * Nothing runs while the VM is stopped.
  */
 
 #include "qemu/osdep.h"
@@ -347,21 +347,25 @@ static void e1000_csb_tx_run(E1000Csb *csb)
 
 /*
  * A kick, with the BQL, in the guest's register write: if the thread is
- * asleep with a window of 0, polling would not have found this work and
- * waking the thread costs the host more than the work itself; so run the
- * batch and the TX-H handshake (the thread's, unchanged) right here, and
- * let the thread sleep on.  True if done; false if the thread is to be
- * woken: its window is not 0, or grows now (this kick came within
- * csb-poll-us of the last batch, or work arrived during the handshake).
- * The thread may also be on its way to sleep, between its poll and the
- * BQL: it then finds the tail moved, runs an empty batch and sleeps.
+ * asleep with a window that adapted down to 0, polling would not have
+ * found this work and waking the thread costs the host more than the
+ * work itself; so run the batch and the TX-H handshake (the thread's,
+ * unchanged) right here, and let the thread sleep on.  Not with
+ * csb-poll-us=0, where the window is always 0: there the thread serves
+ * every kick, in parallel with the guest (socket TX at saturation 0.97x
+ * the in-kernel e1000 served inline, 1.55x by the thread).  True if done;
+ * false if the thread is to be woken: its window is not 0, or grows now
+ * (this kick came within csb-poll-us of the last batch, or work arrived
+ * during the handshake).  The thread may also be on its way to sleep,
+ * between its poll and the BQL: it then finds the tail moved, runs an empty
+ * batch and sleeps.
  */
 static bool e1000_csb_tx_inline(E1000Csb *csb)
 {
     uint32_t seen, gen;
 
     if (!csb->tx_thread_started || !e1000_csb_tx_may_run(csb) ||
-        csb->poll_ns || !csb->slept_at) {
+        !csb->poll_us || csb->poll_ns || !csb->slept_at) {
         return false;
     }
     e1000_csb_tx_woken(csb);
