@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """A minimal QMP client (QEMU's JSON monitor protocol) over a unix socket."""
+import itertools
 import json
 import socket
+import threading
 import time
 
 
@@ -24,6 +26,8 @@ class QMP:
                 time.sleep(0.05)
         self.sock.settimeout(timeout)
         self.buf = b""
+        self.ids = itertools.count(1)
+        self.lock = threading.Lock()  # one command and its reply at a time
         self._read()  # greeting
         self.execute("qmp_capabilities")
 
@@ -37,17 +41,22 @@ class QMP:
         return json.loads(line)
 
     def execute(self, command, **arguments):
-        msg = {"execute": command}
-        if arguments:
-            msg["arguments"] = arguments
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        while True:
-            reply = self._read()
-            if "event" in reply:
-                continue
-            if "error" in reply:
-                raise QMPError(f"{command}: {reply['error'].get('desc')}")
-            return reply.get("return")
+        """Run COMMAND; its reply's return value. Each command carries an
+        id, and a reply with another id (one left over from a command whose
+        caller gave up on it) is skipped: a qom-get once read an earlier
+        command's empty return as its own value."""
+        with self.lock:
+            msg = {"execute": command, "id": next(self.ids)}
+            if arguments:
+                msg["arguments"] = arguments
+            self.sock.sendall(json.dumps(msg).encode() + b"\n")
+            while True:
+                reply = self._read()
+                if "event" in reply or reply.get("id") != msg["id"]:
+                    continue
+                if "error" in reply:
+                    raise QMPError(f"{command}: {reply['error'].get('desc')}")
+                return reply.get("return")
 
     def hmp(self, command_line):
         """Run a human monitor command, e.g. 'set_link n0 off'."""
