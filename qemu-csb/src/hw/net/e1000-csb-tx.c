@@ -196,8 +196,9 @@ static bool e1000_csb_tx_poll_tail(E1000Csb *csb, uint32_t *tail,
  * then short of stalling it beyond csb-poll-us time after time; one whose
  * packets come further apart than csb-poll-us soon costs a kick per
  * packet instead of a window of spinning each, and one that sends in
- * bursts is polled for about as long as a burst takes.  The thread's own
- * state.
+ * bursts is polled for about as long as a burst takes.  Changed with the
+ * BQL, by the thread or by a kick served inline (e1000_csb_tx_inline());
+ * the thread's poll reads it without.
  */
 #define CSB_POLL_MIN_NS         2000
 
@@ -357,8 +358,8 @@ static void e1000_csb_tx_run(E1000Csb *csb)
  * false if the thread is to be woken: its window is not 0, or grows now
  * (this kick came within csb-poll-us of the last batch, or work arrived
  * during the handshake).  The thread may also be on its way to sleep,
- * between its poll and the BQL: it then finds the tail moved, runs an empty
- * batch and sleeps.
+ * between its poll and the BQL: it then finds the tail moved, runs an
+ * empty batch and sleeps.
  */
 static bool e1000_csb_tx_inline(E1000Csb *csb)
 {

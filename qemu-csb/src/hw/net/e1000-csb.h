@@ -94,7 +94,7 @@ typedef struct E1000Csb {
     int64_t poll_ns;            /* polling window now (BQL to change) */
     int64_t slept_at;           /* when it last went to sleep, or 0 (BQL) */
     int64_t kicked_at;          /* when the last TX kick came (BQL) */
-    int64_t idle_at;            /* when the last batch ended (the thread) */
+    int64_t idle_at;            /* when the last batch ended */
 
     MemoryListener listener;
     QEMUBH *remap_bh;           /* the block became unreachable: judge */
