@@ -19,8 +19,9 @@
 # test, which keeps csb-qtest's verdict about the device alone; the
 # reports are counted here instead.  Suppressions: QEMU's own
 # (tests/tsan/suppressions.tsan of the unpacked tree) followed by ours,
-# tests/qtest/tsan-suppressions.txt (reports about QEMU's core only, each
-# with its reason; never one that involves our code).  Set TSAN_OPTIONS yourself to add options.
+# tests/qtest/tsan-suppressions.txt (reports about QEMU's core, and the
+# one race of ours that is by design, the TX thread's lock-free poll of
+# tx_tail; each with its reason).  Set TSAN_OPTIONS to add options.
 #
 # Exit status: 0 if every test passed and TSan reported nothing, 1 if
 # TSan reported anything (a summary of the reports, by their SUMMARY
