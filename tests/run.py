@@ -55,8 +55,12 @@ def main():
         instances = [i for i in instances if i.kind == "vm"]
     if args.pattern:
         instances = [i for i in instances if any(p in i.name for p in args.pattern)]
-    # static checks first: they are quick and catch the obvious
-    instances.sort(key=lambda i: i.kind != "static")
+    # static checks first: they are quick and catch the obvious; then the
+    # instances that take one -j slot, and those that take more last: one
+    # of those waits for every slot to be free, so placed among the others
+    # it would leave a slot idle until the longest one running (a static
+    # model check of minutes) ends
+    instances.sort(key=lambda i: (i.kind != "static", i.slots > 1))
     if args.list:
         for i in instances:
             print(f"{i.kind:6} {i.name}")

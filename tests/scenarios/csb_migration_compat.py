@@ -68,7 +68,7 @@ def run(t):
     if start in config.CSB_QEMUS:
         t.expect(a.host_csb_active() is False, "csb-active true before the guest asked")
     before = a.ethtool_stats()
-    traffic = BothWays(t, a, b, link.a.ip, link.b.ip, rate=RATE)
+    traffic = BothWays(t, a, b, link.a.ip, link.b.ip, rate=RATE, fifo=True)
     traffic.prepare()
     traffic.start()
     if pair == "build-vanilla":

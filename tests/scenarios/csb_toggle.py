@@ -34,11 +34,10 @@ showed the 1-14 datagrams a run could not account for missing from the
 sender's netdev already, while the sender's NIC had sent every frame
 its driver was given.) IPv6 is off in both guests, so every packet a
 qdisc drops is a datagram of the streams."""
-import re
 import time
 
 from harness import KERNELS
-from harness.hostnet import backlog_drops, udp_socket_drops
+from harness.drops import drop_counts, path_drops
 from harness.results import parse_result
 from harness.traffic import guest_senders_stop
 
@@ -72,38 +71,6 @@ def check(t, res, sent, what, drops):
     t.expect(lost >= counted, f"{what}: {lost} datagrams lost, but {counted} counted as "
              f"dropped")
     return lost - counted
-
-
-def snmp(g, proto):
-    """/proc/net/snmp's PROTO line of guest G as a dict."""
-    out = g.sh(f"grep '^{proto}:' /proc/net/snmp")
-    names, values = (line.split()[1:] for line in out.splitlines()[:2])
-    return dict(zip(names, map(int, values)))
-
-
-def qdisc_drops(g):
-    """Packets guest G's queueing discipline dropped on its NIC (fq_codel,
-    the Debian kernels' default, drops what waited too long while the
-    transmit ring was full; the sending socket never hears of it)."""
-    out = g.sh(f"/sbin/tc -s qdisc show dev {g.nics[0].ifname}")
-    return sum(int(n) for n in re.findall(r"\(dropped (\d+),", out))
-
-
-def drop_counts(g, port):
-    """Where a saturated path to guest G (its QEMU's socket on PORT) counts
-    the datagrams it drops, and where G's own sender does (sender qdisc)."""
-    udp, ip, nic = snmp(g, "Udp"), snmp(g, "Ip"), g.ethtool_stats()
-    # the stack's own drops before IP: the core's share of rx_dropped
-    # (the rest is the driver's rx_dropped_nomem) and the per-CPU backlogs
-    out = g.sh(f"cat /sys/class/net/{g.nics[0].ifname}/statistics/rx_dropped; "
-               "while read -r _ d _; do echo $((0x$d)); done < /proc/net/softnet_stat")
-    core = sum(int(x) for x in out.split()) - nic["rx_dropped_nomem"]
-    return {"host backlog": backlog_drops(), "host socket": udp_socket_drops(port),
-            "guest core": core,
-            "guest udp": udp["InErrors"],      # full buffers, memory, checksums
-            "guest ip": ip["InDiscards"] + ip["InHdrErrors"] + ip["InAddrErrors"],
-            "nic": nic["rx_missed_errors"] + nic["rx_dropped_nomem"],
-            "sender qdisc": qdisc_drops(g)}
 
 
 def run(t):
@@ -170,9 +137,8 @@ echo "toggled $i times in $(( $(cut -d. -f1 /proc/uptime) - start )) s"
     unexplained = 0
     for g, src, what in ((b, a, "a -> b"), (a, b, "b -> a")):
         res, counts = results[g.name]
-        drops = {k: v for k, v in counts.items() if k not in ("host backlog", "sender qdisc")}
-        # the sender's qdisc drops are on this path, the receiver's not
-        drops["sender qdisc"] = results[src.name][1]["sender qdisc"]
+        drops = path_drops(counts, results[src.name][1])
+        del drops["host backlog"]
         unexplained += check(t, res, sent[src.name], what, drops)
     t.expect(unexplained == backlog,
              f"{unexplained} datagrams lost that the paths' own counts do not explain, "
