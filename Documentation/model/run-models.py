@@ -69,6 +69,9 @@ MODELS = [
         "SWAP_RXG": "RX-G loads rx_kick before storing rx_tail",
         "SWAP_RXH": "RX-H loads rx_tail before storing rx_kick",
         "NO_RXG_WMB": "no write barrier between descriptors and rx_tail",
+    }, passes={
+        ("N=4",): "a ring of 4: a starved device asks for the kick half "
+                  "a ring ahead, beyond the last buffer a small frame needs",
     }),
     Model("irq_rx", ["rx_tail", "rx_irq", "rx_head"], {2: "RCVD"}, {
         "NO_IRQG_MB": "IRQ-G without its full barrier (e1000_csb_mode_irq_rearm)",

@@ -103,7 +103,10 @@ inline rx_check(need, has)
 	:: AVAIL(head, tail) >= need
 	:: else ->
 		/* RX-H: announce starvation, then look */
-		req = NOTIFY | ((head + need - 1) % N);
+		/* the kick asked for half a ring ahead, or the last
+		 * descriptor the frame needs if further
+		 */
+		req = NOTIFY | ((head + (need > N / 2 -> need : N / 2) - 1) % N);
 #ifdef SWAP_RXH
 		LOAD(HOST, RX_TAIL, tail);
 		assert(tail < N);

@@ -449,8 +449,8 @@ void test_drop_flush(struct t *c)
 	rings_setup(c, 16, 16, 0);
 	csb_on(c, CSB_F_TX | CSB_F_RX, 0, 0);
 	inject(c, 100, 200);
-	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 0, 5000, &k),
-	      "a frame and no RX buffers: rx_kick = 0x%x, expected NOTIFY|0", k);
+	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 7, 5000, &k),
+	      "a frame and no RX buffers: rx_kick = 0x%x, expected NOTIFY|7", k);
 	csbf_w(c, CSB_RX_TAIL, 4);
 	csbf_w(c, CSB_TX_TAIL, 16);
 	csb_reg_w(c, CSB_REG_KICK, CSB_KICK_TX);

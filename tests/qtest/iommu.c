@@ -340,9 +340,9 @@ static void iommu_dma_rx(struct t *c)
 	 */
 	for (unsigned int i = 4; i < 9; i++)
 		inject(c, 100 + i, frame_len(100 + i));
-	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 8, 5000, &k),
-	      "starved: rx_kick = 0x%x, expected NOTIFY|8", k);
-	CHECK(c, csb_rx_publish(c, 15), "rx_kick asked for index 8: publishing 8..14 needs a kick");
+	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 15, 5000, &k),
+	      "starved: rx_kick = 0x%x, expected NOTIFY|15 (half the ring ahead of RDH 8)", k);
+	CHECK(c, csb_rx_publish(c, 0), "rx_kick asked for index 15: publishing 8..15 needs a kick");
 	for (unsigned int i = 4; i < 9; i++)
 		if (wait_rx(c, i, 5000))
 			check_rx(c, i, 100 + i, frame_len(100 + i));
@@ -704,8 +704,8 @@ void test_iommu_drop_flush(struct t *c)
 	 * kicks with RDT = 4
 	 */
 	inject(c, 100, 200);
-	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 0, 5000, &k),
-	      "a frame and no RX buffers: rx_kick = 0x%x, expected NOTIFY|0", k);
+	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 7, 5000, &k),
+	      "a frame and no RX buffers: rx_kick = 0x%x, expected NOTIFY|7", k);
 	vtd_map(c, CSB_IOVA, 0, VTD_PAGE, 0);
 	vtd_flush(c);
 	csbf_w(c, CSB_RX_TAIL, 4);

@@ -11,19 +11,29 @@
 
 #include "csb-qtest.h"
 
-/* Starved: frame 3 waits, rx_kick asks for descriptor 2. */
+/*
+ * Starved: frame 3 waits, rx_kick asks for descriptor 5, half the ring
+ * (8) ahead of RDH = 2; until the guest hands that one over, with a kick,
+ * the frame waits, even once there are buffers for it.
+ */
 static void rx_starved(struct t *c)
 {
 	uint32_t k, v;
 
 	inject(c, 3, frame_len(3));
-	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 2, 5000, &k),
-	      "starved with a frame: rx_kick = 0x%x, expected NOTIFY|2", k);
+	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 5, 5000, &k),
+	      "starved with a frame: rx_kick = 0x%x, expected NOTIFY|5 (half the ring ahead of RDH 2)",
+	      k);
 	settle(c, 50);
 	CHECK(c, !(rx_status(c, 2) & RXD_STAT_DD),
 	      "frame written to descriptor 2, which only RDT (not rx_tail) handed over");
-	CHECK(c, csb_rx_publish(c, 5),
-	      "rx_kick asked for index 2 but publishing 2..4 did not need a kick");
+	CHECK(c, !csb_rx_publish(c, 5),
+	      "rx_kick asked for index 5 but publishing 2..4 needed a kick");
+	settle(c, 50);
+	CHECK(c, !(rx_status(c, 2) & RXD_STAT_DD),
+	      "frame received before the descriptor rx_kick asked for was handed over");
+	CHECK(c, csb_rx_publish(c, 6),
+	      "rx_kick asked for index 5 but publishing it did not need a kick");
 	CHECK(c, wait_rx(c, 2, 5000), "held frame not delivered after rx_tail grew and a kick");
 	check_rx(c, 2, 3, frame_len(3));
 	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, 0, 5000, &k),
@@ -38,7 +48,7 @@ static void rx_multi_buffer(struct t *c)
 	uint8_t d[DESC_SIZE];
 
 	set_rctl(c, E1K_RCTL_EN | E1K_RCTL_BAM | E1K_RCTL_SECRC | E1K_RCTL_SZ_256);
-	/* RDH = 3, tail = 5: 2 buffers, the frame needs 4 (3,4,5,6) */
+	/* RDH = 3, tail = 6: 3 buffers, the frame needs 4 (3,4,5,6) */
 	inject(c, 4, 1000);
 	CHECK(c, wait_csbf(c, CSB_RX_KICK, ~0u, CSB_NOTIFY | 6, 5000, &k),
 	      "a 4-buffer frame with 2 buffers: rx_kick = 0x%x, expected NOTIFY|6 (the last descriptor it needs)",
