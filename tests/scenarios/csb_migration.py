@@ -17,11 +17,12 @@ mode, active on the host.
 
 Losses: a->b none (both guests send through a FIFO, not fq_codel, whose
 drops of packets that waited too long are policy, not loss: see
-harness.bothways; once in CI a->b lost 1 of 18,596 with fq_codel). b->a at most one datagram per migration: when the
-source stops, its dgram backend may already have read one frame into the
-stopped NIC's receive queue, which is not part of the migration stream
-(QEMU's net queues are not migrated); every other frame waits in the
-shared socket for the destination (see harness NIC.shared_socket)."""
+harness.bothways; once in CI a->b lost 1 of 18,596 with fq_codel). b->a
+at most one datagram per migration: when the source stops, its dgram
+backend may already have read one frame into the stopped NIC's receive
+queue, which is not part of the migration stream (QEMU's net queues are
+not migrated); every other frame waits in the shared socket for the
+destination (see harness NIC.shared_socket)."""
 import time
 
 from harness import KERNELS
