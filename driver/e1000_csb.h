@@ -23,6 +23,7 @@
 
 #include "e1000_csb_regs.h"
 #include "e1000_csb_abi.h"
+#include "e1000_csb_watch.h"
 
 #define E1000_CSB_DRV_NAME	"e1000_csb"
 /* E1000_CSB_DRV_VERSION: PACKAGE_VERSION in dkms.conf, passed by driver/Kbuild */
@@ -254,9 +255,10 @@ struct e1000_csb_mode {
 	u64 reclaim_timer_runs;
 	u64 blocks_leaked;		/* blocks the device did not release */
 	u64 rescues;			/* lost wake-ups mended (self-healing) */
-	u32 tx_mark;			/* self-healing: last suspicious states */
-	u32 rx_mark;
-	u32 irq_mark;
+	/* self-healing: what the last watchdog check found suspicious */
+	struct e1000_csb_mark tx_mark;
+	struct e1000_csb_mark rx_mark;
+	struct e1000_csb_mark irq_mark;
 	u64 enabled;			/* 1 while active (for ethtool -S) */
 };
 

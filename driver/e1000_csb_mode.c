@@ -226,9 +226,9 @@ static int e1000_csb_mode_start(struct e1000_csb_adapter *adapter)
 	}
 
 	csb->host_err = 0;
-	csb->tx_mark = U32_MAX;
-	csb->rx_mark = U32_MAX;
-	csb->irq_mark = U32_MAX;
+	e1000_csb_mark_clear(&csb->tx_mark);
+	e1000_csb_mark_clear(&csb->rx_mark);
+	e1000_csb_mark_clear(&csb->irq_mark);
 	csb->enabled = 1;
 	WRITE_ONCE(csb->active, features);
 	return 0;
@@ -560,21 +560,6 @@ void e1000_csb_mode_rx_ahead(struct e1000_csb_adapter *adapter)
 /* ---------------- self-healing (spec section 7) ---------------- */
 
 /*
- * Two strikes: true if the same suspicious @state was also seen at the
- * previous check (a watchdog period ago).  Callers mix the ring's packet
- * count into @state: a ring index alone repeats whenever the ring went
- * round a whole number of times between two checks, which under steady
- * traffic made a busy ring look stalled (a false rescue now and then).
- */
-static bool e1000_csb_mode_stuck(u32 *mark, bool suspicious, u32 state)
-{
-	bool again = suspicious && *mark == state;
-
-	*mark = suspicious ? state : U32_MAX;
-	return again;
-}
-
-/*
  * TX-G/TX-H: descriptors in flight, the oldest not sent, and no progress
  * since the last check: the host sleeps without having been kicked (a
  * lost wake-up, or a host that lost its own request).
@@ -591,8 +576,8 @@ static bool e1000_csb_mode_tx_stuck(struct e1000_csb_adapter *adapter)
 	first = &ring->buffers[ntc];
 	upper = le32_to_cpu(READ_ONCE(E1000_CSB_TX_DESC(ring, first->eop)->upper));
 	waiting = first->skb && !(upper & E1000_TXD_STAT_DD);
-	stuck = e1000_csb_mode_stuck(&adapter->csb.tx_mark, waiting,
-				     ntc ^ (u32)u64_stats_read(&ring->packets));
+	stuck = e1000_csb_mark_stuck(&adapter->csb.tx_mark, waiting, ntc,
+				     (u32)u64_stats_read(&ring->packets));
 	netif_tx_unlock_bh(adapter->netdev);
 	return stuck;
 }
@@ -624,12 +609,12 @@ static bool e1000_csb_mode_rx_stuck(struct e1000_csb_adapter *adapter)
 
 	req = le32_to_cpu(READ_ONCE(csb->block->rx_kick));
 	head = le32_to_cpu(READ_ONCE(csb->block->rx_head));
-	return e1000_csb_mode_stuck(&csb->rx_mark,
-				  csb_notify_valid(req, ring->count) &&
-				  head < ring->count &&
-				  csb_need_notify(req & CSB_INDEX_MASK,
-						  head, tail, ring->count),
-				  tail ^ (u32)u64_stats_read(&ring->packets));
+	return e1000_csb_mark_stuck(&csb->rx_mark,
+				    csb_notify_valid(req, ring->count) &&
+				    head < ring->count &&
+				    csb_need_notify(req & CSB_INDEX_MASK,
+						    head, tail, ring->count),
+				    tail, (u32)u64_stats_read(&ring->packets));
 }
 
 /* IRQ-G/IRQ-H: a received frame waits and no poll came for it. */
@@ -639,9 +624,9 @@ static bool e1000_csb_mode_irq_stuck(struct e1000_csb_adapter *adapter)
 	u32 ntc = READ_ONCE(ring->next_to_clean);
 	u32 head = le32_to_cpu(READ_ONCE(adapter->csb.block->rx_head));
 
-	return e1000_csb_mode_stuck(&adapter->csb.irq_mark,
-				  head < ring->count && head != ntc,
-				  ntc ^ (u32)u64_stats_read(&ring->packets));
+	return e1000_csb_mark_stuck(&adapter->csb.irq_mark,
+				    head < ring->count && head != ntc,
+				    ntc, (u32)u64_stats_read(&ring->packets));
 }
 
 /*

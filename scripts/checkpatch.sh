@@ -9,7 +9,8 @@
 #
 #   checkpatch.sh [FILE...]    default: driver/*.[ch] and include/*.h
 #   checkpatch.sh --userspace [FILE...]
-#                              default: tests/tools/*.[ch], tests/qtest/*.[ch]
+#                              default: tests/tools/*.[ch], tests/qtest/*.[ch],
+#                              tests/unit/*.[ch]
 #
 # --userspace: the same check for programs built against libc, which are
 # written in kernel style too; only the rules that ask for kernel-only
@@ -56,7 +57,7 @@ fi
 cd "$top"
 if [ $# -eq 0 ]; then
 	if [ -n "$userspace" ]; then
-		set -- tests/tools/*.[ch] tests/qtest/*.[ch]
+		set -- tests/tools/*.[ch] tests/qtest/*.[ch] tests/unit/*.[ch]
 	else
 		# only our sources, not what an in-tree "make modules" generates
 		set -- $(ls driver/*.[ch] include/*.h 2>/dev/null | grep -v "\.mod\.c$")
