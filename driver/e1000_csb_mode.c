@@ -559,6 +559,8 @@ void e1000_csb_mode_rx_ahead(struct e1000_csb_adapter *adapter)
 
 /* ---------------- self-healing (spec section 7) ---------------- */
 
+/* Each check below is judged by two strikes: e1000_csb_mark_stuck(). */
+
 /*
  * TX-G/TX-H: descriptors in flight, the oldest not sent, and no progress
  * since the last check: the host sleeps without having been kicked (a
