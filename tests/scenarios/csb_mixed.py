@@ -3,12 +3,14 @@
 in CSB mode with verified TCP and UDP both ways while the csb flag
 toggles, rings resize, the MTU and interrupt throttling change and the
 link flaps, at random. The same for 30 minutes is `csb_soak` in
-`make soak`."""
+`make soak`, on both kernels; here only on bookworm's own (6.1), to keep
+`make check` within CI's hour: each instance holds both -j slots for
+nearly 3 minutes."""
 from harness import KERNELS
 from harness import mixed
 
 SLOTS = 2
-MATRIX = {"kernel": KERNELS}
+MATRIX = {"kernel": KERNELS[:1]}
 TIMEOUT = 600
 SECONDS = 120
 
