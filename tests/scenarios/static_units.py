@@ -5,8 +5,8 @@ userspace (tests/unit/): the watchdog's two-strike check
 stuck one, on the default and the smallest ring, one and three
 descriptors a frame, wherever the counts stand; and does take a stalled
 one. Its earlier form (index ^ packet count in one word) failed 380,430
-of the 19.7 million cases here: the false rescues of csb_soak and
-csb_uniprocessor[6.12,2]."""
+of the 19.7 million cases here: the false rescue of
+csb_uniprocessor[6.12,2] (and most likely csb_soak's of session 9)."""
 import os
 import subprocess
 
