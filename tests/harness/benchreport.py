@@ -21,6 +21,16 @@ def delta_cpu(before, after):
     return cpu
 
 
+def delta_machine(before, after):
+    """How many of the host's CPUs were busy over the window, and the
+    busy CPU seconds (None for records from before this was counted)."""
+    b, a = before["host"].get("machine"), after["host"].get("machine")
+    if not b or not a or a["total"] <= b["total"]:
+        return None, None
+    busy = a["busy"] - b["busy"]
+    return busy / (a["total"] - b["total"]) * a["cpus"], busy
+
+
 def delta_if(before, after, g, ifname, key):
     return (after["guest"][g.name]["if"][ifname][key]
             - before["guest"][g.name]["if"][ifname][key])
@@ -46,6 +56,8 @@ def figures(wl, s, before, after, host_seconds):
            "pkts_per_cpu_s": pps * host_seconds / cpu["qemu"] if pps and cpu["qemu"] else None,
            "irqs": irqs, "irqs_per_pkt": irqs / packets if packets else None,
            "traps": None, "traps_per_pkt": None}
+    rec["host_cpus_busy"], busy = delta_machine(before, after)
+    rec["host_us_per_pkt"] = per_pkt(busy * 1e6) if busy is not None else None
     if "traps" in before["host"]:
         rec["traps"] = after["host"]["traps"] - before["host"]["traps"]
         rec["traps_per_pkt"] = per_pkt(rec["traps"])
@@ -110,6 +122,7 @@ def with_spread(rs, key, sub=None, fmt=si):
 
 COLUMNS = ("workload", "configuration", "runs", "pkts/s (min-max)", "vs e1000",
            "QEMU CPU s/Mpkt (min-max)", "vCPU", "main", "TX thr", "pkts/CPU-s",
+           "host CPUs busy", "host CPU s/Mpkt",
            "traps/pkt", "irqs/pkt", "p50 us", "p99 us")
 
 
@@ -119,7 +132,8 @@ def row(workload, label, rs, base_pps):
     cpu = [num(median(rs, "cpu_us_per_pkt", k)) for k in ("vcpu", "main", "tx")]
     return [workload, label, str(len(values(rs, "pps"))), with_spread(rs, "pps"), ratio,
             with_spread(rs, "cpu_us_per_pkt", "qemu", num), *cpu,
-            si(median(rs, "pkts_per_cpu_s")), num(median(rs, "traps_per_pkt")),
+            si(median(rs, "pkts_per_cpu_s")), num(median(rs, "host_cpus_busy"), 2),
+            num(median(rs, "host_us_per_pkt")), num(median(rs, "traps_per_pkt")),
             num(median(rs, "irqs_per_pkt")), usec(median(rs, "p50_us")),
             usec(median(rs, "p99_us"))]
 

@@ -119,6 +119,21 @@ def qemu_cpu(pid):
     return cpu
 
 
+def machine_cpu():
+    """CPU seconds the whole host has been busy so far and the seconds
+    all its CPUs have counted (/proc/stat's first line: busy is user,
+    nice, system, irq, softirq and steal; the rest idle or iowait). Over
+    a window, busy / counted x CPUs is how many of the host's CPUs were
+    in use: QEMU, the host peers, the kernel's network path and anything
+    else running, which says whether the machine itself was the limit."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = ticks
+    busy = user + nice + system + irq + softirq + steal
+    return {"busy": busy / CLK_TCK, "total": (busy + idle + iowait) / CLK_TCK,
+            "cpus": os.cpu_count()}
+
+
 TRAP_COUNTERS = ("x-stat-doorbell-writes", "x-stat-irq-reg-accesses",
                  "x-stat-other-accesses")
 
@@ -132,7 +147,8 @@ def host_traps(g, nic_index):
 def host_snapshot(session, nics):
     """Host-side counts for the (guest, nic index) pairs NICS."""
     guests = {g.name: g for g, _ in nics}
-    snap = {"cpu": {name: qemu_cpu(g.proc.pid) for name, g in guests.items()}}
+    snap = {"cpu": {name: qemu_cpu(g.proc.pid) for name, g in guests.items()},
+            "machine": machine_cpu()}
     if session.cfg.counts_traps:
         snap["traps"] = sum(host_traps(g, i) for g, i in nics)
     return snap
