@@ -29,7 +29,7 @@ INSTALL_MOD_DIR ?= updates
 
 .PHONY: all modules install uninstall clean distclean modules-all deps qemu \
 	qemu-asan qemu-tsan qemu-vanilla guest tools qtest fuzz tsan check check-static models demo bench \
-	bench-quick soak help deb
+	bench-quick profile soak help deb
 
 all: modules
 
@@ -51,6 +51,8 @@ help:
 	@echo "make bench         stock e1000, e1000_csb plain and CSB mode, virtio-net side by side"
 	@echo "                   (5 interleaved runs; BENCH_ARGS=... for tests/bench.py options)"
 	@echo "make bench-quick   the same, one run of the 60-byte workloads (a few minutes)"
+	@echo "make profile       where one bench workload's host CPU goes, guest functions included"
+	@echo "                   (perf; PROFILE_ARGS=\"--config plain --workload tx ...\")"
 	@echo "make deb           the Debian package e1000-csb-dkms (dh-dkms) into build/deb/"
 
 modules:
@@ -157,6 +159,10 @@ bench: deps
 bench-quick: deps
 	@$(MAKE) -s qemu guest tools
 	@$(PYTHON) tests/bench.py --quick $(BENCH_ARGS)
+
+profile: deps
+	@$(MAKE) -s qemu guest tools
+	@$(PYTHON) tests/bench_profile.py $(PROFILE_ARGS)
 
 # The Debian package e1000-csb-dkms (debian/, built by dpkg-buildpackage
 # with dh-dkms) from a copy of the tracked files, into build/deb/.

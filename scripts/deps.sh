@@ -24,7 +24,7 @@ PKGS=(
 	libc6-dev xz-utils zstd
 	spin
 	debhelper dh-dkms dkms lintian debootstrap
-	gnuplot-nox
+	gnuplot-nox linux-perf
 )
 # Packages from bookworm-backports.
 BPO_PKGS=(meson)

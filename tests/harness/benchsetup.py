@@ -54,9 +54,10 @@ def poll_configs(budgets):
 class Session:
     """Guests a (and b, if NEED_B) booted in configuration CFG under Test T."""
 
-    def __init__(self, t, cfg, need_b=True):
+    def __init__(self, t, cfg, need_b=True, extra_args=()):
         self.t = t
         self.cfg = cfg
+        self.extra_args = tuple(extra_args)   # for each QEMU (tests/bench_profile.py)
         self.host_link = t.link()
         self.pair_link = t.link()
         self.a = self._guest("a", self.host_link.a, self.pair_link.a)
@@ -76,7 +77,8 @@ class Session:
         cfg = self.cfg
         return self.t.guest(*endpoints, nic=cfg.nic, qemu=cfg.qemu, name=name,
                             nic_props=cfg.props, start=False,
-                            extra_args=("-name", f"{name},debug-threads=on"))
+                            extra_args=("-name", f"{name},debug-threads=on",
+                                        *self.extra_args))
 
     def _bring_up(self, g):
         if self.cfg.preload:
