@@ -31,6 +31,14 @@ def delta_machine(before, after):
     return busy / (a["total"] - b["total"]) * a["cpus"], busy
 
 
+def delta_guest_idle(before, after, name):
+    """The share of the window guest NAME's vCPU was halted (idle)."""
+    b, a = before["guest"][name], after["guest"][name]
+    if "ticks" not in b or "ticks" not in a or a["ticks"] <= b["ticks"]:
+        return None
+    return (a["idle"] - b["idle"]) / (a["ticks"] - b["ticks"])
+
+
 def delta_if(before, after, g, ifname, key):
     return (after["guest"][g.name]["if"][ifname][key]
             - before["guest"][g.name]["if"][ifname][key])
@@ -56,6 +64,7 @@ def figures(wl, s, before, after, host_seconds):
            "pkts_per_cpu_s": pps * host_seconds / cpu["qemu"] if pps and cpu["qemu"] else None,
            "irqs": irqs, "irqs_per_pkt": irqs / packets if packets else None,
            "traps": None, "traps_per_pkt": None}
+    rec["guest_idle"] = delta_guest_idle(before, after, g0)
     rec["host_cpus_busy"], busy = delta_machine(before, after)
     rec["host_us_per_pkt"] = per_pkt(busy * 1e6) if busy is not None else None
     if "traps" in before["host"]:
@@ -109,6 +118,10 @@ def num(x, digits=3):
     return f"{x:.0f}" if abs(x) >= 10 ** digits else f"{x:.{digits}g}"
 
 
+def pct(x):
+    return "n/a" if x is None else f"{x:.0%}"
+
+
 def usec(x):
     return "n/a" if x is None else f"{x:.0f}"
 
@@ -122,7 +135,7 @@ def with_spread(rs, key, sub=None, fmt=si):
 
 COLUMNS = ("workload", "configuration", "runs", "pkts/s (min-max)", "vs e1000",
            "QEMU CPU s/Mpkt (min-max)", "vCPU", "main", "TX thr", "pkts/CPU-s",
-           "host CPUs busy", "host CPU s/Mpkt",
+           "guest idle", "host CPUs busy", "host CPU s/Mpkt",
            "traps/pkt", "irqs/pkt", "p50 us", "p99 us")
 
 
@@ -132,7 +145,8 @@ def row(workload, label, rs, base_pps):
     cpu = [num(median(rs, "cpu_us_per_pkt", k)) for k in ("vcpu", "main", "tx")]
     return [workload, label, str(len(values(rs, "pps"))), with_spread(rs, "pps"), ratio,
             with_spread(rs, "cpu_us_per_pkt", "qemu", num), *cpu,
-            si(median(rs, "pkts_per_cpu_s")), num(median(rs, "host_cpus_busy"), 2),
+            si(median(rs, "pkts_per_cpu_s")), pct(median(rs, "guest_idle")),
+            num(median(rs, "host_cpus_busy"), 2),
             num(median(rs, "host_us_per_pkt")), num(median(rs, "traps_per_pkt")),
             num(median(rs, "irqs_per_pkt")), usec(median(rs, "p50_us")),
             usec(median(rs, "p99_us"))]
@@ -164,7 +178,11 @@ Medians over runs (min-max where runs differ). "vs e1000": median pkts/s
 over that of the in-kernel e1000 on our QEMU with csb=off, same run.
 CPU s/Mpkt: host CPU-seconds of the QEMU process(es) per million packets
 (= microseconds per packet), in all and for the vCPU thread, the main
-loop and the TX thread e1000-csb-tx. traps/pkt: trapping register
+loop and the TX thread e1000-csb-tx. guest idle: share of the window
+the (first counted) guest's vCPU was halted. host CPUs busy: how many of
+the host's CPUs anything used (/proc/stat), and host CPU s/Mpkt that
+busy time per packet: meaningful on an otherwise idle host only.
+traps/pkt: trapping register
 accesses counted by our QEMU (n/a: stock QEMU, virtio-net). irqs/pkt:
 the guest's /proc/interrupts for the NIC. p50/p99: round trip of one
 outstanding request. TCG: compare counts and ratios, not absolute rates.

@@ -161,6 +161,7 @@ def host_snapshot(session, nics):
 GUEST_SNAPSHOT = r"""
 read up _ < /proc/uptime
 echo "uptime $up"
+head -n 1 /proc/stat
 for i in {ifnames}; do
     dev=$(basename "$(readlink /sys/class/net/$i/device)")
     irqs=$(awk -v a="$i" -v b="$dev-" '{{
@@ -175,9 +176,11 @@ done
 
 
 def guest_snapshot(g, nic_indexes):
-    """Guest G's uptime and, per interface, packets sent and received and
-    the interrupts of its IRQ lines (/proc/interrupts: the interface's
-    name for e1000, virtioN-* for virtio-net)."""
+    """Guest G's uptime, its CPU's idle and total ticks (/proc/stat: idle
+    is idle and iowait, i.e. the vCPU halted) and, per interface, packets
+    sent and received and the interrupts of its IRQ lines
+    (/proc/interrupts: the interface's name for e1000, virtioN-* for
+    virtio-net)."""
     ifnames = " ".join(g.nics[i].ifname for i in nic_indexes)
     snap = {"uptime": 0.0, "if": {}}
     for line in g.sh(GUEST_SNAPSHOT.format(ifnames=ifnames)).splitlines():
@@ -186,6 +189,9 @@ def guest_snapshot(g, nic_indexes):
             snap["uptime"] = float(words[1])
         elif words[:1] == ["if"]:
             snap["if"][words[1]] = dict(zip(("tx", "rx", "irqs"), map(int, words[2:5])))
+        elif words[:1] == ["cpu"]:
+            ticks = [int(x) for x in words[1:9]]
+            snap["idle"], snap["ticks"] = ticks[3] + ticks[4], sum(ticks)
     return snap
 
 
