@@ -20,6 +20,7 @@ in build/bench/results.png.
 
     tests/bench.py [--runs N] [--seconds S] [--sizes 60,1514] [--configs a,b]
                    [--workloads tx,rx,...] [--poll-us 0,50,...] [--rate PPS]
+                   [--csb-props PROPS]   CSB mode with -device PROPS added
     tests/bench.py --quick     one run of the 60-byte workloads, 2 s each
     tests/bench.py --report build/bench/results.json   the table and chart again
 """
@@ -53,6 +54,9 @@ def parse_args():
                     help=f"of {','.join(benchloads.KINDS)}")
     ap.add_argument("--poll-us", default="",
                     help="also CSB mode at these csb-poll-us budgets (e.g. 0,50,1000)")
+    ap.add_argument("--csb-props", action="append", default=[], metavar="PROPS",
+                    help="also CSB mode with these -device properties added "
+                         "(repeatable; e.g. x-csb-poll-yield=1)")
     ap.add_argument("--rate", type=int, default=10000, help="datagrams/s of tx-paced")
     ap.add_argument("--quick", action="store_true",
                     help="one run, 60-byte frames, 2 s windows")
@@ -71,7 +75,8 @@ def select_configs(args):
     known = {c.name: c for c in benchsetup.CONFIGS}
     cfgs = [known[n] for n in args.configs.split(",") if n]
     budgets = [b for b in args.poll_us.split(",") if b]
-    return cfgs + [c for c in benchsetup.poll_configs(budgets) if c.name not in known]
+    extra = benchsetup.poll_configs(budgets) + benchsetup.props_configs(args.csb_props)
+    return cfgs + [c for c in extra if c.name not in known]
 
 
 def measure(s, wl, seconds, warmup):

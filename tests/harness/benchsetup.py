@@ -51,6 +51,13 @@ def poll_configs(budgets):
                    "e1000_csb", f"csb-poll-us={b}", csb=True) for b in budgets]
 
 
+def props_configs(props_list):
+    """CSB mode with each of PROPS_LIST's -device property strings added
+    (an experiment against the default, e.g. "x-csb-poll-yield=1")."""
+    return [Config(f"csb+{p}", f"e1000_csb CSB {p}", "build", "e1000", "e1000_csb",
+                   p, csb=True) for p in props_list]
+
+
 class Session:
     """Guests a (and b, if NEED_B) booted in configuration CFG under Test T."""
 
