@@ -5,6 +5,7 @@
  * for one, tx_head; the host worker's poll budget (csb-poll-us).
  */
 #define _GNU_SOURCE
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,4 +272,55 @@ void test_tx_poll_bursts(struct t *c)
 	      "bursts 60 ms apart: %lu kicks for the last 10 bursts, expected at least one each",
 	      c->tx_kicks - kicks);
 	check_alive(c, "bursts");
+}
+
+/*
+ * A zero-length frame (a legacy descriptor of length 0 with EOP) must not
+ * stop the NIC's transmit path: QEMU's socket and dgram backends take a
+ * 0 returned by send() for "try later" and stop the queue to the peer for
+ * good (found by the fuzz campaign).  In plain mode, then in CSB mode.
+ */
+static void tx_zero_len_once(struct t *c, unsigned int at, uint32_t seq, bool csb)
+{
+	uint8_t d[DESC_SIZE] = { 0 };
+
+	put_le64(d, TX_BUF + c->dma_off);
+	d[TXD_CMD_OFF] = TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS;
+	qts_memwrite(c->q, TX_RING + (uint64_t)at * DESC_SIZE, d, sizeof(d));
+	tx_fill(c, at + 1, seq);
+	if (csb)
+		csb_tx_publish(c, at + 2);
+	else
+		w32(c, E1K_TDT, at + 2);
+	c->tx_seq = seq;
+	CHECK(c, expect_tx(c, seq, 1, 5000),
+	      "%s mode: the frame after a zero-length one never left", csb ? "CSB" : "plain");
+	CHECK(c, tx_status(c, at) & TXD_STAT_DD, "the zero-length descriptor: no DD");
+	tx_fill(c, at + 2, seq + 1);
+	if (csb)
+		csb_tx_publish(c, at + 3);
+	else
+		w32(c, E1K_TDT, at + 3);
+	CHECK(c, expect_tx(c, seq + 1, 1, 5000),
+	      "%s mode: the second frame after a zero-length one never left",
+	      csb ? "CSB" : "plain");
+}
+
+void test_tx_zero_len(struct t *c)
+{
+	qemu_up(c, NULL);
+	rings_setup(c, 16, 8, 0);
+	tx_zero_len_once(c, 0, 1, false);
+	if (!c->has_cap)
+		return;
+	CHECK(c, nic_stat(c, "x-stat-tx-empty-frames") == 1,
+	      "x-stat-tx-empty-frames = %" PRIu64 " after one, expected 1",
+	      nic_stat(c, "x-stat-tx-empty-frames"));
+	need_csb(c, CSB_F_TX);
+	csb_on(c, CSB_F_TX, 0, 0);
+	tx_zero_len_once(c, 3, 3, true);
+	CHECK(c, nic_stat(c, "x-stat-tx-empty-frames") == 2,
+	      "x-stat-tx-empty-frames = %" PRIu64 " after two, expected 2",
+	      nic_stat(c, "x-stat-tx-empty-frames"));
+	check_alive(c, "zero-length frames");
 }

@@ -71,6 +71,9 @@ static const struct {
     [E1000_CSB_STAT_CSB_TX_INLINE] = {
         "x-stat-csb-tx-inline",
         "TX kicks served in the kick's own write (polling window 0)" },
+    [E1000_CSB_STAT_TX_EMPTY_FRAMES] = {
+        "x-stat-tx-empty-frames",
+        "Zero-length frames the guest asked to send, not sent" },
 };
 
 /*

@@ -43,6 +43,7 @@ typedef enum E1000CsbStat {
     E1000_CSB_STAT_CSB_TX_POLL_NS,      /* time the TX thread polled */
     E1000_CSB_STAT_CSB_TX_POLL_MISSES,  /* polls that found no work */
     E1000_CSB_STAT_CSB_TX_INLINE,       /* kicks served in the vCPU's write */
+    E1000_CSB_STAT_TX_EMPTY_FRAMES,     /* zero-length frames not sent */
     E1000_CSB_STAT__MAX,
 } E1000CsbStat;
 

@@ -146,6 +146,14 @@ void e1000_csb_irq_update(E1000Csb *csb, bool old_level, bool new_level);
 bool e1000_csb_tx_start(E1000Csb *csb);
 
 /*
+ * The e1000 code is about to send a frame of @size bytes: false for an
+ * empty one (a descriptor of length 0 with EOP), which it must not pass
+ * on: a backend whose send() returns 0 for it (dgram, socket) makes the
+ * net layer queue everything after it for good.  Counted and logged.
+ */
+bool e1000_csb_tx_frame_ok(E1000Csb *csb, int size);
+
+/*
  * TX (RX) descriptors were written back and TDH (RDH) moved from @old:
  * publish the head and return the interrupt causes @cause, without the
  * TX (RX) ones if the guest did not ask for them.
