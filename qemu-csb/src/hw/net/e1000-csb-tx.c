@@ -279,7 +279,11 @@ static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
             if (qatomic_read(&csb->tx_stop)) {
                 return false;
             }
-            cpu_relax();
+            if (qatomic_read(&csb->poll_yield)) {
+                sched_yield();
+            } else {
+                cpu_relax();
+            }
             now = get_clock();
         } while (now < gap_end);
     } while (now - start < csb->poll_ns);
