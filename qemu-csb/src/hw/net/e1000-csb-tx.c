@@ -279,11 +279,7 @@ static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
             if (qatomic_read(&csb->tx_stop)) {
                 return false;
             }
-            if (qatomic_read(&csb->poll_yield)) {
-                sched_yield();
-            } else {
-                cpu_relax();
-            }
+            cpu_relax();
             now = get_clock();
         } while (now < gap_end);
     } while (now - start < csb->poll_ns);

@@ -697,12 +697,6 @@ void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
                                     "Test hook: the TX thread's poll waits "
                                     "N ms between finding the CSB mapped "
                                     "and reading tx_tail (0: off)");
-    object_property_add_uint32_ptr(obj, "x-csb-poll-yield", &csb->poll_yield,
-                                   OBJ_PROP_FLAG_READWRITE);
-    object_property_set_description(obj, "x-csb-poll-yield",
-                                    "Experiment: the TX thread's poll yields "
-                                    "the host CPU between two reads instead "
-                                    "of spinning (0: spin)");
     object_property_add_uint32_ptr(obj, "x-pci-sub-vendor-id",
                                    &csb->sub_vendor_id,
                                    OBJ_PROP_FLAG_READWRITE);

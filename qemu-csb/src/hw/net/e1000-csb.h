@@ -47,7 +47,6 @@ typedef struct E1000Csb {
     uint32_t chaos_ms;          /* "x-csb-chaos": a test hook, 0 = off */
     uint32_t early_dd_ms;       /* "x-csb-early-dd": a test hook, 0 = off */
     uint32_t poll_delay_ms;     /* "x-csb-poll-delay-ms": a test hook */
-    uint32_t poll_yield;        /* "x-csb-poll-yield": 1 = yield the CPU */
     uint32_t sub_vendor_id;     /* "x-pci-sub-vendor-id": 0 = QEMU's */
     uint32_t sub_device_id;     /* "x-pci-sub-device-id": 0 = QEMU's */
 
