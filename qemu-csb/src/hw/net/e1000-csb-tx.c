@@ -30,16 +30,6 @@
 #define CSB_IOMMU_POLL_GAP_NS   5000
 
 static void e1000_csb_tx_thread_create(E1000Csb *csb);
-bool e1000_csb_tx_frame_ok(E1000Csb *csb, int size)
-{
-    if (size > 0) {
-        return true;
-    }
-    e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_TX_EMPTY_FRAMES);
-    qemu_log_mask(LOG_GUEST_ERROR, "e1000: zero-length frame not sent\n");
-    return false;
-}
-
 static bool e1000_csb_tx_may_run(E1000Csb *csb);
 static bool e1000_csb_tx_inline(E1000Csb *csb);
 
@@ -83,6 +73,17 @@ bool e1000_csb_tx_start(E1000Csb *csb)
     }
     e1000_csb_wake_tx(csb);
     return true;
+}
+
+/* For plain and CSB mode alike: see e1000-csb.h. */
+bool e1000_csb_tx_frame_ok(E1000Csb *csb, int size)
+{
+    if (size > 0) {
+        return true;
+    }
+    e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_TX_EMPTY_FRAMES);
+    qemu_log_mask(LOG_GUEST_ERROR, "e1000: zero-length frame not sent\n");
+    return false;
 }
 
 static bool e1000_csb_tx_may_run(E1000Csb *csb)
