@@ -56,7 +56,7 @@ def parse_args():
                     help="also CSB mode at these csb-poll-us budgets (e.g. 0,50,1000)")
     ap.add_argument("--csb-props", action="append", default=[], metavar="PROPS",
                     help="also CSB mode with these -device properties added "
-                         "(repeatable; e.g. x-csb-poll-yield=1)")
+                         "(repeatable; e.g. csb-poll-us=20)")
     ap.add_argument("--rate", type=int, default=10000, help="datagrams/s of tx-paced")
     ap.add_argument("--quick", action="store_true",
                     help="one run, 60-byte frames, 2 s windows")

@@ -81,19 +81,29 @@ def guest_kallsyms(g):
                 timeout=60)
 
 
-def perf_samples(pid, seconds, freq, out):
-    """Sample process PID for SECONDS; (thread name, symbol, dso) per sample."""
-    subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(freq),
-                    "-p", str(pid), "-o", out, "--", "sleep", str(seconds)],
+def perf_record(pid, seconds, freq, out):
+    """Sample process PID with cpu-clock for SECONDS into OUT."""
+    subprocess.run(["perf", "record", "-q", "--no-buildid", "-e", "cpu-clock",
+                    "-F", str(freq), "-p", str(pid), "-o", out, "--", "sleep", str(seconds)],
                    check=True, stdout=subprocess.DEVNULL)
+
+
+def is_hex(word):
+    return all(ch in "0123456789abcdef" for ch in word)
+
+
+def perf_samples(out):
+    """(thread name, tid, symbol, dso) per sample of OUT; run once QEMU has
+    exited, which flushes its -perfmap file (/tmp/perf-PID.map)."""
     p = subprocess.run(["perf", "script", "-i", out, "-F", "comm,tid,ip,sym,dso"],
                        check=True, capture_output=True, text=True)
     for line in p.stdout.splitlines():
         # "CPU 0/TCG  1234  56469f3b0d54 helper_lookup_tb_ptr (/path/qemu-system-x86_64)"
         head, _, dso = line.rpartition(" (")
         words = head.split()
-        tid_at = next((i for i, w in enumerate(words) if w.isdigit()), None)
-        if tid_at is None or len(words) < tid_at + 2:
+        tid_at = next((i for i, w in enumerate(words[:-1])
+                       if w.isdigit() and is_hex(words[i + 1])), None)
+        if tid_at is None:
             continue
         comm = " ".join(words[:tid_at])
         sym = " ".join(words[tid_at + 2:]) or "[unknown]"
@@ -126,14 +136,17 @@ def profile(samples, pid, gsyms):
     return out
 
 
-def show(prof, packets, seconds, freq, top):
-    us_per_sample = 1e6 / freq
-    print(f"{packets} packets in {seconds:.1f} s ({packets / seconds:.0f}/s); "
+def show(prof, pps, seconds, freq, top):
+    """PPS: the packet rate over the sampled SECONDS (the guest's window)."""
+    us_per_sample = 1e6 / freq     # about: cpu-clock adapts its period to --freq
+    packets = pps * seconds
+    print(f"{pps:.0f} packets/s over the {seconds:g} s sampled; "
           f"one sample = {us_per_sample:.0f} us of a thread's CPU\n")
     for kind, t in sorted(prof.items(), key=lambda kv: -kv[1]["samples"]):
         n = t["samples"]
-        print(f"== {kind}: {n} samples, {n * us_per_sample / 1e6 / seconds:.0%} of a CPU, "
-              f"{n * us_per_sample / packets:.2f} us/pkt" if packets else "")
+        per_pkt = f", {n * us_per_sample / packets:.2f} us/pkt" if packets else ""
+        print(f"== {kind}: {n} samples, {n * us_per_sample / 1e6 / seconds:.0%} of a CPU"
+              + per_pkt)
         for area, c in t["areas"].most_common():
             print(f"   {c / n:6.1%} {c * us_per_sample / max(packets, 1):8.3f} us/pkt  {area}")
         lists = [("all", t["functions"].most_common(top))]
@@ -148,10 +161,14 @@ def show(prof, packets, seconds, freq, top):
         print()
 
 
-def counted_packets(wl, s, before, after):
-    return sum(after["guest"][g.name]["if"][g.nics[i].ifname][d]
-               - before["guest"][g.name]["if"][g.nics[i].ifname][d]
-               for g, i, d in wl.counted(s))
+def packet_rate(wl, s, before, after):
+    """Packets/s counted over the guest's window around the sampling."""
+    g0 = wl.counted(s)[0][0].name
+    window = after["guest"][g0]["uptime"] - before["guest"][g0]["uptime"]
+    packets = sum(after["guest"][g.name]["if"][g.nics[i].ifname][d]
+                  - before["guest"][g.name]["if"][g.nics[i].ifname][d]
+                  for g, i, d in wl.counted(s))
+    return packets / window if window > 0 else 0.0
 
 
 def main():
@@ -171,19 +188,22 @@ def main():
         wl.start(s, int(args.warmup + args.seconds + 4))
         time.sleep(args.warmup)
         before = benchsetup.snapshot(s, wl.nics(s))
-        samples = list(perf_samples(g.proc.pid, args.seconds, args.freq,
-                                    os.path.join(logdir, "perf.data")))
+        perf_record(g.proc.pid, args.seconds, args.freq, os.path.join(logdir, "perf.data"))
         after = benchsetup.snapshot(s, wl.nics(s))
         wl.stop(s)
     finally:
         t.cleanup()
-    packets = counted_packets(wl, s, before, after)
-    prof = profile(samples, g.proc.pid, gsyms)
+    pid = g.proc.pid
+    samples = list(perf_samples(os.path.join(logdir, "perf.data")))
+    if os.path.exists(f"/tmp/perf-{pid}.map"):
+        os.unlink(f"/tmp/perf-{pid}.map")
+    pps = packet_rate(wl, s, before, after)
+    prof = profile(samples, pid, gsyms)
     print(f"profile: {cfg.label}, {wl.name}, guest {args.kernel}, TCG\n")
-    show(prof, packets, args.seconds, args.freq, args.top)
+    show(prof, pps, args.seconds, args.freq, args.top)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"config": cfg.name, "workload": wl.name, "packets": packets,
+            json.dump({"config": cfg.name, "workload": wl.name, "pps": pps,
                        "seconds": args.seconds, "freq": args.freq,
                        "threads": {k: {"samples": v["samples"], "areas": dict(v["areas"]),
                                        "functions": dict(v["functions"])}

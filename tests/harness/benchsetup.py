@@ -53,7 +53,7 @@ def poll_configs(budgets):
 
 def props_configs(props_list):
     """CSB mode with each of PROPS_LIST's -device property strings added
-    (an experiment against the default, e.g. "x-csb-poll-yield=1")."""
+    (an experiment against the default, e.g. "csb-poll-us=20")."""
     return [Config(f"csb+{p}", f"e1000_csb CSB {p}", "build", "e1000", "e1000_csb",
                    p, csb=True) for p in props_list]
 

@@ -381,6 +381,8 @@ static void fz_frame(struct fuzz *f)
 	else if (chance(10))
 		for (unsigned int i = 0; i < 6; i++)
 			fr[i] = (uint8_t)rnd();
+	if (!len)
+		len = 1;
 	fz_log(f, "inject %zu bytes", len);
 	/*
 	 * Never an empty datagram: QEMU's dgram backend takes recv() = 0 for
@@ -388,7 +390,7 @@ static void fz_frame(struct fuzz *f)
 	 * upstream defect of net/dgram.c, qemu-csb/README.md), which tests
 	 * the backend, not the device.
 	 */
-	udp_send(&f->c->udp, fr, len ? len : 1);
+	udp_send(&f->c->udp, fr, len);
 	f->frames_in++;
 }
 
@@ -651,8 +653,7 @@ static void fz_probe(struct fuzz *f)
 	qts_qmp_ok(c->q,
 		   "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"nic0\", \"up\": true}}");
 	reset_system(c);
-	rings_setup(c, 8, 8, 4);
-	step_clock(c, 1100000000ull);	/* past the RX hold-off of an RCTL write */
+	rings_setup(c, 8, 8, 4);	/* past the RX hold-off of its RCTL write */
 	settle(c, 100);
 	f->frames_out += (unsigned long)udp_drain(&c->udp);
 	tx_fill(c, 0, 1);
@@ -708,11 +709,15 @@ int run_fuzz(uint64_t seed, unsigned long iterations)
 	qemu_stop(c);
 	udp_wire_close(&c->udp);
 	if (c->failures) {
+		bool probe = f.step >= iterations;	/* the end probe failed */
+
 		printf("FAIL fuzz: %s (seed %" PRIu64
-		       ", step %lu of %lu; reproduce with: csb-qtest --qemu %s%s%s fuzz --seed %"
+		       ", %s %lu of %lu; reproduce with: csb-qtest --qemu %s%s%s fuzz --seed %"
 		       PRIu64 " --iterations %lu)\n",
-		       c->first_failure, seed, f.step, iterations, opt.qemu,
-		       opt.props[0] ? " --props " : "", opt.props, seed, f.step + 1);
+		       c->first_failure, seed, probe ? "end probe after step" : "step",
+		       probe ? iterations : f.step, iterations, opt.qemu,
+		       opt.props[0] ? " --props " : "", opt.props, seed,
+		       probe ? iterations : f.step + 1);
 		return 1;
 	}
 	/* the share is what tests/scenarios/qemu_csb_fuzz.py asserts */
