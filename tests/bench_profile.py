@@ -31,7 +31,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import DEFAULT_KERNEL, Test, config  # noqa: E402
-from harness import benchloads, benchsetup  # noqa: E402
+from harness import benchloads, benchreport, benchsetup  # noqa: E402
 
 GUEST_KERNEL_BASE = 0xffff800000000000
 
@@ -161,16 +161,6 @@ def show(prof, pps, seconds, freq, top):
         print()
 
 
-def packet_rate(wl, s, before, after):
-    """Packets/s counted over the guest's window around the sampling."""
-    g0 = wl.counted(s)[0][0].name
-    window = after["guest"][g0]["uptime"] - before["guest"][g0]["uptime"]
-    packets = sum(after["guest"][g.name]["if"][g.nics[i].ifname][d]
-                  - before["guest"][g.name]["if"][g.nics[i].ifname][d]
-                  for g, i, d in wl.counted(s))
-    return packets / window if window > 0 else 0.0
-
-
 def main():
     args = parse_args()
     cfg = {c.name: c for c in benchsetup.CONFIGS}[args.config]
@@ -197,7 +187,8 @@ def main():
     samples = list(perf_samples(os.path.join(logdir, "perf.data")))
     if os.path.exists(f"/tmp/perf-{pid}.map"):
         os.unlink(f"/tmp/perf-{pid}.map")
-    pps = packet_rate(wl, s, before, after)
+    # packets/s over the guest's window around the sampling, as make bench counts them
+    pps = benchreport.figures(wl, s, before, after, args.seconds)["pps"] or 0.0
     prof = profile(samples, pid, gsyms)
     print(f"profile: {cfg.label}, {wl.name}, guest {args.kernel}, TCG\n")
     show(prof, pps, args.seconds, args.freq, args.top)
