@@ -17,6 +17,12 @@
 #include <linux/sizes.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
+/* the page pool API moved to net/page_pool/ in Linux 6.6 (see Kbuild) */
+#ifdef E1000_CSB_PAGE_POOL_HELPERS
+#include <net/page_pool/helpers.h>
+#else
+#include <net/page_pool.h>
+#endif
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
 #include <linux/hrtimer.h>
@@ -188,6 +194,7 @@ struct e1000_csb_rx_ring {
 	u32 next_to_use;		/* next slot to refill (RDT) */
 	u32 next_to_clean;		/* next slot the device completes */
 	struct e1000_csb_rx_buffer *buffers;
+	struct page_pool *page_pool;	/* the buffers' pages, DMA-mapped */
 	struct sk_buff *skb;		/* frame spanning descriptors */
 	bool discard;			/* drop rest of the current frame */
 

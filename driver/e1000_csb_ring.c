@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * e1000_csb: ring memory - the descriptor rings (coherent DMA memory) and
- * the driver's bookkeeping array beside each, allocated at open and at a
- * ring resize, freed at close.
+ * e1000_csb: ring memory - the descriptor rings (coherent DMA memory), the
+ * driver's bookkeeping array beside each and the RX buffers' page pool,
+ * allocated at open and at a ring resize, freed at close.
  */
 
 #include <linux/dma-mapping.h>
@@ -70,6 +70,32 @@ static void e1000_csb_ring_mem_free(struct device *dev, u32 size, void **desc,
 	*buffers = NULL;
 }
 
+/*
+ * RX buffers are pages from a page pool, mapped once by the pool: a page
+ * that went up the stack in an skb (marked for recycling) comes back to
+ * the pool when the skb is freed, so a steady stream allocates, zeroes
+ * (init_on_alloc) and maps no page per frame.
+ */
+static int e1000_csb_rx_pool_create(struct e1000_csb_rx_ring *rx)
+{
+	struct page_pool_params pp = {
+		.flags = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+		.order = 0,
+		.pool_size = rx->count,
+		.nid = dev_to_node(rx->dev),
+		.dev = rx->dev,
+		.dma_dir = DMA_FROM_DEVICE,
+		.max_len = E1000_CSB_RX_BUF_LEN,
+		.offset = 0,
+	};
+	struct page_pool *pool = page_pool_create(&pp);
+
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	rx->page_pool = pool;
+	return 0;
+}
+
 /* Both rings, empty, at the requested sizes; on failure neither is left. */
 int e1000_csb_rings_alloc(struct e1000_csb_adapter *adapter)
 {
@@ -90,6 +116,8 @@ int e1000_csb_rings_alloc(struct e1000_csb_adapter *adapter)
 					       sizeof(*rx->buffers), &rx->desc,
 					       &rx->desc_dma, &rx->size,
 					       (void **)&rx->buffers);
+	if (!err)
+		err = e1000_csb_rx_pool_create(rx);
 	if (err) {
 		e1000_csb_rings_free(adapter);
 		return err;
@@ -111,6 +139,10 @@ void e1000_csb_rings_free(struct e1000_csb_adapter *adapter)
 	struct e1000_csb_tx_ring *tx = &adapter->tx_ring;
 	struct e1000_csb_rx_ring *rx = &adapter->rx_ring;
 
+	/* pages still in skbs return to the pool, which goes with the last */
+	if (rx->page_pool)
+		page_pool_destroy(rx->page_pool);
+	rx->page_pool = NULL;
 	e1000_csb_ring_mem_free(rx->dev, rx->size, &rx->desc, rx->desc_dma,
 				(void **)&rx->buffers);
 	e1000_csb_ring_mem_free(tx->dev, tx->size, &tx->desc, tx->desc_dma,

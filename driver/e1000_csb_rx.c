@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * e1000_csb: receive path - page-per-descriptor buffers, batched refill,
+ * e1000_csb: receive path - page-per-descriptor buffers from a page pool
+ * (recycled through the skbs that carry them), batched refill,
  * frames spanning several descriptors, checksum status, GRO, and the
  * receive filters (RCTL, unicast RAR entries, multicast table).
  */
@@ -32,9 +33,7 @@ void e1000_csb_rx_clean_all(struct e1000_csb_adapter *adapter)
 
 		if (!buf->page)
 			continue;
-		dma_unmap_page(ring->dev, buf->dma, E1000_CSB_RX_BUF_LEN,
-			       DMA_FROM_DEVICE);
-		__free_page(buf->page);
+		page_pool_put_full_page(ring->page_pool, buf->page, false);
 		buf->page = NULL;
 	}
 	ring->next_to_use = 0;
@@ -45,22 +44,16 @@ static bool e1000_csb_rx_alloc_buf(struct e1000_csb_rx_ring *ring,
 				   struct e1000_csb_rx_buffer *buf, gfp_t gfp)
 {
 	struct page *page;
-	dma_addr_t dma;
 
 	if (buf->page)		/* recycled in place */
 		return true;
 
-	page = __dev_alloc_page(gfp | __GFP_NOWARN);
+	/* mapped by the pool, and synced for the device */
+	page = page_pool_alloc_pages(ring->page_pool, gfp | __GFP_NOWARN);
 	if (unlikely(!page))
 		return false;
-	dma = dma_map_page(ring->dev, page, 0, E1000_CSB_RX_BUF_LEN,
-			   DMA_FROM_DEVICE);
-	if (unlikely(dma_mapping_error(ring->dev, dma))) {
-		__free_page(page);
-		return false;
-	}
 	buf->page = page;
-	buf->dma = dma;
+	buf->dma = page_pool_get_dma_addr(page);
 	return true;
 }
 
@@ -114,12 +107,14 @@ static void e1000_csb_rx_recycle(struct e1000_csb_rx_ring *ring,
 					 DMA_FROM_DEVICE);
 }
 
-/* Hand the page to the skb; the slot gets a fresh page on refill. */
+/*
+ * Hand the page to the skb (marked for recycling, so the page goes back
+ * to the pool, mapped, when the skb is freed); the slot gets a page from
+ * the pool on refill.
+ */
 static void e1000_csb_rx_take_page(struct e1000_csb_rx_ring *ring,
 				   struct e1000_csb_rx_buffer *buf)
 {
-	dma_unmap_page(ring->dev, buf->dma, E1000_CSB_RX_BUF_LEN,
-		       DMA_FROM_DEVICE);
 	buf->page = NULL;
 }
 
@@ -156,6 +151,8 @@ static struct sk_buff *e1000_csb_rx_first(struct e1000_csb_rx_ring *ring,
 	skb = napi_alloc_skb(&adapter->napi, E1000_CSB_RX_HDR_LEN);
 	if (unlikely(!skb))
 		return NULL;
+	/* its frags will be pool pages (its head is not: that is allowed) */
+	skb_mark_for_recycle(skb);
 
 	if (eop && len <= E1000_CSB_RX_HDR_LEN) {
 		/* small frame: copy it whole and keep the page */

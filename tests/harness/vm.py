@@ -89,7 +89,8 @@ class Guest:
             "-kernel", config.kernel_image(self.kernel),
             "-initrd", config.initramfs(self.kernel),
             "-append", f"console=ttyS0,115200 panic=-1 oops=panic {self.append}".strip(),
-            "-chardev", f"file,id=console,path={self.console_log}",
+            # a comma in a QEMU option value is written twice
+            "-chardev", f"file,id=console,path={self.console_log.replace(',', ',,')}",
             "-serial", "chardev:console",
             "-chardev", f"socket,id=agent,path={self.agent_path},server=on,wait=off",
             "-serial", "chardev:agent",
