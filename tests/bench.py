@@ -21,6 +21,7 @@ in build/bench/results.png.
     tests/bench.py [--runs N] [--seconds S] [--sizes 60,1514] [--configs a,b]
                    [--workloads tx,rx,...] [--poll-us 0,50,...] [--rate PPS]
                    [--csb-props PROPS]   CSB mode with -device PROPS added
+                   [--driver-params P]   plain and CSB mode, e1000_csb loaded with P
     tests/bench.py --quick     one run of the 60-byte workloads, 2 s each
     tests/bench.py --report build/bench/results.json   the table and chart again
 """
@@ -57,6 +58,9 @@ def parse_args():
     ap.add_argument("--csb-props", action="append", default=[], metavar="PROPS",
                     help="also CSB mode with these -device properties added "
                          "(repeatable; e.g. csb-poll-us=20)")
+    ap.add_argument("--driver-params", action="append", default=[], metavar="PARAMS",
+                    help="also plain and CSB mode with e1000_csb loaded with these "
+                         "module parameters (repeatable; e.g. rx_usecs=50)")
     ap.add_argument("--rate", type=int, default=10000, help="datagrams/s of tx-paced")
     ap.add_argument("--quick", action="store_true",
                     help="one run, 60-byte frames, 2 s windows")
@@ -75,7 +79,8 @@ def select_configs(args):
     known = {c.name: c for c in benchsetup.CONFIGS}
     cfgs = [known[n] for n in args.configs.split(",") if n]
     budgets = [b for b in args.poll_us.split(",") if b]
-    extra = benchsetup.poll_configs(budgets) + benchsetup.props_configs(args.csb_props)
+    extra = (benchsetup.poll_configs(budgets) + benchsetup.props_configs(args.csb_props) +
+             benchsetup.params_configs(args.driver_params))
     return cfgs + [c for c in extra if c.name not in known]
 
 

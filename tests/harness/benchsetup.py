@@ -25,6 +25,7 @@ class Config:
     props: str = ""     # -device properties
     csb: bool = False   # switch the driver to CSB mode
     preload: str = ""   # modules to load first (the guest has no udev)
+    params: str = ""    # the driver's module parameters
 
     @property
     def counts_traps(self):
@@ -49,6 +50,16 @@ def poll_configs(budgets):
     """CSB mode at each host polling budget in BUDGETS (microseconds)."""
     return [Config(f"csb-poll{b}", f"e1000_csb CSB poll {b}", "build", "e1000",
                    "e1000_csb", f"csb-poll-us={b}", csb=True) for b in budgets]
+
+
+def params_configs(params_list):
+    """Plain and CSB mode with each of PARAMS_LIST's e1000_csb module
+    parameter strings (an experiment against the defaults, e.g.
+    "rx_usecs=50")."""
+    return [Config(f"{mode}:{p}", f"e1000_csb {label} {p}", "build", "e1000",
+                   "e1000_csb", csb=mode == "csb", params=p)
+            for p in params_list
+            for mode, label in (("plain", "plain"), ("csb", "CSB"))]
 
 
 def props_configs(props_list):
@@ -91,7 +102,7 @@ class Session:
         if self.cfg.preload:
             g.sh(f"modprobe -a {self.cfg.preload}")
         for i, nic in enumerate(g.nics):
-            g.bring_up(self.cfg.driver, nic_index=i)
+            g.bring_up(self.cfg.driver, nic_index=i, params=self.cfg.params)
             if self.cfg.csb:
                 g.set_csb(True, nic.ifname)
 
