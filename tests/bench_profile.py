@@ -16,6 +16,10 @@ configurations at different packet rates compare directly.
 
     tests/bench_profile.py --config plain --workload tx [--size 60]
                      [--seconds 8] [--freq 2000] [--top 25] [--json FILE]
+                     [--states]
+
+--states also samples what each thread is doing (running, or blocked and
+where: the BQL, another lock, a system call; harness/threadstates.py).
 
 Needs perf on the host and our QEMU (Debian's 7.2 has no -perfmap).
 """
@@ -31,7 +35,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import DEFAULT_KERNEL, Test, config  # noqa: E402
-from harness import benchloads, benchreport, benchsetup  # noqa: E402
+from harness import benchloads, benchreport, benchsetup, threadstates  # noqa: E402
 
 GUEST_KERNEL_BASE = 0xffff800000000000
 
@@ -51,6 +55,8 @@ def parse_args():
     ap.add_argument("--freq", type=int, default=2000, help="perf samples/s per thread")
     ap.add_argument("--top", type=int, default=25, help="functions shown per thread")
     ap.add_argument("--json", help="also write the profile here")
+    ap.add_argument("--states", action="store_true",
+                    help="also sample each thread's state: running, or blocked where")
     return ap.parse_args()
 
 
@@ -81,11 +87,16 @@ def guest_kallsyms(g):
                 timeout=60)
 
 
-def perf_record(pid, seconds, freq, out):
-    """Sample process PID with cpu-clock for SECONDS into OUT."""
-    subprocess.run(["perf", "record", "-q", "--no-buildid", "-e", "cpu-clock",
-                    "-F", str(freq), "-p", str(pid), "-o", out, "--", "sleep", str(seconds)],
-                   check=True, stdout=subprocess.DEVNULL)
+def perf_record(pid, seconds, freq, out, states=False):
+    """Sample process PID with cpu-clock for SECONDS into OUT; with STATES,
+    its threads' states meanwhile too (returned, else None)."""
+    perf = subprocess.Popen(["perf", "record", "-q", "--no-buildid", "-e", "cpu-clock",
+                             "-F", str(freq), "-p", str(pid), "-o", out, "--",
+                             "sleep", str(seconds)], stdout=subprocess.DEVNULL)
+    sampled = threadstates.sample(pid, seconds) if states else None
+    if perf.wait():
+        raise subprocess.CalledProcessError(perf.returncode, "perf record")
+    return sampled
 
 
 def is_hex(word):
@@ -178,7 +189,8 @@ def main():
         wl.start(s, int(args.warmup + args.seconds + 4))
         time.sleep(args.warmup)
         before = benchsetup.snapshot(s, wl.nics(s))
-        perf_record(g.proc.pid, args.seconds, args.freq, os.path.join(logdir, "perf.data"))
+        states = perf_record(g.proc.pid, args.seconds, args.freq,
+                             os.path.join(logdir, "perf.data"), args.states)
         after = benchsetup.snapshot(s, wl.nics(s))
         wl.stop(s)
     finally:
@@ -191,6 +203,8 @@ def main():
     pps = benchreport.figures(wl, s, before, after, args.seconds)["pps"] or 0.0
     prof = profile(samples, pid, gsyms)
     print(f"profile: {cfg.label}, {wl.name}, guest {args.kernel}, TCG\n")
+    if states:
+        threadstates.show(states)
     show(prof, pps, args.seconds, args.freq, args.top)
     if args.json:
         with open(args.json, "w") as f:
