@@ -73,8 +73,10 @@ static void e1000_csb_ring_mem_free(struct device *dev, u32 size, void **desc,
 /*
  * RX buffers are pages from a page pool, mapped once by the pool: a page
  * that went up the stack in an skb (marked for recycling) comes back to
- * the pool when the skb is freed, so a steady stream allocates, zeroes
- * (init_on_alloc) and maps no page per frame.
+ * the pool when the skb is freed, and is handed out again without being
+ * allocated, zeroed (init_on_alloc) or mapped anew.  The pool keeps up to
+ * a ring's worth; pages beyond that (a socket holding many frames) go
+ * back to the page allocator.
  */
 static int e1000_csb_rx_pool_create(struct e1000_csb_rx_ring *rx)
 {

@@ -60,7 +60,7 @@ def parse_args():
                          "(repeatable; e.g. csb-poll-us=20)")
     ap.add_argument("--driver-params", action="append", default=[], metavar="PARAMS",
                     help="also plain and CSB mode with e1000_csb loaded with these "
-                         "module parameters (repeatable; e.g. rx_usecs=50)")
+                         "module parameters (repeatable; e.g. rx_usecs=250)")
     ap.add_argument("--rate", type=int, default=10000, help="datagrams/s of tx-paced")
     ap.add_argument("--quick", action="store_true",
                     help="one run, 60-byte frames, 2 s windows")

@@ -90,12 +90,15 @@ def guest_kallsyms(g):
 def perf_record(pid, seconds, freq, out, states=False):
     """Sample process PID with cpu-clock for SECONDS into OUT; with STATES,
     its threads' states meanwhile too (returned, else None)."""
+    watch = threadstates.Watch(pid) if states else None
     perf = subprocess.Popen(["perf", "record", "-q", "--no-buildid", "-e", "cpu-clock",
                              "-F", str(freq), "-p", str(pid), "-o", out, "--",
                              "sleep", str(seconds)], stdout=subprocess.DEVNULL)
-    sampled = threadstates.sample(pid, seconds) if states else None
-    if perf.wait():
-        raise subprocess.CalledProcessError(perf.returncode, "perf record")
+    try:
+        sampled = threadstates.sample(watch, seconds) if watch else None
+    finally:
+        if perf.wait():
+            raise subprocess.CalledProcessError(perf.returncode, "perf record")
     return sampled
 
 

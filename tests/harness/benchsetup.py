@@ -55,7 +55,7 @@ def poll_configs(budgets):
 def params_configs(params_list):
     """Plain and CSB mode with each of PARAMS_LIST's e1000_csb module
     parameter strings (an experiment against the defaults, e.g.
-    "rx_usecs=50")."""
+    "rx_usecs=250")."""
     return [Config(f"{mode}:{p}", f"e1000_csb {label} {p}", "build", "e1000",
                    "e1000_csb", csb=mode == "csb", params=p)
             for p in params_list

@@ -16,6 +16,7 @@ executable (/proc/PID/maps).
 import collections
 import os
 import subprocess
+import sys
 import time
 
 from . import benchsetup
@@ -27,16 +28,23 @@ SYSCALLS = {"0": "read", "1": "write", "7": "poll", "23": "select",
 
 
 def bql_address(pid):
-    """Where QEMU process PID keeps its BQL (a QemuMutex), or None."""
-    exe = os.readlink(f"/proc/{pid}/exe")
+    """Where QEMU process PID keeps its BQL (a QemuMutex), or None (with a
+    warning: BQL waits then show as another lock's)."""
+    exe = os.readlink(f"/proc/{pid}/exe").removesuffix(" (deleted)")
     nm = subprocess.run(["nm", exe], capture_output=True, text=True).stdout
     sym = next((int(w[0], 16) for w in (line.split() for line in nm.splitlines())
                 if len(w) == 3 and w[2] == "bql"), None)
-    if sym is None:
+    with open(f"/proc/{pid}/exe", "rb") as f:
+        pie = f.read(18)[16] == 3       # ELF e_type ET_DYN: loaded at a base
+    base = 0
+    if pie:
+        with open(f"/proc/{pid}/maps") as f:
+            base = next((int(line.split("-")[0], 16) for line in f if exe in line), None)
+    if sym is None or base is None:
+        print(f"threadstates: no symbol bql in {exe}: BQL waits not told apart",
+              file=sys.stderr)
         return None
-    with open(f"/proc/{pid}/maps") as f:
-        base = next((int(line.split("-")[0], 16) for line in f if exe in line), None)
-    return None if base is None else base + sym
+    return base + sym
 
 
 def threads(pid):
@@ -85,11 +93,20 @@ def state_of(pid, tid, bql):
     return name
 
 
-def sample(pid, seconds, interval=0.001):
-    """Watch PID's threads for SECONDS: {label: {"on a CPU": share, "waiting
-    for a CPU": share, "blocked": {where: share}}}."""
-    bql = bql_address(pid)
-    labels = threads(pid)
+class Watch:
+    """What to sample in process PID, looked up before the window opens."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.bql = bql_address(pid)
+        self.labels = threads(pid)
+
+
+def sample(watch, seconds, interval=0.001):
+    """Watch the threads of WATCH for SECONDS: {label: {"on a CPU": share,
+    "waiting for a CPU": share, "blocked": {where: share}}}; threads that
+    ended meanwhile are left out, threads that started are not seen."""
+    pid, bql, labels = watch.pid, watch.bql, watch.labels
     blocked = collections.defaultdict(collections.Counter)
     before, t0 = {tid: schedstat(pid, tid) for tid in labels}, time.monotonic_ns()
     end = time.monotonic() + seconds
@@ -101,6 +118,8 @@ def sample(pid, seconds, interval=0.001):
     after, t1 = {tid: schedstat(pid, tid) for tid in labels}, time.monotonic_ns()
     out = {}
     for tid, label in labels.items():
+        if after[tid] == (0, 0):
+            continue            # ended during the window
         cpu = (after[tid][0] - before[tid][0]) / (t1 - t0)
         wait = (after[tid][1] - before[tid][1]) / (t1 - t0)
         c = blocked[label]
