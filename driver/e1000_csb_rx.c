@@ -151,7 +151,10 @@ static struct sk_buff *e1000_csb_rx_first(struct e1000_csb_rx_ring *ring,
 	skb = napi_alloc_skb(&adapter->napi, E1000_CSB_RX_HDR_LEN);
 	if (unlikely(!skb))
 		return NULL;
-	/* its frags will be pool pages (its head is not: that is allowed) */
+	/*
+	 * its frags, if any, are pool pages (its head is not: allowed);
+	 * marked even when copied whole, so all our RX skbs agree
+	 */
 	skb_mark_for_recycle(skb);
 
 	if (eop && len <= E1000_CSB_RX_HDR_LEN) {

@@ -18,8 +18,9 @@ configurations at different packet rates compare directly.
                      [--seconds 8] [--freq 2000] [--top 25] [--json FILE]
                      [--states]
 
---states also samples what each thread is doing (running, or blocked and
-where: the BQL, another lock, a system call; harness/threadstates.py).
+--states also says what each thread did over the window: on a CPU, waiting
+for one, or blocked and where (the BQL, another lock, a system call;
+harness/threadstates.py).
 
 Needs perf on the host and our QEMU (Debian's 7.2 has no -perfmap).
 """
@@ -56,7 +57,8 @@ def parse_args():
     ap.add_argument("--top", type=int, default=25, help="functions shown per thread")
     ap.add_argument("--json", help="also write the profile here")
     ap.add_argument("--states", action="store_true",
-                    help="also sample each thread's state: running, or blocked where")
+                    help="also each thread's share on a CPU, waiting for one, "
+                         "and blocked where")
     return ap.parse_args()
 
 

@@ -122,12 +122,10 @@ def sample(watch, seconds, interval=0.001):
             continue            # ended during the window
         cpu = (after[tid][0] - before[tid][0]) / (t1 - t0)
         wait = (after[tid][1] - before[tid][1]) / (t1 - t0)
-        c = blocked[label]
-        n = sum(c.values()) or 1
-        rest = max(0.0, 1 - cpu - wait)
+        where = {w: k for w, k in blocked[label].items() if w != "runnable"}
+        rest, seen = max(0.0, 1 - cpu - wait), sum(where.values())
         out[label] = {"on a CPU": cpu, "waiting for a CPU": wait,
-                      "blocked": {w: rest * k / (n - c["runnable"])
-                                  for w, k in c.items() if w != "runnable"}}
+                      "blocked": {w: rest * k / seen for w, k in where.items()}}
     return out
 
 
