@@ -29,7 +29,7 @@ INSTALL_MOD_DIR ?= updates
 
 .PHONY: all modules install uninstall clean distclean modules-all deps qemu \
 	qemu-asan qemu-tsan qemu-vanilla guest tools qtest fuzz tsan check check-static models demo bench \
-	bench-quick profile soak help deb
+	bench-quick bench-ab profile soak help deb
 
 all: modules
 
@@ -53,6 +53,8 @@ help:
 	@echo "make bench-quick   the same, one run of the 60-byte workloads (a few minutes)"
 	@echo "make profile       where one bench workload's host CPU goes, guest functions included"
 	@echo "                   (perf; PROFILE_ARGS=\"--config plain --workload tx ...\")"
+	@echo "make bench-ab      ethtool settings compared within one boot"
+	@echo "                   (BENCH_AB_ARGS=\"--setting '-G {ifname} tx 256' --setting ...\")"
 	@echo "make deb           the Debian package e1000-csb-dkms (dh-dkms) into build/deb/"
 
 modules:
@@ -163,6 +165,11 @@ bench-quick: deps
 profile: deps
 	@$(MAKE) -s qemu guest tools
 	@$(PYTHON) tests/bench_profile.py $(PROFILE_ARGS)
+
+# ethtool settings compared within one boot (tests/bench_ab.py --help)
+bench-ab: deps
+	@$(MAKE) -s qemu guest tools
+	@$(PYTHON) tests/bench_ab.py $(BENCH_AB_ARGS)
 
 # The Debian package e1000-csb-dkms (debian/, built by dpkg-buildpackage
 # with dh-dkms) from a copy of the tracked files, into build/deb/.

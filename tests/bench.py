@@ -22,6 +22,7 @@ in build/bench/results.png.
                    [--workloads tx,rx,...] [--poll-us 0,50,...] [--rate PPS]
                    [--csb-props PROPS]   CSB mode with -device PROPS added
                    [--driver-params P]   plain and CSB mode, e1000_csb loaded with P
+                   [--ethtool OPTS]      plain and CSB mode, `ethtool OPTS` on each NIC
     tests/bench.py --quick     one run of the 60-byte workloads, 2 s each
     tests/bench.py --report build/bench/results.json   the table and chart again
 """
@@ -61,6 +62,10 @@ def parse_args():
     ap.add_argument("--driver-params", action="append", default=[], metavar="PARAMS",
                     help="also plain and CSB mode with e1000_csb loaded with these "
                          "module parameters (repeatable; e.g. rx_usecs=250)")
+    ap.add_argument("--ethtool", action="append", default=[], metavar="OPTS",
+                    help="also plain and CSB mode with `ethtool OPTS` run for each NIC "
+                         "once it is up, {ifname} naming it (repeatable; "
+                         "e.g. '-G {ifname} tx 256')")
     ap.add_argument("--rate", type=int, default=10000, help="datagrams/s of tx-paced")
     ap.add_argument("--quick", action="store_true",
                     help="one run, 60-byte frames, 2 s windows")
@@ -80,7 +85,8 @@ def select_configs(args):
     cfgs = [known[n] for n in args.configs.split(",") if n]
     budgets = [b for b in args.poll_us.split(",") if b]
     extra = (benchsetup.poll_configs(budgets) + benchsetup.props_configs(args.csb_props) +
-             benchsetup.params_configs(args.driver_params))
+             benchsetup.params_configs(args.driver_params) +
+             benchsetup.ethtool_configs(args.ethtool))
     return cfgs + [c for c in extra if c.name not in known]
 
 

@@ -26,6 +26,7 @@ class Config:
     csb: bool = False   # switch the driver to CSB mode
     preload: str = ""   # modules to load first (the guest has no udev)
     params: str = ""    # the driver's module parameters
+    ethtool: str = ""   # ethtool options applied to each NIC once it is up
 
     @property
     def counts_traps(self):
@@ -59,6 +60,20 @@ def params_configs(params_list):
     return [Config(f"{mode}:{p}", f"e1000_csb {label} {p}", "build", "e1000",
                    "e1000_csb", csb=mode == "csb", params=p)
             for p in params_list
+            for mode, label in (("plain", "plain"), ("csb", "CSB"))]
+
+
+def ethtool_configs(options_list):
+    """Plain and CSB mode with each of OPTIONS_LIST's ethtool options
+    applied to every NIC ({ifname} names it; an experiment against the
+    defaults, e.g. "-G {ifname} tx 256")."""
+    def short(o):
+        return " ".join(w for w in o.split() if w != "{ifname}")
+
+    return [Config(f"{mode}:{short(o).replace(' ', '_')}",
+                   f"e1000_csb {label} ethtool {short(o)}", "build", "e1000", "e1000_csb",
+                   csb=mode == "csb", ethtool=o)
+            for o in options_list
             for mode, label in (("plain", "plain"), ("csb", "CSB"))]
 
 
@@ -103,6 +118,8 @@ class Session:
             g.sh(f"modprobe -a {self.cfg.preload}")
         for i, nic in enumerate(g.nics):
             g.bring_up(self.cfg.driver, nic_index=i, params=self.cfg.params)
+            if self.cfg.ethtool:
+                g.sh(f"ethtool {self.cfg.ethtool.format(ifname=nic.ifname)}")
             if self.cfg.csb:
                 g.set_csb(True, nic.ifname)
 
