@@ -38,6 +38,7 @@ def parse_args():
                     help="KIND-SIZE (or KIND for tcp), comma-separated")
     ap.add_argument("--setting", action="append", required=True, metavar="OPTS",
                     help="ethtool options, {ifname} naming the NIC (at least two)")
+    ap.add_argument("--rate", type=int, default=10000, help="datagrams/s of tx-paced")
     ap.add_argument("--reps", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=4)
     ap.add_argument("--warmup", type=float, default=1)
@@ -47,21 +48,24 @@ def parse_args():
     return args
 
 
-def workload(name):
-    kind, _, size = name.partition("-")
-    return benchloads.KINDS[kind](int(size) if size else 0)
+def workload(name, rate):
+    """KIND-SIZE (tx-paced-60 too) or a sizeless KIND (tcp)."""
+    kind, _, size = name.rpartition("-")
+    if not size.isdigit():
+        kind, size = name, "0"
+    return benchloads.KINDS[kind](int(size), rate)
 
 
 def apply(s, opts):
     for g in s.guests:
         for nic in g.nics:
-            g.sh(f"ethtool {opts.format(ifname=nic.ifname)}")
+            benchsetup.ethtool(g, nic, opts)
 
 
 def main():
     args = parse_args()
     cfg = {c.name: c for c in benchsetup.CONFIGS}[args.config]
-    wls = [workload(w) for w in args.workloads.split(",")]
+    wls = [workload(w, args.rate) for w in args.workloads.split(",")]
     benchsetup.ensure_host_ready()
     t = Test("bench-ab", {"kernel": args.kernel}, os.path.join(config.LOGS, "bench-ab"))
     pps = {}

@@ -84,6 +84,11 @@ def props_configs(props_list):
                    p, csb=True) for p in props_list]
 
 
+def ethtool(g, nic, opts):
+    """`ethtool OPTS` in guest G for NIC ({ifname} in OPTS names it)."""
+    g.sh(f"ethtool {opts.format(ifname=nic.ifname)}")
+
+
 class Session:
     """Guests a (and b, if NEED_B) booted in configuration CFG under Test T."""
 
@@ -119,7 +124,7 @@ class Session:
         for i, nic in enumerate(g.nics):
             g.bring_up(self.cfg.driver, nic_index=i, params=self.cfg.params)
             if self.cfg.ethtool:
-                g.sh(f"ethtool {self.cfg.ethtool.format(ifname=nic.ifname)}")
+                ethtool(g, nic, self.cfg.ethtool)
             if self.cfg.csb:
                 g.set_csb(True, nic.ifname)
 
