@@ -39,9 +39,9 @@
 #define E1000_CSB_MAX_RING	4096
 #define E1000_CSB_RING_ALIGN	8
 /*
- * 128 TX descriptors hold as many small packets as the in-kernel e1000's
- * 256: it writes a checksum context descriptor before every such packet,
- * this driver only when the context changes.  A TX queue that stops
+ * 128 TX descriptors hold about as many small packets as the in-kernel
+ * e1000's 256: it writes a checksum context descriptor before every such
+ * packet, this driver only when the context changes.  A TX queue that stops
  * sooner lets the qdisc batch the next doorbell (Documentation/
  * performance.md, "Session 13").
  */

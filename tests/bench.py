@@ -73,6 +73,8 @@ def parse_args():
     ap.add_argument("--report", metavar="JSON",
                     help="only write the table and chart again from a results.json")
     args = ap.parse_args()
+    for opts in args.ethtool:
+        benchsetup.check_ethtool_opts(ap, opts)
     if args.quick:
         args.runs, args.sizes, args.seconds, args.warmup = 1, "60", 2, 0.5
         args.workloads = ",".join(k for k in args.workloads.split(",")

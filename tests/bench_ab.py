@@ -3,8 +3,9 @@
 """Compare driver settings within one boot (make bench-ab BENCH_AB_ARGS="...").
 
 make bench boots every configuration afresh for each run, and on this
-machine one boot can be 20-50% slower than the next on every workload
-(performance.md, "Session 13"): a setting that ethtool can change at run
+machine a workload can settle in a slower regime for a whole boot (tx-60
+at half its usual rate in some boots of every configuration;
+performance.md, "Session 13"): a setting that ethtool can change at run
 time is compared better inside one boot. This boots one make bench
 configuration (harness/benchsetup.py) once and then, REPS times, for
 each setting in turn, runs `ethtool SETTING` on every NIC of both guests
@@ -32,7 +33,7 @@ def parse_args():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kernel", default=DEFAULT_KERNEL)
     ap.add_argument("--config", default="plain",
-                    help="a make bench configuration with e1000_csb "
+                    help="a make bench configuration "
                          f"({','.join(c.name for c in benchsetup.CONFIGS)})")
     ap.add_argument("--workloads", default="g2g-60,tx-60",
                     help="KIND-SIZE (or KIND for tcp), comma-separated")
@@ -45,6 +46,10 @@ def parse_args():
     args = ap.parse_args()
     if len(args.setting) < 2:
         ap.error("give at least two --setting")
+    for opts in args.setting:
+        benchsetup.check_ethtool_opts(ap, opts)
+    if args.config not in {c.name for c in benchsetup.CONFIGS}:
+        ap.error(f"--config {args.config}: not a make bench configuration")
     return args
 
 
@@ -53,7 +58,10 @@ def workload(name, rate):
     kind, _, size = name.rpartition("-")
     if not size.isdigit():
         kind, size = name, "0"
-    return benchloads.KINDS[kind](int(size), rate)
+    if kind not in benchloads.KINDS:
+        sys.exit(f"bench-ab: unknown workload {name!r} (kinds: {','.join(benchloads.KINDS)})")
+    # only tx-paced is paced; tx is the unpaced sender
+    return benchloads.KINDS[kind](int(size), rate if kind == "tx-paced" else 0)
 
 
 def apply(s, opts):
@@ -75,21 +83,37 @@ def main():
             for opts in args.setting:
                 apply(s, opts)
                 for wl in wls:
-                    rec = bench.measure(s, wl, args.seconds, args.warmup)
-                    pps.setdefault((wl.name, opts), []).append(rec["pps"])
-                    print(f"[{rep + 1}/{args.reps}] {opts:<24} {wl.name:<10} "
-                          f"{benchreport.si(rec['pps']):>7} pkts/s  traps/pkt "
-                          f"{benchreport.num(rec['traps_per_pkt'])}  irqs/pkt "
-                          f"{benchreport.num(rec['irqs_per_pkt'])}", flush=True)
+                    pps.setdefault((wl.name, opts), []).append(
+                        one(s, wl, args, f"[{rep + 1}/{args.reps}] {opts:<24} {wl.name:<10}"))
     finally:
         t.cleanup()
-    print(f"\n{cfg.label}, one boot, {args.reps} rounds; median pkts/s (all values):")
+        summary(cfg, args, wls, pps)
+    return 0
+
+
+def one(s, wl, args, prefix):
+    """Measure WL once; its packets/s, or None (the failure is printed)."""
+    try:
+        rec = bench.measure(s, wl, args.seconds, args.warmup)
+    except Exception as e:  # noqa: BLE001 -- reported, and the rounds go on
+        bench.stop_quietly(s, wl)
+        print(f"{prefix} failed: {str(e).splitlines()[0][:100] if str(e) else type(e).__name__}",
+              flush=True)
+        return None
+    print(f"{prefix} {benchreport.si(rec['pps']):>7} pkts/s  traps/pkt "
+          f"{benchreport.num(rec['traps_per_pkt'])}  irqs/pkt "
+          f"{benchreport.num(rec['irqs_per_pkt'])}", flush=True)
+    return rec["pps"]
+
+
+def summary(cfg, args, wls, pps):
+    print(f"\n{cfg.label}, one boot, up to {args.reps} rounds; median pkts/s (all values):")
     for wl in wls:
         for opts in args.setting:
-            v = pps[(wl.name, opts)]
-            print(f"  {wl.name:<10} {opts:<24} {benchreport.si(statistics.median(v)):>7}  "
+            v = [x for x in pps.get((wl.name, opts), []) if x]
+            med = benchreport.si(statistics.median(v)) if v else "n/a"
+            print(f"  {wl.name:<10} {opts:<24} {med:>7}  "
                   f"({', '.join(benchreport.si(x) for x in v)})")
-    return 0
 
 
 if __name__ == "__main__":

@@ -84,6 +84,18 @@ def props_configs(props_list):
                    p, csb=True) for p in props_list]
 
 
+def check_ethtool_opts(ap, opts):
+    """argparse's error unless OPTS names the NIC with {ifname} and has no
+    other format field."""
+    try:
+        ok = "{ifname}" in opts and opts.format(ifname="x") is not None
+    except (KeyError, IndexError, ValueError):
+        ok = False
+    if not ok:
+        ap.error(f"ethtool options {opts!r}: name the NIC with {{ifname}} "
+                 "(and use no other braces)")
+
+
 def ethtool(g, nic, opts):
     """`ethtool OPTS` in guest G for NIC ({ifname} in OPTS names it)."""
     g.sh(f"ethtool {opts.format(ifname=nic.ifname)}")

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-"""e1000_csb control plane through ethtool and ip: ring sizes (valid
-change, out-of-range and not-a-multiple-of-8 refused with a message),
+"""e1000_csb control plane through ethtool and ip: ring sizes (the defaults,
+rx 256 and tx 128; a valid change, out-of-range and not-a-multiple-of-8
+refused with a message),
 interrupt coalescing (rx-usecs to ITR, out of range refused), register
 dump, message level, offload features switched off and on again, and MTU
 changes (9000 accepted, 9001 refused) - each followed by verified UDP
@@ -190,7 +191,8 @@ def run(t):
     # rings
     ring = g.sh(f"ethtool -g {ifn}")
     current = ring.partition("Current hardware settings")[2]
-    t.expect(ring.count("4096") == 2 and "RX:\t\t256" in current and "TX:\t\t128" in current,
+    t.expect(ring.count("4096") == 2 and re.search(r"^RX:\s+256$", current, re.M) and
+             re.search(r"^TX:\s+128$", current, re.M),
              f"ethtool -g (defaults: rx 256, tx 128):\n{ring}")
     refused(t, g, f"ethtool -G {ifn} rx 100", "multiple of 8")
     refused(t, g, f"ethtool -G {ifn} tx 72", "between 80 and 4096")
