@@ -60,8 +60,7 @@ def workload(name, rate):
         kind, size = name, "0"
     if kind not in benchloads.KINDS:
         sys.exit(f"bench-ab: unknown workload {name!r} (kinds: {','.join(benchloads.KINDS)})")
-    # only tx-paced is paced; tx is the unpaced sender
-    return benchloads.KINDS[kind](int(size), rate if kind == "tx-paced" else 0)
+    return benchloads.workloads([kind], [int(size)], rate)[0]
 
 
 def apply(s, opts):

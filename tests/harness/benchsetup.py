@@ -53,14 +53,19 @@ def poll_configs(budgets):
                    "e1000_csb", f"csb-poll-us={b}", csb=True) for b in budgets]
 
 
+def both_modes(tag, label, **fields):
+    """Plain and CSB mode of e1000_csb on our QEMU with FIELDS set, named
+    mode:TAG and labelled with LABEL."""
+    return [Config(f"{mode}:{tag}", f"e1000_csb {mode_label} {label}", "build", "e1000",
+                   "e1000_csb", csb=mode == "csb", **fields)
+            for mode, mode_label in (("plain", "plain"), ("csb", "CSB"))]
+
+
 def params_configs(params_list):
     """Plain and CSB mode with each of PARAMS_LIST's e1000_csb module
     parameter strings (an experiment against the defaults, e.g.
     "rx_usecs=250")."""
-    return [Config(f"{mode}:{p}", f"e1000_csb {label} {p}", "build", "e1000",
-                   "e1000_csb", csb=mode == "csb", params=p)
-            for p in params_list
-            for mode, label in (("plain", "plain"), ("csb", "CSB"))]
+    return [c for p in params_list for c in both_modes(p, p, params=p)]
 
 
 def ethtool_configs(options_list):
@@ -70,11 +75,8 @@ def ethtool_configs(options_list):
     def short(o):
         return " ".join(w for w in o.split() if w != "{ifname}")
 
-    return [Config(f"{mode}:{short(o).replace(' ', '_')}",
-                   f"e1000_csb {label} ethtool {short(o)}", "build", "e1000", "e1000_csb",
-                   csb=mode == "csb", ethtool=o)
-            for o in options_list
-            for mode, label in (("plain", "plain"), ("csb", "CSB"))]
+    return [c for o in options_list
+            for c in both_modes(short(o).replace(" ", "_"), f"ethtool {short(o)}", ethtool=o)]
 
 
 def props_configs(props_list):
