@@ -30,6 +30,7 @@
 #include "e1000_csb_regs.h"
 #include "e1000_csb_abi.h"
 #include "e1000_csb_watch.h"
+#include "e1000_csb_txq.h"
 
 #define E1000_CSB_DRV_NAME	"e1000_csb"
 /* E1000_CSB_DRV_VERSION: PACKAGE_VERSION in dkms.conf, passed by driver/Kbuild */
@@ -55,16 +56,8 @@
 #define E1000_CSB_RX_BUF_LEN	4096
 #define E1000_CSB_RX_HDR_LEN	256	/* linear part / copybreak size */
 
-/* Transmit: largest chunk of data put into a single descriptor */
-#define E1000_CSB_TX_MAX_DATA	8192
-/*
- * Worst case descriptors for one skb: one context descriptor, plus for each
- * of the (MAX_SKB_FRAGS + 1) buffers one descriptor per started 8 KiB chunk;
- * the sum of all buffer bytes is at most 64 KiB (GSO limit).
- */
-#define E1000_CSB_TX_DESC_NEEDED \
-	(1 + (MAX_SKB_FRAGS + 1) + (SZ_64K / E1000_CSB_TX_MAX_DATA))
-#define E1000_CSB_TX_WAKE_THRESH	(2 * E1000_CSB_TX_DESC_NEEDED)
+/* Worst case descriptors for one skb of this kernel (e1000_csb_txq.h) */
+#define E1000_CSB_TX_DESC_NEEDED	e1000_csb_tx_desc_needed(MAX_SKB_FRAGS)
 
 /* ITR register unit is 256 ns */
 #define E1000_CSB_ITR_MAX_USECS		10000

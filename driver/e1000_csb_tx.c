@@ -94,6 +94,14 @@ void e1000_csb_tx_clean_all(struct e1000_csb_adapter *adapter)
 	ring->ctx.valid = false;
 }
 
+/* Free descriptors at which the cleaner wakes a stopped queue */
+static u32 e1000_csb_tx_wake_at(const struct e1000_csb_tx_ring *ring)
+{
+	/* a worst-case skb fits the smallest ring, whatever MAX_SKB_FRAGS */
+	BUILD_BUG_ON(E1000_CSB_TX_DESC_NEEDED >= E1000_CSB_MIN_RING);
+	return e1000_csb_tx_wake_thresh(ring->count, E1000_CSB_TX_DESC_NEEDED);
+}
+
 /**
  * e1000_csb_tx_clean - reclaim completed transmit descriptors
  * @adapter: board private structure
@@ -161,7 +169,7 @@ bool e1000_csb_tx_clean(struct e1000_csb_adapter *adapter, int napi_budget)
 	 */
 	smp_mb();
 	if (unlikely(netif_tx_queue_stopped(txq) &&
-		     e1000_csb_tx_unused(ring) >= E1000_CSB_TX_WAKE_THRESH &&
+		     e1000_csb_tx_unused(ring) >= e1000_csb_tx_wake_at(ring) &&
 		     !test_bit(E1000_CSB_STATE_DOWN, &adapter->state))) {
 		netif_tx_wake_queue(txq);
 		e1000_csb_stat_inc(&ring->syncp, &ring->restarts);
