@@ -4,7 +4,7 @@
  *
  * Pure functions of their arguments, so that tests/unit builds this header
  * in userspace as well and checks them for every ring size and for kernels
- * built with any CONFIG_MAX_SKB_FRAGS.
+ * built with any MAX_SKB_FRAGS.
  */
 #ifndef E1000_CSB_TXQ_H
 #define E1000_CSB_TXQ_H

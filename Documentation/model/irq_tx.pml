@@ -13,7 +13,7 @@
  * flight (here: any in flight), full barrier, DD of it re-checked),
  * then the doorbell, which arms the reclaim timer
  * (e1000_csb_mode_arm_reclaim()); e1000_csb_tx_clean() wakes a stopped
- * queue once E1000_CSB_TX_WAKE_THRESH descriptors are free;
+ * queue once e1000_csb_tx_wake_at() descriptors are free;
  * e1000_csb_intr() withdraws the requests (e1000_csb_mode_irq_off()) when it
  * schedules NAPI; e1000_csb_poll_tx() cleans under the queue lock, then
  * e1000_csb_mode_tx_poll_done() requests again if the queue is still
@@ -49,7 +49,10 @@
 #ifndef PKTS
 #define PKTS		4
 #endif
-#define WAKE_THRESH	2	/* 2 * E1000_CSB_TX_DESC_NEEDED */
+#define WAKE_THRESH	2	/* two worst-case skbs; the driver's rule
+				 * (e1000_csb_tx_wake_thresh()) caps it at half
+				 * a ring, 1 here: 2 is the harder case, still
+				 * reachable (N - 1 free) */
 
 #define TX_TAIL		0	/* guest-written */
 #define TX_IRQ		1	/* guest-written */

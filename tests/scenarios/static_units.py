@@ -8,10 +8,10 @@ one. Its earlier form (index ^ packet count in one word) failed 380,430
 of the 19.7 million cases here: the false rescue of
 csb_uniprocessor[6.12,2] (and most likely csb_soak's of session 9).
 When the transmit queue wakes (driver/e1000_csb_txq.h): on every ring
-size and for any CONFIG_MAX_SKB_FRAGS (17-45) a stopped queue can wake
-and a woken one takes a worst-case skb; the earlier threshold (two
-worst-case skbs, uncapped) failed 40 of the 58,038 cases, the rings
-that can never have that many descriptors free."""
+size and for any MAX_SKB_FRAGS (16-45) a stopped queue can wake and a
+woken one takes a worst-case skb; the earlier threshold (two worst-case
+skbs, uncapped) failed 40 of the 58,038 cases of 17-45, the rings that
+can never have that many descriptors free."""
 import os
 import subprocess
 
