@@ -76,6 +76,8 @@ static const struct test tests[] = {
 	  "the polling window shrinks to 0 for sparse packets" },
 	{ "tx_poll_bursts", test_tx_poll_bursts,
 	  "adaptive polling: a sender in bursts is polled about as long as a burst takes" },
+	{ "tx_poll_pingpong", test_tx_poll_pingpong,
+	  "adaptive polling: request-response packets are served inline, not polled" },
 	{ "tx_zero_len", test_tx_zero_len,
 	  "a zero-length frame does not stop TX (plain and CSB mode)" },
 	{ "rx_csb", test_rx_csb, "RX through rx_tail only; starvation and rx_kick" },

@@ -266,6 +266,7 @@ void test_tx_csb(struct t *c);
 void test_tx_poll(struct t *c);
 void test_tx_poll_adapt(struct t *c);
 void test_tx_poll_bursts(struct t *c);
+void test_tx_poll_pingpong(struct t *c);
 void test_tx_zero_len(struct t *c);
 /* rx.c: 6 */
 void test_rx_csb(struct t *c);

@@ -139,6 +139,28 @@ static bool tx_one_quick(struct t *c)
 }
 
 /*
+ * @warmup packets close together, then 20 more, of which at most 10 may
+ * be kicked: the window grew back (after @what).
+ */
+static void tx_poll_grows_back(struct t *c, unsigned int warmup, const char *what)
+{
+	unsigned long kicks;
+
+	for (unsigned int i = 0; i < warmup; i++)
+		if (!tx_one_quick(c))
+			bail(c);
+	kicks = c->tx_kicks;
+	for (unsigned int i = 0; i < 20; i++)
+		if (!tx_one_quick(c))
+			bail(c);
+	note(c, "packets close together again: %lu kicks in the last 20 of %u",
+	     c->tx_kicks - kicks, warmup + 20);
+	CHECK(c, c->tx_kicks - kicks <= 10,
+	      "packets close together after %s: %lu kicks in the last 20 of %u, expected the window to grow back",
+	      what, c->tx_kicks - kicks, warmup + 20);
+}
+
+/*
  * The polling window adapts (spec 9): packets further apart than
  * csb-poll-us each find a poll that misses, and each kick that comes
  * after more than csb-poll-us of idle ring halves the window; 10 ms
@@ -205,34 +227,30 @@ void test_tx_poll_adapt(struct t *c)
 	      PRIu64 " times (expected 5 and 0)", served, woken);
 
 	/*
-	 * Packets a millisecond or so apart: every kick comes soon after the
-	 * thread went to sleep and doubles the window from 2 us, until polls
-	 * find the packets and nobody kicks (2 us doubled 10 times exceeds
-	 * any gap under 2 ms).  Half of the last 20 is a bound that a loaded
+	 * Packets a millisecond or so apart: the average idle time per
+	 * descriptor, 10 ms after the sparse packets, falls below csb-poll-us
+	 * / x-csb-poll-descs (2.5 ms) within about 15 of them (an eighth of
+	 * the way each), then every kick comes soon after the thread went to
+	 * sleep and doubles the window from 2 us, until polls find the
+	 * packets and nobody kicks (2 us doubled 10 times exceeds any gap
+	 * under 2 ms).  Half of the last 20 of 60 is a bound that a loaded
 	 * host's stalls of over 10 ms here and there do not break.
 	 */
-	for (unsigned int i = 0; i < 20; i++)
-		if (!tx_one_quick(c))
-			bail(c);
-	kicks = c->tx_kicks;
-	for (unsigned int i = 0; i < 20; i++)
-		if (!tx_one_quick(c))
-			bail(c);
-	note(c, "packets close together again: %lu kicks in the last 20 of 40",
-	     c->tx_kicks - kicks);
-	CHECK(c, c->tx_kicks - kicks <= 10,
-	      "packets close together after window 0: %lu kicks in the last 20 of 40, expected the window to grow back",
-	      c->tx_kicks - kicks);
+	tx_poll_grows_back(c, 40, "window 0");
 	check_alive(c, "adaptive polling");
 }
 
 /*
- * A sender that sends in bursts (here two packets a millisecond or so
- * apart, bursts 60 ms apart) leaves the ring idle for longer than
- * csb-poll-us after each burst: the kick that starts the next burst
- * halves the window, the burst's second packet caught by a poll leaves
- * it as it is, and one that a poll misses (a kick soon after the thread
- * slept) doubles it.  So the window settles near the gap within a burst
+ * The idle-time half of the rule on its own (x-csb-poll-descs=1: a window
+ * need not find more than one descriptor per csb-poll-us; with the
+ * default, bursts of two this far apart are not polled at all, every
+ * packet kicked and served inline, as tx_poll_pingpong checks for single
+ * packets).  A sender that sends in bursts (here two packets a
+ * millisecond or so apart, bursts 60 ms apart) leaves the ring idle for
+ * longer than csb-poll-us after each burst: the kick that starts the
+ * next burst halves the window, the burst's second packet caught by a
+ * poll leaves it as it is, and one that a poll misses (a kick soon after
+ * the thread slept) doubles it.  So the window settles near the gap within a burst
  * instead of spinning csb-poll-us (20 ms) after every burst: over the
  * last 10 of 30 bursts the thread polls far less than 10 x 20 ms (half
  * of that is the bound, for a loaded host that spreads the bursts'
@@ -243,7 +261,7 @@ void test_tx_poll_bursts(struct t *c)
 	uint64_t polled, spent;
 	unsigned long kicks;
 
-	qemu_up(c, "csb-poll-us=20000");
+	qemu_up(c, "csb-poll-us=20000,x-csb-poll-descs=1");
 	need_csb(c, CSB_F_TX);
 	rings_setup(c, 16, 8, 0);
 	csb_on(c, CSB_F_TX, 0, 0);
@@ -272,6 +290,79 @@ void test_tx_poll_bursts(struct t *c)
 	      "bursts 60 ms apart: %lu kicks for the last 10 bursts, expected at least one each",
 	      c->tx_kicks - kicks);
 	check_alive(c, "bursts");
+}
+
+/*
+ * A request-response exchange (spec 9): each packet goes out only once
+ * the one before has completed, 8 ms later, within csb-poll-us (20 ms)
+ * but above csb-poll-us / x-csb-poll-descs (4: 5 ms) per descriptor.
+ * A window judged by idle time alone stays wide enough to catch every
+ * packet, spinning 8 ms for each; judged by what it finds per descriptor
+ * it shrinks to 0 (within about 20 packets: the average passes 5 ms
+ * after 6, then 13 halvings), and from then on each kick is served in
+ * its own register write: over the last 10 of 40 packets, 10 kicks, 10
+ * served inline, no wake-up, no polling.  (Longer gaps, from a loaded
+ * host, only make polling pay less.)  Packets close together again then
+ * grow the window back, as in tx_poll_adapt.  And the divisor is checked
+ * when set: 0 and 65 are refused at run time, 1 taken.
+ */
+/* qom-set x-csb-poll-descs to @val: taken if @ok, else refused. */
+static void poll_descs_set(struct t *c, unsigned int val, bool ok)
+{
+	char *r = qts_qmp(c->q,
+			  "{\"execute\": \"qom-set\", \"arguments\": {\"path\": \"/machine/peripheral/nic0\", \"property\": \"x-csb-poll-descs\", \"value\": %u}}",
+			  val);
+	bool taken = strstr(r, "\"return\"");
+
+	CHECK(c, taken == ok && (ok || strstr(r, "1 to 64")),
+	      "qom-set x-csb-poll-descs %u: %s, expected it %s", val, r,
+	      ok ? "taken" : "refused, naming 1 to 64");
+	free(r);
+	if (ok)
+		CHECK(c, nic_stat(c, "x-csb-poll-descs") == val,
+		      "x-csb-poll-descs reads %" PRIu64 " after setting %u",
+		      nic_stat(c, "x-csb-poll-descs"), val);
+}
+
+void test_tx_poll_pingpong(struct t *c)
+{
+	uint64_t polled = 0, served = 0, woken = 0;
+	unsigned long kicks = 0;
+
+	qemu_up(c, "csb-poll-us=20000");
+	need_csb(c, CSB_F_TX);
+	rings_setup(c, 16, 8, 0);
+	csb_on(c, CSB_F_TX, 0, 0);
+	sleep_ms(30);
+	c->tx_seq = 1;
+	for (unsigned int i = 0; i < 40; i++) {
+		if (i == 30) {
+			polled = nic_stat(c, "x-stat-csb-tx-poll-ns");
+			served = nic_stat(c, "x-stat-csb-tx-inline");
+			woken = nic_stat(c, "x-stat-csb-tx-wakeups");
+			kicks = c->tx_kicks;
+		}
+		if (!tx_one_quick(c))
+			bail(c);
+		sleep_ms(8);
+	}
+	polled = nic_stat(c, "x-stat-csb-tx-poll-ns") - polled;
+	served = nic_stat(c, "x-stat-csb-tx-inline") - served;
+	woken = nic_stat(c, "x-stat-csb-tx-wakeups") - woken;
+	note(c, "packets 8 ms apart, one at a time: the last 10 kicked %lu times, %" PRIu64
+	     " served inline, %" PRIu64 " wake-ups, %" PRIu64 " us polled",
+	     c->tx_kicks - kicks, served, woken, polled / 1000);
+	CHECK(c, c->tx_kicks - kicks == 10 && served == 10 && woken == 0 && polled == 0,
+	      "request-response 8 ms apart, csb-poll-us=20000, x-csb-poll-descs 4 (the default): the last 10 packets kicked %lu times, %"
+	      PRIu64 " served inline, %" PRIu64 " thread wake-ups, %" PRIu64
+	      " us polled; expected 10, 10, 0, 0 (5 ms of polling per packet does not pay)",
+	      c->tx_kicks - kicks, served, woken, polled / 1000);
+
+	tx_poll_grows_back(c, 20, "request-response");
+	poll_descs_set(c, 0, false);
+	poll_descs_set(c, 65, false);
+	poll_descs_set(c, 1, true);
+	check_alive(c, "request-response");
 }
 
 /*

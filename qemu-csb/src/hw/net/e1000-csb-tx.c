@@ -9,8 +9,9 @@
  * csb-poll-us (where an IOMMU translates the block, taking the BQL for
  * each read), then sleeps with the TX-H handshake until a kick.  While
  * the window has adapted down to 0 (packets further apart than
- * csb-poll-us), a kick is served in the kick's own register write
- * instead, as a TDT write is in plain mode, and the thread sleeps on.
+ * csb-poll-us, or too few for the time it takes to find them), a kick is
+ * served in the kick's own register write instead, as a TDT write is in
+ * plain mode, and the thread sleeps on.
  * Nothing runs while the VM is stopped.
  */
 
@@ -92,11 +93,15 @@ static bool e1000_csb_tx_may_run(E1000Csb *csb)
            !qatomic_read(&csb->tx_stop);
 }
 
-/* With the BQL: take tx_tail and run the e1000 TX engine up to it. */
-static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
+/*
+ * With the BQL: take tx_tail and run the e1000 TX engine up to it; say in
+ * @descs how many descriptors it took.
+ */
+static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen, uint32_t *descs)
 {
+    uint32_t n = e1000_csb_ring_size(csb, true);
+    uint32_t tail, head;
     bool engaged;
-    uint32_t tail;
 
     if (csb->tx_kick_armed) {
         csb->tx_kick_armed = false;
@@ -108,11 +113,13 @@ static bool e1000_csb_tx_batch(E1000Csb *csb, uint32_t *seen)
         return false;
     }
     *seen = tail;
-    trace_e1000_csb_tx_batch(e1000_csb_head(csb, true), tail);
+    head = e1000_csb_head(csb, true);
+    trace_e1000_csb_tx_batch(head, tail);
     /* As if from an MMIO write: DMA must not re-enter the device. */
     engaged = e1000_csb_guard_enter(csb);
     e1000_csb_dev_start_tx(csb->dev);
     e1000_csb_guard_leave(csb, engaged);
+    *descs = n ? (e1000_csb_head(csb, true) + n - head) % n : 0;
     e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_BATCHES);
     return true;
 }
@@ -195,24 +202,33 @@ static bool e1000_csb_tx_poll_tail(E1000Csb *csb, uint32_t *tail,
 
 /*
  * The polling window adapts to how long the guest leaves the ring idle
- * (spec 9), in the way of KVM's halt polling for idle vCPUs.  It starts
- * at csb-poll-us, the most it may be.  What decides is the idle time of
- * each wake-up by a kick: from the end of the batch before (where the
- * poll that missed started) to the kick.  Idle longer than csb-poll-us:
- * no window would have caught that work, so the window is halved, to 0
- * below CSB_POLL_MIN_NS.  Idle within csb-poll-us: a longer window would
- * have caught it, so the window is doubled (from CSB_POLL_MIN_NS), as it
- * is by a TX-H re-check that finds work.  A poll that finds work leaves
- * the window as it is.  So a guest that keeps the ring busy is polled
- * and does not kick, whatever a loaded host does to its vCPU now and
- * then short of stalling it beyond csb-poll-us time after time; one whose
- * packets come further apart than csb-poll-us soon costs a kick per
- * packet instead of a window of spinning each, and one that sends in
- * bursts is polled for about as long as a burst takes.  Changed with the
- * BQL, by the thread or by a kick served inline (e1000_csb_tx_inline());
- * the thread's poll reads it without.
+ * and to how much work ends the idle time (spec 9), in the way of KVM's
+ * halt polling for idle vCPUs.  It starts at csb-poll-us, the most it
+ * may be.  What decides is each batch that ends idle time: after a kick
+ * (idle from the end of the batch before, where the poll that missed
+ * started, to the kick) or after a poll that found work (idle while it
+ * polled).  Idle longer than csb-poll-us: no window would have caught
+ * that work, so the window is halved, to 0 below CSB_POLL_MIN_NS.  The
+ * idle time per descriptor of the batch, capped at csb-poll-us, goes into
+ * an average over about the last CSB_POLL_COST_WEIGHT batches (poll_cost).
+ * Above csb-poll-us / x-csb-poll-descs, polling does not find enough to
+ * pay for itself: the window is halved.  At or below it, a kick doubles
+ * the window (from CSB_POLL_MIN_NS), since a longer one would have caught
+ * the kick's work, and a poll's find leaves it as it is.  A TX-H re-check
+ * that finds work doubles it too, whatever the average.  So a guest that
+ * keeps the ring busy is polled and does not kick, whatever a loaded host
+ * does to its vCPU now and then; one whose packets come further apart
+ * than csb-poll-us, that waits for the answer to each packet (a
+ * request-response exchange) or that sends a few packets at a time far
+ * apart soon costs a kick per packet, served inline
+ * (e1000_csb_tx_inline()), instead of a window of spinning and a thread
+ * wake-up each; and one whose bursts hold enough descriptors for the idle
+ * time around them is polled for about as long as a burst takes.  Changed
+ * with the BQL, by the thread or by a kick served inline; the thread's
+ * poll reads the window without.
  */
 #define CSB_POLL_MIN_NS         2000
+#define CSB_POLL_COST_WEIGHT    8       /* a new batch's share: 1/8 */
 
 static void e1000_csb_tx_poll_grow(E1000Csb *csb)
 {
@@ -230,33 +246,56 @@ static void e1000_csb_tx_poll_shrink(E1000Csb *csb)
 }
 
 /*
- * At a wake-up, with the BQL: adapt the window to how long the ring was
- * idle before the kick that woke the thread (timed by the kick, not by
- * the wake-up, which waits for the BQL; wake-ups that are not kicks, such
- * as an enable, do not count).
+ * With the BQL, after the batch that ended @idle ns of idle ring (-1:
+ * nothing to judge) with @descs descriptors; @kicked: a kick ended it,
+ * not a poll.  True if the window grew.
  */
-static void e1000_csb_tx_woken(E1000Csb *csb)
+static bool e1000_csb_tx_poll_adapt(E1000Csb *csb, int64_t idle,
+                                    bool kicked, uint32_t descs)
 {
     int64_t max = (int64_t)csb->poll_us * SCALE_US;
+    int64_t sample;
+
+    if (idle < 0) {
+        return false;
+    }
+    sample = MIN(idle, max) / MAX(descs, 1);
+    csb->poll_cost += (sample - csb->poll_cost) / CSB_POLL_COST_WEIGHT;
+    if (idle > max || csb->poll_cost > max / csb->poll_descs) {
+        e1000_csb_tx_poll_shrink(csb);
+        return false;
+    }
+    if (kicked) {
+        e1000_csb_tx_poll_grow(csb);
+    }
+    return kicked;
+}
+
+/*
+ * With the BQL, when a kick is taken (woken thread, or inline): the idle
+ * time before the kick that ended the thread's sleep, timed by the kick,
+ * not by the wake-up, which waits for the BQL; -1 if no kick did (such as
+ * an enable's wake-up).
+ */
+static int64_t e1000_csb_tx_kick_idle(E1000Csb *csb)
+{
+    int64_t idle = -1;
 
     if (csb->slept_at && csb->kicked_at >= csb->slept_at) {
-        if (csb->kicked_at - csb->idle_at <= max) {
-            e1000_csb_tx_poll_grow(csb);
-        } else {
-            e1000_csb_tx_poll_shrink(csb);
-        }
+        idle = csb->kicked_at - csb->idle_at;
     }
     csb->slept_at = 0;
+    return idle;
 }
 
 /*
  * Without the BQL: poll tx_tail for up to the current window while it is
- * still @seen (the ring idle from now on: idle_at).  True if it moved;
- * false when the time is up or the block could not be read (the caller's
- * TX-H handshake, with the BQL, finds out why).  Bounded, and cheap to stop:
- * the spin ends when the block goes away.
+ * still @seen (the ring idle from now on: idle_at).  The time it polled
+ * until it found tx_tail moved, or -1: the time is up or the block could
+ * not be read (the caller's TX-H handshake, with the BQL, finds out why).
+ * Bounded, and cheap to stop: the spin ends when the block goes away.
  */
-static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
+static int64_t e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
 {
     int64_t start, now, gap_end;
     bool translated, hit = false;
@@ -264,21 +303,22 @@ static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
 
     start = now = csb->idle_at = get_clock();
     if (!csb->poll_ns) {
-        return false;
+        return -1;
     }
     do {
         if (!e1000_csb_tx_poll_tail(csb, &tail, &translated)) {
-            return false;
+            return -1;
         }
         if (tail != seen) {
             hit = true;
+            now = get_clock();  /* a read behind an IOMMU waits for the BQL */
             break;
         }
         /* from the end of the read, which took the BQL behind an IOMMU */
         gap_end = translated ? get_clock() + CSB_IOMMU_POLL_GAP_NS : 0;
         do {
             if (qatomic_read(&csb->tx_stop)) {
-                return false;
+                return -1;
             }
             cpu_relax();
             now = get_clock();
@@ -288,8 +328,9 @@ static bool e1000_csb_tx_poll(E1000Csb *csb, uint32_t seen)
                 now - start);
     if (!hit) {
         e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_POLL_MISSES);
+        return -1;
     }
-    return hit;
+    return now - start;
 }
 
 /*
@@ -325,29 +366,32 @@ static bool e1000_csb_tx_announce_sleep(E1000Csb *csb, uint32_t seen,
 /* One wake-up of the TX thread: work until the TX-H handshake says sleep. */
 static void e1000_csb_tx_run(E1000Csb *csb)
 {
-    uint32_t seen, gen;
-    bool moved;
+    uint32_t seen, gen, descs;
+    bool kicked = true;
+    int64_t idle;
 
     bql_lock();
     qemu_event_reset(&csb->tx_event);
     e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_WAKEUPS);
     trace_e1000_csb_tx_wake();
-    e1000_csb_tx_woken(csb);
+    idle = e1000_csb_tx_kick_idle(csb);
     while (e1000_csb_tx_may_run(csb)) {
         gen = csb->gen;
-        if (!e1000_csb_tx_batch(csb, &seen)) {
+        if (!e1000_csb_tx_batch(csb, &seen, &descs)) {
             break;
         }
+        e1000_csb_tx_poll_adapt(csb, idle, kicked, descs);
 
         bql_unlock();
-        moved = e1000_csb_tx_poll(csb, seen);
+        idle = e1000_csb_tx_poll(csb, seen);
         bql_lock();
 
         if (!e1000_csb_tx_may_run(csb)) {
             break;
         }
-        if (moved) {
+        if (idle >= 0) {
             e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_SPIN_HITS);
+            kicked = false;
             continue;
         }
         if (!e1000_csb_tx_announce_sleep(csb, seen, gen)) {
@@ -360,40 +404,41 @@ static void e1000_csb_tx_run(E1000Csb *csb)
 
 /*
  * A kick, with the BQL, in the guest's register write: if the thread is
- * asleep with a window that adapted down to 0, polling would not have
- * found this work and waking the thread costs the host more than the
- * work itself; so run the batch and the TX-H handshake (the thread's,
- * unchanged) right here, and let the thread sleep on.  Not with
+ * asleep with a window that adapted down to 0, polling did not pay and
+ * waking the thread costs the host more than the work itself; so run the
+ * batch and, unless the window grows again, the TX-H handshake (the
+ * thread's) right here, and let the thread sleep on.  Not with
  * csb-poll-us=0, where the window is always 0: there the thread serves
  * every kick, in parallel with the guest (socket TX at saturation 0.97x
  * the in-kernel e1000 served inline, 1.55x by the thread).  True if done;
  * false if the thread is to be woken: its window is not 0, or grows now
- * (this kick came within csb-poll-us of the last batch, or work arrived
- * during the handshake).  The thread may also be on its way to sleep,
- * between its poll and the BQL: it then finds the tail moved, runs an
- * empty batch and sleeps.
+ * (polling pays again, or work arrived during the handshake).  The
+ * thread may also be on its way to sleep, between its poll and the BQL:
+ * it then finds the tail moved, runs an empty batch and sleeps.
  */
 static bool e1000_csb_tx_inline(E1000Csb *csb)
 {
-    uint32_t seen, gen;
+    uint32_t seen, gen, descs;
+    int64_t idle;
 
     if (!csb->tx_thread_started || !e1000_csb_tx_may_run(csb) ||
         !csb->poll_us || csb->poll_ns || !csb->slept_at) {
         return false;
     }
-    e1000_csb_tx_woken(csb);
-    while (!csb->poll_ns) {
-        gen = csb->gen;
-        if (!e1000_csb_tx_batch(csb, &seen)) {
-            return true;        /* the CSB went away: nothing to wake for */
-        }
-        e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_INLINE);
-        csb->idle_at = get_clock();
-        if (!e1000_csb_tx_announce_sleep(csb, seen, gen)) {
-            return true;
-        }
-        e1000_csb_tx_poll_grow(csb);    /* work came meanwhile */
+    idle = e1000_csb_tx_kick_idle(csb);
+    gen = csb->gen;
+    if (!e1000_csb_tx_batch(csb, &seen, &descs)) {
+        return true;            /* the CSB went away: nothing to wake for */
     }
+    e1000_csb_stat_inc(&csb->stats, E1000_CSB_STAT_CSB_TX_INLINE);
+    csb->idle_at = get_clock();
+    if (e1000_csb_tx_poll_adapt(csb, idle, true, descs)) {
+        return false;           /* polling pays again: the thread polls */
+    }
+    if (!e1000_csb_tx_announce_sleep(csb, seen, gen)) {
+        return true;
+    }
+    e1000_csb_tx_poll_grow(csb);        /* work came meanwhile */
     return false;
 }
 
@@ -416,6 +461,7 @@ static void *e1000_csb_tx_thread(void *opaque)
 static void e1000_csb_tx_thread_create(E1000Csb *csb)
 {
     csb->poll_ns = (int64_t)csb->poll_us * SCALE_US;
+    csb->poll_cost = 0;
     qemu_thread_create(&csb->tx_thread, "e1000-csb-tx", e1000_csb_tx_thread,
                        csb, QEMU_THREAD_JOINABLE);
     csb->tx_thread_started = true;

@@ -664,6 +664,37 @@ static void e1000_csb_get_active(Object *obj, Visitor *v, const char *name,
     visit_type_bool(v, name, &active, errp);
 }
 
+static void e1000_csb_get_poll_descs(Object *obj, Visitor *v,
+                                     const char *name, void *opaque,
+                                     Error **errp)
+{
+    E1000Csb *csb = opaque;
+
+    visit_type_uint32(v, name, &csb->poll_descs, errp);
+}
+
+/*
+ * x-csb-poll-descs, also at run time (with the BQL, which the TX thread
+ * holds to read it): 1 to E1000_CSB_POLL_DESCS_MAX, a divisor.
+ */
+static void e1000_csb_set_poll_descs(Object *obj, Visitor *v,
+                                     const char *name, void *opaque,
+                                     Error **errp)
+{
+    E1000Csb *csb = opaque;
+    uint32_t val;
+
+    if (!visit_type_uint32(v, name, &val, errp)) {
+        return;
+    }
+    if (!val || val > E1000_CSB_POLL_DESCS_MAX) {
+        error_setg(errp, "x-csb-poll-descs must be 1 to %u",
+                   E1000_CSB_POLL_DESCS_MAX);
+        return;
+    }
+    csb->poll_descs = val;
+}
+
 void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
                              struct E1000State_st *dev)
 {
@@ -678,6 +709,16 @@ void e1000_csb_instance_init(Object *obj, E1000Csb *csb,
                                     "enabled and the device runs it (CSB "
                                     "mode); false in plain mode and with "
                                     "csb=off");
+    csb->poll_descs = E1000_CSB_POLL_DESCS_DEFAULT;
+    object_property_add(obj, "x-csb-poll-descs", "uint32",
+                        e1000_csb_get_poll_descs, e1000_csb_set_poll_descs,
+                        NULL, csb);
+    object_property_set_description(obj, "x-csb-poll-descs",
+                                    "The TX thread's polling window grows "
+                                    "or keeps only while its idle time per "
+                                    "descriptor found, averaged, is at most "
+                                    "csb-poll-us / N (1 to 64; 1: idle time "
+                                    "alone decides)");
     object_property_add_uint32_ptr(obj, "x-csb-chaos", &csb->chaos_ms,
                                    OBJ_PROP_FLAG_READWRITE);
     object_property_set_description(obj, "x-csb-chaos",

@@ -36,6 +36,8 @@ typedef struct E1000CsbMap E1000CsbMap;
 
 #define E1000_CSB_POLL_US_DEFAULT   200
 #define E1000_CSB_POLL_US_MAX       100000
+#define E1000_CSB_POLL_DESCS_DEFAULT 4
+#define E1000_CSB_POLL_DESCS_MAX    64
 
 /* BAR0 offset of the CSB register CSB_REG_@r (for e1000_mmio_setup()) */
 #define E1000_CSB_REG(r)            (CSB_REGS_DEFAULT + CSB_REG_##r)
@@ -44,6 +46,7 @@ typedef struct E1000Csb {
     /* Properties */
     bool on;                    /* "csb" */
     uint32_t poll_us;           /* "csb-poll-us" */
+    uint32_t poll_descs;        /* "x-csb-poll-descs" */
     uint32_t chaos_ms;          /* "x-csb-chaos": a test hook, 0 = off */
     uint32_t early_dd_ms;       /* "x-csb-early-dd": a test hook, 0 = off */
     uint32_t poll_delay_ms;     /* "x-csb-poll-delay-ms": a test hook */
@@ -95,6 +98,7 @@ typedef struct E1000Csb {
     int64_t slept_at;           /* when it last went to sleep, or 0 (BQL) */
     int64_t kicked_at;          /* when the last TX kick came (BQL) */
     int64_t idle_at;            /* when the last batch ended */
+    int64_t poll_cost;          /* idle ns per descriptor, averaged (BQL) */
 
     MemoryListener listener;
     QEMUBH *remap_bh;           /* the block became unreachable: judge */
