@@ -67,6 +67,22 @@ void test_tx_csb(struct t *c)
 	check_alive(c, "TX via the CSB");
 }
 
+/*
+ * QEMU with the device properties @props, 16 TX and 8 RX descriptors, the
+ * CSB enabled with F_TX, then @settle_ms for the TX thread's first poll
+ * (the enable's wake-up) to end; the first packet's sequence number 1.
+ */
+static void tx_poll_up(struct t *c, const char *props, unsigned int settle_ms)
+{
+	qemu_up(c, props);
+	need_csb(c, CSB_F_TX);
+	rings_setup(c, 16, 8, 0);
+	csb_on(c, CSB_F_TX, 0, 0);
+	if (settle_ms)
+		sleep_ms(settle_ms);
+	c->tx_seq = 1;
+}
+
 /* 4. The host worker's poll budget: sleeping announced, kicks avoided. */
 void test_tx_poll(struct t *c)
 {
@@ -74,11 +90,7 @@ void test_tx_poll(struct t *c)
 	unsigned long kicks_before;
 
 	/* csb-poll-us=0: purely event driven, sleeps after each batch */
-	qemu_up(c, "csb-poll-us=0");
-	need_csb(c, CSB_F_TX);
-	rings_setup(c, 16, 8, 0);
-	csb_on(c, CSB_F_TX, 0, 0);
-	c->tx_seq = 1;
+	tx_poll_up(c, "csb-poll-us=0", 0);
 	for (unsigned int i = 0; i < 6; i++) {
 		if (!csb_tx_batch(c, 1 + i % 3))
 			bail(c);
@@ -181,12 +193,7 @@ void test_tx_poll_adapt(struct t *c)
 	unsigned long kicks;
 	uint32_t k;
 
-	qemu_up(c, "csb-poll-us=10000");
-	need_csb(c, CSB_F_TX);
-	rings_setup(c, 16, 8, 0);
-	csb_on(c, CSB_F_TX, 0, 0);
-	sleep_ms(30);
-	c->tx_seq = 1;
+	tx_poll_up(c, "csb-poll-us=10000", 30);
 	for (unsigned int i = 0; i < 16; i++) {
 		if (!csb_tx_batch(c, 1))
 			bail(c);
@@ -261,12 +268,7 @@ void test_tx_poll_bursts(struct t *c)
 	uint64_t polled, spent;
 	unsigned long kicks;
 
-	qemu_up(c, "csb-poll-us=20000,x-csb-poll-descs=1");
-	need_csb(c, CSB_F_TX);
-	rings_setup(c, 16, 8, 0);
-	csb_on(c, CSB_F_TX, 0, 0);
-	sleep_ms(60);
-	c->tx_seq = 1;
+	tx_poll_up(c, "csb-poll-us=20000,x-csb-poll-descs=1", 60);
 	polled = 0;
 	kicks = 0;
 	for (unsigned int i = 0; i < 30; i++) {
@@ -329,12 +331,7 @@ void test_tx_poll_pingpong(struct t *c)
 	uint64_t polled = 0, served = 0, woken = 0;
 	unsigned long kicks = 0;
 
-	qemu_up(c, "csb-poll-us=20000");
-	need_csb(c, CSB_F_TX);
-	rings_setup(c, 16, 8, 0);
-	csb_on(c, CSB_F_TX, 0, 0);
-	sleep_ms(30);
-	c->tx_seq = 1;
+	tx_poll_up(c, "csb-poll-us=20000", 30);
 	for (unsigned int i = 0; i < 40; i++) {
 		if (i == 30) {
 			polled = nic_stat(c, "x-stat-csb-tx-poll-ns");
