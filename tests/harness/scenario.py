@@ -187,20 +187,20 @@ class FrameSocket:
         self.sock.bind(("127.0.0.1", endpoint.port))
 
     @staticmethod
-    def udp_payload(frame, port):
-        """The UDP payload of FRAME if it is IPv4/UDP to PORT, else None."""
+    def udp_payload(frame):
+        """(destination port, UDP payload) of FRAME if it is IPv4/UDP,
+        else (None, None)."""
         if len(frame) < 42 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
-            return None
+            return None, None
         udp = 14 + (frame[14] & 15) * 4
-        if int.from_bytes(frame[udp + 2:udp + 4], "big") != port:
-            return None
         length = int.from_bytes(frame[udp + 4:udp + 6], "big")
-        return frame[udp + 8:udp + length]
+        return int.from_bytes(frame[udp + 2:udp + 4], "big"), frame[udp + 8:udp + length]
 
-    def udp_payloads(self, port, done=lambda payloads: False, idle=5, timeout=60):
-        """Payloads of datagrams to PORT, read until DONE(payloads) is true,
-        nothing came for IDLE seconds, or TIMEOUT seconds passed."""
-        payloads = []
+    def udp_payloads(self, ports, done=lambda payloads: False, idle=5, timeout=60):
+        """{port: [payloads]} of datagrams to each of PORTS, read until
+        DONE(that dict) is true, nothing came for IDLE seconds, or TIMEOUT
+        seconds passed."""
+        payloads = {port: [] for port in ports}
         deadline = time.monotonic() + timeout
         while not done(payloads):
             left = deadline - time.monotonic()
@@ -211,9 +211,9 @@ class FrameSocket:
                 frame = self.sock.recv(65536)
             except socket.timeout:
                 break
-            payload = self.udp_payload(frame, port)
-            if payload is not None:
-                payloads.append(payload)
+            port, payload = self.udp_payload(frame)
+            if port in payloads:
+                payloads[port].append(payload)
         return payloads
 
     def send(self, frame):

@@ -4,13 +4,16 @@ transmit function called with interrupts off and, whenever netpoll finds
 the transmit queue stopped, the driver's NAPI poll with budget 0: the
 driver has no ndo_poll_controller, netpoll_poll_dev() polls NAPI by itself;
 the budget-0 polls are counted with a kprobe and a histogram trigger),
-reaches a plain socket at the host end of the link: 1,000 messages written
-to /dev/kmsg at once arrive exactly once, in order. The transmit ring is 80
-descriptors.
+reaches a plain socket at the host end of the link: netconsole has two
+targets there (two UDP ports), so every message is sent twice with
+interrupts off, and 1,000 messages written to /dev/kmsg at once arrive
+exactly once at each port, in order. The transmit ring is 80 descriptors.
 
-"flood": interrupts as usual. Byte queue limits stop the queue now and
-then, so netpoll polls a few times, while the NIC's own completion
-interrupts come and go: the guest must survive that.
+"flood": interrupts as usual, with byte queue limits held at zero bytes
+(limit_max 0): every frame stops the queue until it is reclaimed, so the
+second target's send of every message finds the queue stopped and netpoll
+polls NAPI with budget 0, at least once a message, while the NIC's own
+completion interrupts come and go: the guest must survive that.
 "deferred": NAPI keeps hard interrupts off and polls only every 2 s
 (napi_defer_hard_irqs and gro_flush_timeout, armed by a few received
 frames), so completions are not reclaimed and netpoll finds the ring full
@@ -25,7 +28,7 @@ from harness.traffic import guest_to_host, host_to_guest
 
 MATRIX = {"kernel": KERNELS, "load": ["deferred", "flood"]}
 TIMEOUT = 300
-PORT = 6666
+PORTS = (6666, 6667)
 COUNT = 1000
 TRACING = "/sys/kernel/debug/tracing"
 POLL = "e1000_csb_poll"
@@ -62,7 +65,9 @@ def run(t):
     g.sh(f"echo 'p:{EVENT} e1000_csb:{POLL} budget=%si:s32' >> {TRACING}/kprobe_events && "
          f"echo 'hist:keys=budget if budget == 0' > "
          f"{TRACING}/events/kprobes/{EVENT}/trigger")
-    g.sh(f"modprobe netconsole netconsole=6665@{ep.ip}/{ifn},{PORT}@{ep.peer.ip}/{ep.peer.mac}")
+    targets = ";".join(f"{6665 - i}@{ep.ip}/{ifn},{port}@{ep.peer.ip}/{ep.peer.mac}"
+                       for i, port in enumerate(PORTS))
+    g.sh(f"modprobe netconsole 'netconsole={targets}'")
     log = g.sh("dmesg | tail -n 5")
     t.expect("netconsole: network logging started" in log, f"netconsole did not start:\n{log}")
     symbols = []
@@ -72,6 +77,10 @@ def run(t):
 
     flood = f'for i in $(seq 1 {COUNT}); do echo "<3>nctest $i" > /dev/kmsg; done'
     g.sh(f"ethtool -G {ifn} tx 80; sleep 1.5")
+    bql = f"/sys/class/net/{ifn}/queues/tx-0/byte_queue_limits/limit_max"
+    bql_max = g.sh(f"cat {bql}").strip()
+    if t.load == "flood":
+        g.sh(f"echo 0 > {bql}")
     if t.load == "deferred":
         # frames of an unused EtherType: received work for NAPI, which then
         # keeps hard interrupts off and polls every gro_flush_timeout
@@ -91,7 +100,7 @@ def run(t):
             f"the guest stopped answering while netconsole wrote ({t.load}); its CPU is at "
             f"{where_stuck(g, symbols)}; see the console log") from None
     g.sh(f"echo 0 > /sys/class/net/{ifn}/napi_defer_hard_irqs; "
-         f"echo 0 > /sys/class/net/{ifn}/gro_flush_timeout")
+         f"echo 0 > /sys/class/net/{ifn}/gro_flush_timeout; echo {bql_max} > {bql}")
     after = g.ethtool_stats()
     hist = g.sh(f"cat {TRACING}/events/kprobes/{EVENT}/hist")
     m = re.search(r"budget:\s+0\s*\}\s*hitcount:\s+(\d+)", hist)
@@ -99,17 +108,24 @@ def run(t):
     stops = after["tx_queue_stops"] - before["tx_queue_stops"]
     t.note(f"{t.load}: netpoll polled NAPI {calls} times, transmit queue stopped {stops} "
            f"times")
-    t.expect(calls > 0, f"netpoll never polled {POLL} with budget 0 (queue stops: {stops})"
-             f"\n{hist}")
+    # flood: one vCPU, interrupts off across both targets' sends, and a
+    # zero byte queue limit: the second send of each message must poll
+    least = COUNT if t.load == "flood" else 1
+    t.expect(calls >= least, f"netpoll polled {POLL} with budget 0 {calls} times, expected at "
+             f"least {least} (queue stops: {stops})\n{hist}")
 
-    payloads = sink.udp_payloads(PORT, done=lambda p: any(b"nctest %d\n" % COUNT in x for x in p))
+    last = b"nctest %d\n" % COUNT
+    payloads = sink.udp_payloads(PORTS, done=lambda p: all(
+        any(last in x for x in p[port]) for port in PORTS))
     sink.close()  # the link's host end is l2peer's again
-    got = [int(m.group(1)) for m in (re.search(rb"nctest (\d+)\n", p) for p in payloads) if m]
-    t.expect(got == list(range(1, COUNT + 1)),
-             f"netconsole delivered {len(got)} of {COUNT} messages "
-             f"(missing {sorted(set(range(1, COUNT + 1)) - set(got))[:10]}, "
-             f"repeated {sorted({n for n in got if got.count(n) > 1})[:10]}, "
-             f"in order: {got == sorted(got)})")
+    for port in PORTS:
+        got = [int(m.group(1))
+               for m in (re.search(rb"nctest (\d+)\n", p) for p in payloads[port]) if m]
+        t.expect(got == list(range(1, COUNT + 1)),
+                 f"netconsole delivered {len(got)} of {COUNT} messages to port {port} "
+                 f"(missing {sorted(set(range(1, COUNT + 1)) - set(got))[:10]}, "
+                 f"repeated {sorted({n for n in got if got.count(n) > 1})[:10]}, "
+                 f"in order: {got == sorted(got)})")
 
     host_to_guest(t, g, ep, count=300, size=600)
     guest_to_host(t, g, ep, count=300, size=600)
