@@ -41,7 +41,8 @@ static const struct {
         "x-stat-csb-tx-sleeps",
         "CSB TX thread went to sleep asking for a kick" },
     [E1000_CSB_STAT_CSB_TX_BATCHES] = {
-        "x-stat-csb-tx-batches", "TX batches run by the CSB TX thread" },
+        "x-stat-csb-tx-batches",
+        "TX batches run, by the CSB TX thread or in a kick's own write" },
     [E1000_CSB_STAT_CSB_TX_SPIN_HITS] = {
         "x-stat-csb-tx-spin-hits", "TX work found by polling the CSB" },
     [E1000_CSB_STAT_CSB_RX_STARVED] = {
@@ -70,7 +71,8 @@ static const struct {
         "Polls of tx_tail that found no work in their window" },
     [E1000_CSB_STAT_CSB_TX_INLINE] = {
         "x-stat-csb-tx-inline",
-        "TX kicks served in the kick's own write (polling window 0)" },
+        "TX kicks whose batch ran in the kick's own write (polling window "
+        "0); the thread is woken after it only if polling pays again" },
     [E1000_CSB_STAT_TX_EMPTY_FRAMES] = {
         "x-stat-tx-empty-frames",
         "Zero-length frames the guest asked to send, not sent" },
