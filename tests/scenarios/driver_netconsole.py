@@ -11,9 +11,13 @@ exactly once at each port, in order. The transmit ring is 80 descriptors.
 
 "flood": interrupts as usual, with byte queue limits held at zero bytes
 (limit_max 0): every frame stops the queue until it is reclaimed, so the
-second target's send of every message finds the queue stopped and netpoll
-polls NAPI with budget 0, at least once a message, while the NIC's own
-completion interrupts come and go: the guest must survive that.
+second target's send of a message finds the queue stopped and netpoll
+polls NAPI with budget 0: 1,000-1,200 polls for the 1,000 messages, but
+one run in twenty counted 999 (a message can go without: netpoll's own
+queue, for one, is flushed later without polling; asserted: at least
+500), while
+the NIC's own completion interrupts come and go: the guest must survive
+that.
 "deferred": NAPI keeps hard interrupts off and polls only every 2 s
 (napi_defer_hard_irqs and gro_flush_timeout, armed by a few received
 frames), so completions are not reclaimed and netpoll finds the ring full
@@ -109,8 +113,9 @@ def run(t):
     t.note(f"{t.load}: netpoll polled NAPI {calls} times, transmit queue stopped {stops} "
            f"times")
     # flood: one vCPU, interrupts off across both targets' sends, and a
-    # zero byte queue limit: the second send of each message must poll
-    least = COUNT if t.load == "flood" else 1
+    # zero byte queue limit: the second send of a message polls (see the
+    # docstring for why not quite every one)
+    least = COUNT // 2 if t.load == "flood" else 1
     t.expect(calls >= least, f"netpoll polled {POLL} with budget 0 {calls} times, expected at "
              f"least {least} (queue stops: {stops})\n{hist}")
 
