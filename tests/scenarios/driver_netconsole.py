@@ -12,12 +12,11 @@ exactly once at each port, in order. The transmit ring is 80 descriptors.
 "flood": interrupts as usual, with byte queue limits held at zero bytes
 (limit_max 0): every frame stops the queue until it is reclaimed, so the
 second target's send of a message finds the queue stopped and netpoll
-polls NAPI with budget 0: 1,000-1,200 polls for the 1,000 messages, but
-one run in twenty counted 999 (a message can go without: netpoll's own
-queue, for one, is flushed later without polling; asserted: at least
-500), while
-the NIC's own completion interrupts come and go: the guest must survive
-that.
+polls NAPI with budget 0, while the NIC's own completion interrupts come
+and go: the guest must survive that. 1,000-1,200 polls for the 1,000
+messages as a rule, but one run in twenty counted 999 (a message can go
+without: netpoll's own queue, for one, is flushed later without
+polling); asserted: at least 500.
 "deferred": NAPI keeps hard interrupts off and polls only every 2 s
 (napi_defer_hard_irqs and gro_flush_timeout, armed by a few received
 frames), so completions are not reclaimed and netpoll finds the ring full
